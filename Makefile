@@ -1,0 +1,64 @@
+# The two commands of README: `make run` and `make test`. Each installs what is missing first.
+# Tools go where cargo and npm put them (~/.cargo/bin, end2end/node_modules), never by hand.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+CARGO_LEPTOS_VERSION := 0.3.10
+# The wasm-bindgen CLI must match the wasm-bindgen crate in Cargo.lock exactly.
+WASM_BINDGEN_VERSION = $(shell awk '/^name = "wasm-bindgen"$$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' Cargo.lock)
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
+SERVER := $(TARGET_DIR)/release/server
+# Release builds take wasm-opt 132 from npm's binaryen (Debian's 108 breaks hydration).
+export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+
+DATABASE_URL ?= sqlite://data/keydesk.db?mode=rwc
+KEYDESK_ADDR ?= 127.0.0.1:3000
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
+export TEST_DATABASE_URL
+
+.PHONY: help run test build tools browser unit-tests e2e-tests clean
+
+help:
+	@echo "make run    build and serve Keydesk on SQLite at http://$(KEYDESK_ADDR) (sample keys on a new database)"
+	@echo "make test   every test: unit, store tests on SQLite and PostgreSQL, browser tests"
+
+run: tools build
+	mkdir -p data
+	$(SERVER) --database-url '$(DATABASE_URL)' demo-data
+	LEPTOS_SITE_ROOT=target/site $(SERVER) --database-url '$(DATABASE_URL)' --addr '$(KEYDESK_ADDR)' serve
+
+test: tools browser unit-tests build e2e-tests
+
+unit-tests:
+	cargo test --locked -p app --features ssr
+	cargo test --locked -p server
+
+build: tools
+	cargo leptos build --release
+
+e2e-tests:
+	cd end2end && SERVER='$(SERVER)' npx playwright test
+
+# --- tools: each step does nothing when its tool is already there ---------------------------
+tools: Cargo.lock end2end/node_modules/.installed
+	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+	@cargo leptos --version 2>/dev/null | grep -qF '$(CARGO_LEPTOS_VERSION)' || \
+	  cargo install cargo-leptos --version '$(CARGO_LEPTOS_VERSION)' --locked --features no_downloads
+	@wasm-bindgen --version 2>/dev/null | grep -qF ' $(WASM_BINDGEN_VERSION)' || \
+	  cargo install wasm-bindgen-cli --version '$(WASM_BINDGEN_VERSION)' --force
+
+Cargo.lock:
+	cargo generate-lockfile
+
+end2end/node_modules/.installed: end2end/package.json end2end/package-lock.json
+	cd end2end && npm ci --no-audit --no-fund
+	touch $@
+
+browser:
+	@test -x /usr/bin/chromium || { apt-get update && apt-get install -y chromium; }
+
+clean:
+	cargo clean
+	rm -rf end2end/node_modules data

@@ -1,0 +1,21 @@
+//! API keys: the domain of the guide's "Manage API keys" page. Each rule has one module.
+
+pub mod copy_name;
+pub mod expiry;
+pub mod input;
+pub mod model;
+pub mod name;
+pub mod permission;
+pub mod query;
+pub mod search;
+pub mod secret;
+pub mod server_fns;
+pub mod status;
+#[cfg(feature = "ssr")]
+pub mod store;
+
+pub use input::{KeyChanges, NewKey};
+pub use model::{ApiKey, CreatedKey};
+pub use permission::Permission;
+pub use query::{KeyPage, KeyQuery, SortColumn, SortDirection};
+pub use status::{Status, StatusFilter};

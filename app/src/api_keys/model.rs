@@ -1,0 +1,44 @@
+//! What the console knows about a key, as it crosses to the browser. The secret's hash never
+//! leaves the server, so it is not here.
+
+use super::permission::Permission;
+use super::secret::Secret;
+use super::status::{self, Status};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiKey {
+    pub id: Uuid,
+    pub name: String,
+    pub permission: Permission,
+    pub enabled: bool,
+    /// `None`: the key never expires.
+    pub expires_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub created_by: String,
+    pub updated_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    /// The start of the secret (`kd_chat_x7Qa`), enough to recognise a key, useless to use it.
+    pub display_prefix: String,
+    /// Grows by one with every change; an update names the version it was made from.
+    pub version: i64,
+}
+
+impl ApiKey {
+    pub fn status(&self, now: DateTime<Utc>) -> Status {
+        status::status(self.enabled, self.expires_at, now)
+    }
+
+    pub fn is_expired(&self, now: DateTime<Utc>) -> bool {
+        status::is_expired(self.expires_at, now)
+    }
+}
+
+/// A key just created, with its secret: the one time the secret leaves the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedKey {
+    pub key: ApiKey,
+    pub secret: Secret,
+}

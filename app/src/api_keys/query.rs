@@ -1,0 +1,216 @@
+//! A view of the key table: search, filters, sort and page, as the page and the store share it.
+
+use super::model::ApiKey;
+use super::permission::Permission;
+use super::search::{matches_search, normalize_search};
+use super::status::StatusFilter;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Rows per page of the table.
+pub const PAGE_SIZE: u64 = 50;
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SortColumn {
+    Name,
+    #[default]
+    Created,
+    CreatedBy,
+    Status,
+    Expires,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SortDirection {
+    Asc,
+    #[default]
+    Desc,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct KeyQuery {
+    pub search: String,
+    pub status: StatusFilter,
+    /// `None`: all permissions.
+    pub permission: Option<Permission>,
+    pub sort: SortColumn,
+    pub direction: SortDirection,
+    /// Zero-based.
+    pub page: u64,
+}
+
+impl KeyQuery {
+    /// Whether `key` is in this view at `now`: the one definition of the filters, which the SQL
+    /// the store builds must agree with (a property test checks that on both databases).
+    pub fn matches(&self, key: &ApiKey, now: DateTime<Utc>) -> bool {
+        normalize_search(&self.search).is_none_or(|s| matches_search(&s, &key.name, &key.created_by))
+            && self.status.matches(key.enabled, key.expires_at, now)
+            && self.permission.is_none_or(|p| p == key.permission)
+    }
+}
+
+/// One page of a view, with the instant it was read at (relative dates are computed from it,
+/// identically on the server and in the browser).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyPage {
+    pub keys: Vec<ApiKey>,
+    /// How many keys match the view in all.
+    pub total: u64,
+    pub page: u64,
+    pub page_size: u64,
+    pub read_at: DateTime<Utc>,
+}
+
+impl SortColumn {
+    pub const ALL: [SortColumn; 5] =
+        [SortColumn::Name, SortColumn::Created, SortColumn::CreatedBy, SortColumn::Status, SortColumn::Expires];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SortColumn::Name => "name",
+            SortColumn::Created => "created",
+            SortColumn::CreatedBy => "created_by",
+            SortColumn::Status => "status",
+            SortColumn::Expires => "expires",
+        }
+    }
+}
+
+impl SortDirection {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SortDirection::Asc => "asc",
+            SortDirection::Desc => "desc",
+        }
+    }
+}
+
+/// The view as a URL query string, so a filtered view can be shared and survives reloads.
+/// Defaults are left out: the plain page URL is the default view.
+impl KeyQuery {
+    pub fn to_url_query(&self) -> String {
+        let mut pairs: Vec<(&str, String)> = Vec::new();
+        if !self.search.is_empty() {
+            pairs.push(("q", self.search.clone()));
+        }
+        let statuses: Vec<&str> = super::status::Status::ALL
+            .into_iter()
+            .filter(|&s| self.status.contains(s))
+            .map(super::status::Status::as_str)
+            .collect();
+        if !statuses.is_empty() {
+            pairs.push(("status", statuses.join(",")));
+        }
+        if let Some(permission) = self.permission {
+            pairs.push(("permission", permission.as_str().to_owned()));
+        }
+        if self.sort != SortColumn::default() {
+            pairs.push(("sort", self.sort.as_str().to_owned()));
+        }
+        if self.direction != SortDirection::default() {
+            pairs.push(("dir", self.direction.as_str().to_owned()));
+        }
+        if self.page != 0 {
+            pairs.push(("page", (self.page + 1).to_string()));
+        }
+        pairs.iter().map(|(k, v)| format!("{k}={}", encode_component(v))).collect::<Vec<_>>().join("&")
+    }
+
+    /// Reads a view from URL parameters (already percent-decoded). Unknown values fall back to
+    /// the defaults rather than failing: a hand-edited URL still shows a page.
+    pub fn from_url_params(get: impl Fn(&str) -> Option<String>) -> Self {
+        let status = get("status")
+            .map(|list| {
+                list.split(',')
+                    .filter_map(super::status::Status::parse)
+                    .fold(StatusFilter::default(), |filter, s| filter.with(s, true))
+            })
+            .unwrap_or_default();
+        KeyQuery {
+            search: get("q").unwrap_or_default(),
+            status,
+            permission: get("permission").and_then(|p| p.parse().ok()),
+            sort: get("sort")
+                .and_then(|s| SortColumn::ALL.into_iter().find(|c| c.as_str() == s))
+                .unwrap_or_default(),
+            direction: match get("dir").as_deref() {
+                Some("asc") => SortDirection::Asc,
+                _ => SortDirection::Desc,
+            },
+            page: get("page").and_then(|p| p.parse::<u64>().ok()).map_or(0, |p| p.saturating_sub(1)),
+        }
+    }
+}
+
+/// Percent-encodes a query-string value (RFC 3986 unreserved characters stay as they are).
+fn encode_component(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~' | b',') {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api_keys::status::Status;
+    use std::collections::HashMap;
+
+    fn decode(query: &str) -> HashMap<String, String> {
+        query
+            .split('&')
+            .filter(|p| !p.is_empty())
+            .map(|pair| {
+                let (k, v) = pair.split_once('=').unwrap();
+                let mut bytes = Vec::new();
+                let mut iter = v.bytes();
+                while let Some(b) = iter.next() {
+                    if b == b'%' {
+                        let hex: String = [iter.next().unwrap() as char, iter.next().unwrap() as char].iter().collect();
+                        bytes.push(u8::from_str_radix(&hex, 16).unwrap());
+                    } else {
+                        bytes.push(b);
+                    }
+                }
+                (k.to_owned(), String::from_utf8(bytes).unwrap())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_default_view_is_the_bare_url() {
+        assert_eq!(KeyQuery::default().to_url_query(), "");
+        assert_eq!(KeyQuery::from_url_params(|_| None), KeyQuery::default());
+    }
+
+    #[test]
+    fn every_view_round_trips_through_the_url() {
+        let view = KeyQuery {
+            search: "été & 50%_x".into(),
+            status: StatusFilter::default().with(Status::Unavailable, true).with(Status::SoonUnavailable, true),
+            permission: Some(Permission::SecureMail),
+            sort: SortColumn::CreatedBy,
+            direction: SortDirection::Asc,
+            page: 2,
+        };
+        let url = view.to_url_query();
+        assert_eq!(url, "q=%C3%A9t%C3%A9%20%26%2050%25_x&status=unavailable,soon_unavailable&permission=secure_mail&sort=created_by&dir=asc&page=3");
+        let params = decode(&url);
+        assert_eq!(KeyQuery::from_url_params(|k| params.get(k).cloned()), view);
+    }
+
+    #[test]
+    fn nonsense_in_the_url_falls_back_to_defaults() {
+        let params: HashMap<&str, &str> = [("status", "bogus,available"), ("permission", "x"), ("sort", "?"), ("page", "0")].into();
+        let view = KeyQuery::from_url_params(|k| params.get(k).map(|v| v.to_string()));
+        assert_eq!(view.status, StatusFilter::default().with(Status::Available, true));
+        assert_eq!((view.permission, view.sort, view.page), (None, SortColumn::Created, 0));
+    }
+}

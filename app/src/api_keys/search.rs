@@ -1,0 +1,70 @@
+//! Search by name or creator: a case-insensitive (Unicode) substring match.
+//!
+//! The database keeps each key's name and creator folded with [`fold`], so SQL can run the same
+//! rule with a plain `LIKE` on both SQLite (whose `LOWER` knows only ASCII) and PostgreSQL.
+
+/// The case folding both sides of a search go through.
+pub fn fold(text: &str) -> String {
+    text.to_lowercase()
+}
+
+/// The search text as typed, reduced to what is matched: trimmed and folded; `None` = no search.
+pub fn normalize_search(raw: &str) -> Option<String> {
+    let trimmed = raw.trim();
+    (!trimmed.is_empty()).then(|| fold(trimmed))
+}
+
+/// Whether a key with this name and creator matches the normalized search text.
+pub fn matches_search(folded_search: &str, name: &str, created_by: &str) -> bool {
+    fold(name).contains(folded_search) || fold(created_by).contains(folded_search)
+}
+
+/// A `LIKE` pattern matching `folded_search` as a literal substring, for use with `ESCAPE '\'`:
+/// `%`, `_` and `\` in the search text are escaped so they match themselves.
+pub fn like_pattern(folded_search: &str) -> String {
+    let mut pattern = String::with_capacity(folded_search.len() + 2);
+    pattern.push('%');
+    for c in folded_search.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matches_name_or_creator_ignoring_case() {
+        let search = normalize_search("  SECURE ").unwrap();
+        assert!(matches_search(&search, "Securemail", "nexus"));
+        assert!(!matches_search(&search, "Designer 35-05", "nexus"));
+        let by_creator = normalize_search("Admin.Team").unwrap();
+        assert!(matches_search(&by_creator, "Default 35-05", "admin.team@example.com"));
+    }
+
+    #[test]
+    fn folds_beyond_ascii() {
+        let search = normalize_search("ÉTÉ").unwrap();
+        assert!(matches_search(&search, "clé d'été", "x"));
+        let greek = normalize_search("ΣΟΦΊΑ").unwrap();
+        assert!(matches_search(&greek, "σοφία", "x"));
+    }
+
+    #[test]
+    fn blank_search_is_no_search() {
+        assert_eq!(normalize_search("   "), None);
+    }
+
+    #[test]
+    fn like_wildcards_are_literal() {
+        assert_eq!(like_pattern("50%_a\\b"), "%50\\%\\_a\\\\b%");
+        let underscore = normalize_search("_").unwrap();
+        assert!(matches_search(&underscore, "a_b", "x"));
+        assert!(!matches_search(&underscore, "ab", "x"));
+    }
+}

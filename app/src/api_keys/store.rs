@@ -1,0 +1,41 @@
+//! The port the server functions need: a store of keys. `app` defines it; the server crate
+//! implements it over SeaORM and provides it as context (`Arc<dyn KeyStore>`).
+//!
+//! Implementations apply the rules of this crate inside one transaction per change: they call
+//! [`NewKey::validate`], [`KeyChanges::validate`] and the copy-naming rule rather than
+//! re-stating them, and they never store or log a secret in the clear.
+
+use super::input::{KeyChanges, NewKey};
+use super::model::{ApiKey, CreatedKey};
+use super::query::{KeyPage, KeyQuery};
+use crate::error::AppError;
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+use uuid::Uuid;
+
+#[async_trait::async_trait]
+pub trait KeyStore: Send + Sync + 'static {
+    /// One page of the keys in `query`'s view, filtered and sorted by the database.
+    async fn list(&self, query: &KeyQuery, now: DateTime<Utc>) -> Result<KeyPage, AppError>;
+
+    async fn get(&self, id: Uuid) -> Result<ApiKey, AppError>;
+
+    /// What the "New API Key" panel proposes when copying key `id`.
+    async fn propose_copy(&self, id: Uuid, now: DateTime<Utc>) -> Result<NewKey, AppError>;
+
+    /// Creates a key with a fresh secret. A copy that kept its proposed name is renumbered
+    /// inside the transaction (see [`NewKey::renumbers_copy`]).
+    async fn create(&self, new: NewKey, created_by: &str, now: DateTime<Utc>) -> Result<CreatedKey, AppError>;
+
+    /// Applies the details panel's changes, refusing them if the key changed since
+    /// `changes.expected_version`.
+    async fn update(&self, id: Uuid, changes: KeyChanges, now: DateTime<Utc>) -> Result<ApiKey, AppError>;
+
+    /// The Enabled toggle: a change of intent that needs no version (toggling twice is harmless).
+    async fn set_enabled(&self, id: Uuid, enabled: bool, now: DateTime<Utc>) -> Result<ApiKey, AppError>;
+
+    async fn delete(&self, id: Uuid) -> Result<(), AppError>;
+}
+
+/// How the store travels through Leptos context.
+pub type SharedKeyStore = Arc<dyn KeyStore>;

@@ -1,0 +1,63 @@
+//! The errors a person sees: each says what went wrong in words, and none carries a secret or
+//! a database message (the server logs causes; the browser gets only these).
+
+use crate::api_keys::model::ApiKey;
+use serde::{Deserialize, Serialize};
+use server_fn::codec::JsonEncoding;
+use server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use std::fmt;
+
+/// The field an error or a change concerns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    Name,
+    Permission,
+    Enabled,
+    ExpiresAt,
+}
+
+impl fmt::Display for Field {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Field::Name => "Name",
+            Field::Permission => "Permissions",
+            Field::Enabled => "Enabled",
+            Field::ExpiresAt => "Expiration Date",
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    /// Bad input; nothing was changed.
+    #[error("{message}")]
+    Invalid { field: Field, message: String },
+    #[error("This API key does not exist; it may have been deleted.")]
+    NotFound,
+    /// The key changed after the administrator opened it; `current` is how it is now.
+    #[error("Someone else changed this API key after you opened it. Its current values are shown; review them and save again.")]
+    Conflict { current: Box<ApiKey> },
+    #[error("You are not allowed to {0}.")]
+    Forbidden(String),
+    /// A failure on the server; the cause is in the server's log, never in this message.
+    #[error("Something went wrong on the server and nothing was changed. Please try again.")]
+    Internal,
+    /// The request did not reach the server function or its answer could not be read.
+    #[error("The server could not be reached: {0}")]
+    Transport(String),
+}
+
+impl AppError {
+    pub fn invalid(field: Field, message: impl ToString) -> Self {
+        AppError::Invalid { field, message: message.to_string() }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        AppError::Transport(value.to_string())
+    }
+}

@@ -1,0 +1,62 @@
+//! Keydesk's product: the API-key domain with its rules ([`api_keys`]), the pages, and the
+//! server functions they call. The server crate supplies the store these functions reach
+//! through context; the frontend crate only hydrates [`App`].
+
+pub mod api_keys;
+pub mod clock;
+pub mod error;
+pub mod pages;
+pub mod relative_time;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{A, Redirect, Route, Router, Routes};
+use leptos_router::path;
+
+/// Where the API Keys page lives; `/` leads there.
+pub const API_KEYS_PATH: &str = "/provisioning/api-keys";
+
+/// The HTML document around [`App`], rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light dark"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/keydesk.css"/>
+        <Title text="Keydesk"/>
+        <Router>
+            <header class="top-bar">
+                <span class="brand">"Keydesk"</span>
+                <nav aria-label="Main">
+                    <span class="menu-title">"Provisioning"</span>
+                    <A href=API_KEYS_PATH>"API Keys"</A>
+                </nav>
+            </header>
+            <main>
+                <Routes fallback=|| view! { <p class="not-found">"This page does not exist."</p> }>
+                    <Route path=path!("/") view=|| view! { <Redirect path=API_KEYS_PATH/> }/>
+                    <Route path=path!("/provisioning/api-keys") view=pages::api_keys::ApiKeysPage/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}

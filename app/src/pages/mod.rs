@@ -1,0 +1,3 @@
+//! The pages of the console, one module each.
+
+pub mod api_keys;

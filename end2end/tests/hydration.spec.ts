@@ -1,0 +1,28 @@
+import { test, expect } from "@playwright/test";
+
+const PAGE = "/provisioning/api-keys";
+
+test("the key table is rendered on the server, before any wasm runs", async ({ browser }) => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto("/");
+  await expect(page).toHaveURL(new RegExp(`${PAGE}$`));
+  await expect(page.getByRole("heading", { name: "API Keys" })).toBeVisible();
+  const rows = page.locator("tbody tr");
+  await expect(rows).toHaveCount(10);
+  await expect(page.getByRole("row", { name: /Designer 35-05/ })).toContainText("4 years ago");
+  await expect(page.getByRole("row", { name: /Designer 35-05/ })).toContainText("admin.team@example.com");
+  await context.close();
+});
+
+test("after hydration, typing in Search filters the table and the URL", async ({ page }) => {
+  await page.goto(PAGE);
+  await expect(page.locator("tbody tr")).toHaveCount(10);
+  // The search box only reacts once the wasm has hydrated the page.
+  await page.locator("body[data-hydrated]").waitFor({ state: "attached" });
+  await page.getByRole("searchbox", { name: "Search" }).fill("secure");
+  await expect(page.locator("tbody tr")).toHaveCount(2);
+  await expect(page.locator("tbody tr").first()).toContainText("Securemail");
+  await expect(page).toHaveURL(/q=secure/);
+  await page.screenshot({ path: "test-results/search-filtered.png", fullPage: true });
+});

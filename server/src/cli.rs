@@ -1,0 +1,57 @@
+//! What was typed on the command line (or set in the environment), resolved once at start.
+
+use clap::{Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(name = "server", version, about = "Keydesk: the API-key console for the platform's digital channels.")]
+pub struct Cli {
+    /// Database URL: `sqlite://PATH?mode=rwc` (embedded; the file and its folder are created
+    /// if missing) or `postgres://USER:PASSWORD@HOST:PORT/DB`.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/keydesk.db?mode=rwc", global = true, hide_env_values = true)]
+    pub database_url: String,
+
+    /// Address the web console listens on.
+    #[arg(long, env = "KEYDESK_ADDR", default_value = "127.0.0.1:3000", global = true)]
+    pub addr: SocketAddr,
+
+    /// Folder with the built site (the wasm, JS and CSS that cargo-leptos produced).
+    #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site", global = true)]
+    pub site_root: PathBuf,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Subcommand)]
+pub enum Command {
+    /// Serve the console (the default). Brings the schema up to date first.
+    Serve,
+    /// Bring the database schema up to date, then exit.
+    Migrate,
+    /// Load the guide's ten sample keys into a database that has no keys yet.
+    DemoData,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn serve_is_the_default_and_flags_override_defaults() {
+        let cli = Cli::try_parse_from(["server", "--addr", "127.0.0.1:9000", "--database-url", "sqlite::memory:"]).unwrap();
+        assert_eq!(cli.command, None);
+        assert_eq!(cli.addr.port(), 9000);
+        assert_eq!(cli.database_url, "sqlite::memory:");
+        let cli = Cli::try_parse_from(["server", "demo-data"]).unwrap();
+        assert_eq!(cli.command, Some(Command::DemoData));
+        assert!(Cli::try_parse_from(["server", "--addr", "nowhere"]).is_err());
+    }
+}

@@ -1,0 +1,51 @@
+//! Opening the database: SQLite (the embedded default, in WAL mode) or PostgreSQL.
+
+use crate::migration::Migrator;
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr};
+use sea_orm_migration::MigratorTrait;
+use std::time::Duration;
+
+/// Connects to `url` (`sqlite://path?mode=rwc`, `sqlite::memory:`, `postgres://...`) and
+/// brings the schema up to date.
+pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, DbErr> {
+    let db = connect(url).await?;
+    Migrator::up(&db, None).await?;
+    Ok(db)
+}
+
+pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+    create_sqlite_folder(url)?;
+    let mut options = ConnectOptions::new(url);
+    options.sqlx_logging(false).acquire_timeout(Duration::from_secs(5));
+    if url.starts_with("sqlite:") {
+        // An in-memory database lives only as long as its connections: keep exactly one.
+        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+        options
+            .max_connections(if in_memory { 1 } else { 4 })
+            .min_connections(1)
+            .map_sqlx_sqlite_opts(move |o| {
+                let o = o.busy_timeout(Duration::from_secs(5)).foreign_keys(true);
+                if in_memory { o } else { o.journal_mode(SqliteJournalMode::Wal).synchronous(SqliteSynchronous::Normal) }
+            });
+    } else {
+        options.max_connections(16);
+    }
+    Database::connect(options).await
+}
+
+/// Whether the database answers right now (readiness).
+pub async fn ping(db: &DatabaseConnection) -> bool {
+    db.execute_unprepared("SELECT 1").await.is_ok()
+}
+
+/// A SQLite file's folder is created if missing (`sqlite://data/keydesk.db` needs `data/`).
+fn create_sqlite_folder(url: &str) -> Result<(), DbErr> {
+    let Some(path) = url.strip_prefix("sqlite://") else { return Ok(()) };
+    let path = std::path::Path::new(path.split('?').next().unwrap_or(path));
+    match path.parent() {
+        Some(folder) if !folder.as_os_str().is_empty() && !url.contains(":memory:") => std::fs::create_dir_all(folder)
+            .map_err(|e| DbErr::Custom(format!("cannot create the database folder {}: {e}", folder.display()))),
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,4 @@
+//! SeaORM entities: the database's shape. They never leave the server; `key_store` converts
+//! them into `app`'s types.
+
+pub mod api_key;

@@ -1,0 +1,325 @@
+//! `app`'s `KeyStore` over SeaORM: every change is one transaction that applies `app`'s rules.
+
+use crate::entity::api_key::{self, Column, Entity as ApiKeys};
+use app::api_keys::copy_name::{copy_base, next_copy_name};
+use app::api_keys::name::validate_name;
+use app::api_keys::query::PAGE_SIZE;
+use app::api_keys::search::{fold, like_pattern, normalize_search};
+use app::api_keys::secret::generate_secret;
+use app::api_keys::status::soon_window;
+use app::api_keys::store::KeyStore;
+use app::api_keys::{
+    ApiKey, CreatedKey, KeyChanges, KeyPage, KeyQuery, NewKey, SortColumn, SortDirection, StatusFilter,
+};
+use app::error::{AppError, Field};
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, LikeExpr, NullOrdering, Order};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend,
+    DatabaseConnection, DatabaseTransaction, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Select, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
+};
+use uuid::Uuid;
+
+#[derive(Clone)]
+pub struct SeaKeyStore {
+    db: DatabaseConnection,
+}
+
+impl SeaKeyStore {
+    pub fn new(db: DatabaseConnection) -> Self {
+        SeaKeyStore { db }
+    }
+
+    /// Starts a transaction that will write. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`), so a read-then-write never fails on a snapshot another writer moved.
+    pub(crate) async fn begin_write(&self) -> Result<DatabaseTransaction, AppError> {
+        let options = TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..Default::default()
+        };
+        self.db.begin_with_options(options).await.map_err(internal)
+    }
+
+    /// Inserts a key with `secret_hash`, within `txn`. Used by `create` and the demo data.
+    pub(crate) async fn insert(
+        txn: &DatabaseTransaction,
+        new: &NewKey,
+        display_prefix: String,
+        secret_hash: Vec<u8>,
+        created_by: &str,
+        created_at: DateTime<Utc>,
+    ) -> Result<ApiKey, AppError> {
+        let model = api_key::ActiveModel {
+            id: Set(Uuid::new_v4()),
+            name: Set(new.name.clone()),
+            name_folded: Set(fold(&new.name)),
+            permission: Set(new.permission.as_str().to_owned()),
+            enabled: Set(new.enabled),
+            expires_at: Set(new.expires_at),
+            created_at: Set(created_at),
+            created_by: Set(created_by.to_owned()),
+            created_by_folded: Set(fold(created_by)),
+            updated_at: Set(created_at),
+            last_used_at: Set(None),
+            display_prefix: Set(display_prefix),
+            secret_hash: Set(secret_hash),
+            version: Set(1),
+            copied_from: Set(new.copied_from),
+        }
+        .insert(txn)
+        .await
+        .map_err(internal)?;
+        to_api_key(model)
+    }
+}
+
+#[async_trait::async_trait]
+impl KeyStore for SeaKeyStore {
+    async fn list(&self, query: &KeyQuery, now: DateTime<Utc>) -> Result<KeyPage, AppError> {
+        let select = filtered(query, now);
+        let total = select.clone().count(&self.db).await.map_err(internal)?;
+        let rows = sorted(select, query, now)
+            .limit(PAGE_SIZE)
+            .offset(query.page.saturating_mul(PAGE_SIZE))
+            .all(&self.db)
+            .await
+            .map_err(internal)?;
+        Ok(KeyPage {
+            keys: rows.into_iter().map(to_api_key).collect::<Result<_, _>>()?,
+            total,
+            page: query.page,
+            page_size: PAGE_SIZE,
+            read_at: now,
+        })
+    }
+
+    async fn get(&self, id: Uuid) -> Result<ApiKey, AppError> {
+        find(&self.db, id).await
+    }
+
+    async fn propose_copy(&self, id: Uuid, now: DateTime<Utc>) -> Result<NewKey, AppError> {
+        let source = find(&self.db, id).await?;
+        let names = copy_names(&self.db, &source.name).await?;
+        Ok(NewKey::copy_of(&source, names.iter().map(String::as_str), now))
+    }
+
+    async fn create(&self, new: NewKey, created_by: &str, now: DateTime<Utc>) -> Result<CreatedKey, AppError> {
+        let mut new = new.validate(now)?;
+        let txn = self.begin_write().await?;
+        if let Some(source_id) = new.copied_from {
+            let source = find(&txn, source_id).await.map_err(|_| {
+                AppError::invalid(Field::Name, "The API key being copied no longer exists.")
+            })?;
+            if new.renumbers_copy(&source.name) {
+                lock_copy_names(&txn, &source.name).await?;
+                let names = copy_names(&txn, &source.name).await?;
+                new.name = validate_name(&next_copy_name(&source.name, names.iter().map(String::as_str)))
+                    .map_err(|e| AppError::invalid(Field::Name, e))?;
+            }
+        }
+        let secret = generate_secret(new.permission);
+        let key = Self::insert(&txn, &new, secret.display_prefix(), secret.hash().to_vec(), created_by, now).await?;
+        txn.commit().await.map_err(internal)?;
+        tracing::info!(key_id = %key.id, permission = key.permission.as_str(), copied_from = ?new.copied_from, "API key created");
+        Ok(CreatedKey { key, secret })
+    }
+
+    async fn update(&self, id: Uuid, changes: KeyChanges, now: DateTime<Utc>) -> Result<ApiKey, AppError> {
+        let txn = self.begin_write().await?;
+        let current = find(&txn, id).await?;
+        let (changes, changed) = changes.validate(&current, now)?;
+        if changed.is_empty() {
+            return Ok(current);
+        }
+        let updated = api_key::ActiveModel {
+            name: Set(changes.name.clone()),
+            name_folded: Set(fold(&changes.name)),
+            enabled: Set(changes.enabled),
+            expires_at: Set(changes.expires_at),
+            updated_at: Set(now),
+            version: Set(current.version + 1),
+            ..Default::default()
+        };
+        let result = ApiKeys::update_many()
+            .set(updated)
+            .filter(Column::Id.eq(id))
+            .filter(Column::Version.eq(current.version))
+            .exec(&txn)
+            .await
+            .map_err(internal)?;
+        if result.rows_affected == 0 {
+            // Another writer got in between our read and our write (PostgreSQL only).
+            let current = find(&txn, id).await?;
+            return Err(AppError::Conflict { current: Box::new(current) });
+        }
+        let key = find(&txn, id).await?;
+        txn.commit().await.map_err(internal)?;
+        let fields: Vec<String> = changed.iter().map(|c| c.field.to_string()).collect();
+        tracing::info!(key_id = %id, changed = ?fields, "API key updated");
+        Ok(key)
+    }
+
+    async fn set_enabled(&self, id: Uuid, enabled: bool, now: DateTime<Utc>) -> Result<ApiKey, AppError> {
+        let txn = self.begin_write().await?;
+        let current = find(&txn, id).await?;
+        if current.enabled == enabled {
+            return Ok(current);
+        }
+        ApiKeys::update_many()
+            .col_expr(Column::Enabled, Expr::value(enabled))
+            .col_expr(Column::UpdatedAt, Expr::value(now))
+            .col_expr(Column::Version, Expr::col(Column::Version).add(1))
+            .filter(Column::Id.eq(id))
+            .exec(&txn)
+            .await
+            .map_err(internal)?;
+        let key = find(&txn, id).await?;
+        txn.commit().await.map_err(internal)?;
+        tracing::info!(key_id = %id, enabled, "API key toggled");
+        Ok(key)
+    }
+
+    async fn delete(&self, id: Uuid) -> Result<(), AppError> {
+        let txn = self.begin_write().await?;
+        let result = ApiKeys::delete_by_id(id).exec(&txn).await.map_err(internal)?;
+        if result.rows_affected == 0 {
+            return Err(AppError::NotFound);
+        }
+        txn.commit().await.map_err(internal)?;
+        tracing::info!(key_id = %id, "API key deleted");
+        Ok(())
+    }
+}
+
+/// The view's filters as SQL; `KeyQuery::matches` is the same rule in Rust.
+fn filtered(query: &KeyQuery, now: DateTime<Utc>) -> Select<ApiKeys> {
+    let mut select = ApiKeys::find();
+    if let Some(search) = normalize_search(&query.search) {
+        let pattern = like_pattern(&search);
+        select = select.filter(
+            Condition::any()
+                .add(Expr::col(Column::NameFolded).like(LikeExpr::new(pattern.clone()).escape('\\')))
+                .add(Expr::col(Column::CreatedByFolded).like(LikeExpr::new(pattern).escape('\\'))),
+        );
+    }
+    if !query.status.is_empty() {
+        select = select.filter(status_condition(query.status, now));
+    }
+    if let Some(permission) = query.permission {
+        select = select.filter(Column::Permission.eq(permission.as_str()));
+    }
+    select
+}
+
+fn expired(now: DateTime<Utc>) -> Condition {
+    Condition::all().add(Column::ExpiresAt.is_not_null()).add(Column::ExpiresAt.lte(now))
+}
+
+fn available(now: DateTime<Utc>) -> Condition {
+    Condition::all()
+        .add(Column::Enabled.eq(true))
+        .add(Condition::any().add(Column::ExpiresAt.is_null()).add(Column::ExpiresAt.gt(now)))
+}
+
+fn soon_unavailable(now: DateTime<Utc>) -> Condition {
+    available(now).add(Column::ExpiresAt.lte(now + soon_window()))
+}
+
+fn status_condition(filter: StatusFilter, now: DateTime<Utc>) -> Condition {
+    let mut any = Condition::any();
+    if filter.available {
+        any = any.add(available(now));
+    }
+    if filter.unavailable {
+        any = any.add(Condition::any().add(Column::Enabled.eq(false)).add(expired(now)));
+    }
+    if filter.soon_unavailable {
+        any = any.add(soon_unavailable(now));
+    }
+    any
+}
+
+fn sorted(select: Select<ApiKeys>, query: &KeyQuery, now: DateTime<Utc>) -> Select<ApiKeys> {
+    let order = match query.direction {
+        SortDirection::Asc => Order::Asc,
+        SortDirection::Desc => Order::Desc,
+    };
+    let select = match query.sort {
+        SortColumn::Name => select.order_by(Column::NameFolded, order.clone()),
+        SortColumn::Created => select.order_by(Column::CreatedAt, order.clone()),
+        SortColumn::CreatedBy => select.order_by(Column::CreatedByFolded, order.clone()),
+        SortColumn::Status => {
+            // The status order: Available, Soon Unavailable, Unavailable.
+            let rank: Expr = Expr::case(Condition::any().add(Column::Enabled.eq(false)).add(expired(now)), 2)
+                .case(soon_unavailable(now), 1)
+                .finally(0)
+                .into();
+            select.order_by(rank, order.clone()).order_by(Column::ExpiresAt, Order::Asc)
+        }
+        // "Never expires" sorts after every date, in both directions' natural reading.
+        SortColumn::Expires => select.order_by_with_nulls(Column::ExpiresAt, order.clone(), NullOrdering::Last),
+    };
+    // Ties broken by creation and id, so paging is stable.
+    select.order_by(Column::CreatedAt, Order::Desc).order_by(Column::Id, Order::Asc)
+}
+
+async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<ApiKey, AppError> {
+    ApiKeys::find_by_id(id).one(db).await.map_err(internal)?.map(to_api_key).ok_or(AppError::NotFound)?
+}
+
+/// Every name that could be a copy of `source_name`: those starting with its base and `_`.
+async fn copy_names(db: &impl ConnectionTrait, source_name: &str) -> Result<Vec<String>, AppError> {
+    let prefix = format!("{}_", copy_base(source_name));
+    let pattern = like_pattern(&prefix);
+    // like_pattern wraps in `%...%`; a prefix match needs only the trailing `%`.
+    let pattern = pattern.strip_prefix('%').unwrap_or(&pattern).to_owned();
+    let rows: Vec<String> = ApiKeys::find()
+        .select_only()
+        .column(Column::Name)
+        .filter(Expr::col(Column::Name).like(LikeExpr::new(pattern).escape('\\')))
+        .into_tuple()
+        .all(db)
+        .await
+        .map_err(internal)?;
+    Ok(rows)
+}
+
+/// Serialises copies of one base name so concurrent copies get distinct numbers. On SQLite the
+/// write transaction already excludes other writers; PostgreSQL takes a transaction-scoped
+/// advisory lock on the base name.
+async fn lock_copy_names(txn: &DatabaseTransaction, source_name: &str) -> Result<(), AppError> {
+    if txn.get_database_backend() == DatabaseBackend::Postgres {
+        let statement = Statement::from_sql_and_values(
+            DatabaseBackend::Postgres,
+            "SELECT pg_advisory_xact_lock(hashtext($1))",
+            [format!("keydesk.copy:{}", copy_base(source_name)).into()],
+        );
+        txn.execute_raw(statement).await.map_err(internal)?;
+    }
+    Ok(())
+}
+
+fn to_api_key(model: api_key::Model) -> Result<ApiKey, AppError> {
+    let permission = model.permission.parse().map_err(internal)?;
+    Ok(ApiKey {
+        id: model.id,
+        name: model.name,
+        permission,
+        enabled: model.enabled,
+        expires_at: model.expires_at,
+        created_at: model.created_at,
+        created_by: model.created_by,
+        updated_at: model.updated_at,
+        last_used_at: model.last_used_at,
+        display_prefix: model.display_prefix,
+        version: model.version,
+    })
+}
+
+/// Logs a storage failure's cause and gives the person a safe message.
+pub(crate) fn internal(error: impl std::fmt::Display) -> AppError {
+    tracing::error!(%error, "key store failure");
+    AppError::Internal
+}
+

@@ -1,0 +1,10 @@
+//! Keydesk's server: the adapters around `app`. SeaORM entities and migrations, the key store
+//! that implements `app`'s `KeyStore`, the HTTP router, and the command line.
+
+pub mod cli;
+pub mod db;
+pub mod demo_data;
+pub mod entity;
+pub mod http;
+pub mod key_store;
+pub mod migration;

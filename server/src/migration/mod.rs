@@ -1,0 +1,15 @@
+//! The schema, as SeaORM migrations in its DSL: one set that runs on SQLite and PostgreSQL.
+//! The server applies them at start (`Migrator::up`); `server migrate` applies them alone.
+
+use sea_orm_migration::prelude::*;
+
+mod m20261127_000001_create_api_keys;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261127_000001_create_api_keys::Migration)]
+    }
+}

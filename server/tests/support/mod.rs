@@ -1,0 +1,115 @@
+//! Databases for tests: in-memory SQLite, and a PostgreSQL database of the test's own that is
+//! created before and dropped after it (on the server `TEST_DATABASE_URL` names, by default the
+//! one this kind of machine runs). Without PostgreSQL those tests say so loudly and are skipped,
+//! unless `KEYDESK_REQUIRE_POSTGRES=1` (as in CI), which makes them fail.
+#![allow(dead_code)]
+
+use app::api_keys::search::fold;
+use app::api_keys::Permission;
+use chrono::{DateTime, Utc};
+use futures::FutureExt;
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseConnection};
+use server::db;
+use server::entity::api_key;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use uuid::Uuid;
+
+pub const DEFAULT_TEST_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+pub async fn sqlite() -> DatabaseConnection {
+    db::connect_and_migrate("sqlite::memory:").await.expect("in-memory SQLite")
+}
+
+/// Runs `test` on a new PostgreSQL database and drops that database afterwards, pass or fail.
+pub async fn with_postgres<F, Fut>(test: F)
+where
+    F: FnOnce(DatabaseConnection) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let url = std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| DEFAULT_TEST_DATABASE_URL.to_owned());
+    let admin = match db::connect(&url).await {
+        Ok(admin) => admin,
+        Err(error) => {
+            if std::env::var("KEYDESK_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") {
+                panic!("PostgreSQL is required (KEYDESK_REQUIRE_POSTGRES=1) but does not answer: {error}");
+            }
+            eprintln!("\n!!! SKIPPED: PostgreSQL does not answer at TEST_DATABASE_URL ({error}); this test did not run on PostgreSQL !!!\n");
+            return;
+        }
+    };
+    let name = format!("keydesk_test_{}", Uuid::new_v4().simple());
+    admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create a test database");
+    let base = url.split('?').next().unwrap_or(&url);
+    let test_url = format!("{}/{name}", &base[..base.rfind('/').expect("a database URL names a database")]);
+    let outcome = AssertUnwindSafe(async {
+        let db = db::connect_and_migrate(&test_url).await.expect("connect to the test database");
+        test(db.clone()).await;
+        db.close().await.ok();
+    })
+    .catch_unwind()
+    .await;
+    admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.expect("drop the test database");
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+/// Declares each listed `async fn NAME(db: DatabaseConnection)` as two tests,
+/// `sqlite::NAME` and `postgres::NAME`.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::support::sqlite().await).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    $crate::support::with_postgres(super::$name).await;
+                }
+            )*
+        }
+    };
+}
+
+/// Inserts a key row as it might be at any moment of its life (expired, disabled, ...), which
+/// the store's own `create` rightly refuses to make. The hash is of a random, unknown secret.
+pub async fn insert_key(
+    db: &DatabaseConnection,
+    name: &str,
+    created_by: &str,
+    permission: Permission,
+    enabled: bool,
+    expires_at: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+) -> Uuid {
+    let id = Uuid::new_v4();
+    api_key::ActiveModel {
+        id: Set(id),
+        name: Set(name.to_owned()),
+        name_folded: Set(fold(name)),
+        permission: Set(permission.as_str().to_owned()),
+        enabled: Set(enabled),
+        expires_at: Set(expires_at),
+        created_at: Set(created_at),
+        created_by: Set(created_by.to_owned()),
+        created_by_folded: Set(fold(created_by)),
+        updated_at: Set(created_at),
+        last_used_at: Set(None),
+        display_prefix: Set("kd_chat_test".to_owned()),
+        secret_hash: Set(Uuid::new_v4().as_bytes().to_vec()),
+        version: Set(1),
+        copied_from: Set(None),
+    }
+    .insert(db)
+    .await
+    .expect("insert a test key");
+    id
+}
