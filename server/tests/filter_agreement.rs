@@ -1,0 +1,85 @@
+//! Property test: for random keys and random views, the SQL the store runs picks exactly the
+//! keys that `KeyQuery::matches` (the rule in Rust) picks, on SQLite and on PostgreSQL.
+
+mod support;
+
+use app::api_keys::store::KeyStore;
+use app::api_keys::{KeyQuery, Permission, StatusFilter};
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestRunner};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+use server::key_store::SeaKeyStore;
+use std::collections::BTreeSet;
+
+on_both_databases!(sql_and_rust_pick_the_same_keys);
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 27, 12, 0, 0).unwrap()
+}
+
+/// Characters chosen to stress folding and LIKE: case pairs beyond ASCII, wildcards, escapes.
+const ALPHABET: &[char] = &['a', 'A', 'é', 'É', 'ß', 'Σ', 'σ', 'İ', '_', '%', '\\', ' ', '1'];
+
+fn text(max: usize) -> impl Strategy<Value = String> {
+    prop::collection::vec(prop::sample::select(ALPHABET), 0..=max).prop_map(|c| c.into_iter().collect())
+}
+
+fn name() -> impl Strategy<Value = String> {
+    text(6).prop_map(|n| if n.trim().is_empty() { "k".to_owned() } else { n })
+}
+
+/// Expiries around the interesting instants: now, the 30-day edge, and never.
+fn expiry() -> impl Strategy<Value = Option<DateTime<Utc>>> {
+    prop_oneof![
+        Just(None),
+        Just(Some(now())),
+        Just(Some(now() - Duration::milliseconds(1))),
+        Just(Some(now() + Duration::milliseconds(1))),
+        Just(Some(now() + Duration::days(30))),
+        Just(Some(now() + Duration::days(30) + Duration::milliseconds(1))),
+        (-100_000i64..100_000).prop_map(|m| Some(now() + Duration::minutes(m))),
+    ]
+}
+
+type KeySpec = (String, String, bool, bool, Option<DateTime<Utc>>);
+
+fn keys() -> impl Strategy<Value = Vec<KeySpec>> {
+    prop::collection::vec((name(), name(), any::<bool>(), any::<bool>(), expiry()), 0..12)
+}
+
+fn query() -> impl Strategy<Value = KeyQuery> {
+    (text(3), any::<(bool, bool, bool)>(), prop::option::of(any::<bool>())).prop_map(|(search, (a, u, s), p)| KeyQuery {
+        search,
+        status: StatusFilter { available: a, unavailable: u, soon_unavailable: s },
+        permission: p.map(|chat| if chat { Permission::Chat } else { Permission::SecureMail }),
+        ..KeyQuery::default()
+    })
+}
+
+async fn sql_and_rust_pick_the_same_keys(db: DatabaseConnection) {
+    let store = SeaKeyStore::new(db.clone());
+    let handle = tokio::runtime::Handle::current();
+    let mut runner = TestRunner::new(Config { cases: 48, ..Config::default() });
+    let result = tokio::task::block_in_place(|| {
+        runner.run(&(keys(), prop::collection::vec(query(), 1..6)), |(specs, queries)| {
+            handle.block_on(async {
+                db.execute_unprepared("DELETE FROM api_keys").await.unwrap();
+                for (name, creator, chat, enabled, expires_at) in &specs {
+                    let permission = if *chat { Permission::Chat } else { Permission::SecureMail };
+                    support::insert_key(&db, name, creator, permission, *enabled, *expires_at, now()).await;
+                }
+                let all = store.list(&KeyQuery { page: 0, ..KeyQuery::default() }, now()).await.unwrap().keys;
+                for query in &queries {
+                    let by_sql: BTreeSet<_> = store.list(query, now()).await.unwrap().keys.into_iter().map(|k| k.id).collect();
+                    let by_rust: BTreeSet<_> = all.iter().filter(|k| query.matches(k, now())).map(|k| k.id).collect();
+                    prop_assert_eq!(by_sql, by_rust, "view {:?}", query);
+                }
+                Ok(())
+            })
+        })
+    });
+    if let Err(failure) = result {
+        panic!("SQL and the Rust rule disagree: {failure}");
+    }
+}
