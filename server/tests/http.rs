@@ -1,0 +1,92 @@
+//! The HTTP surface in-process (`Router::oneshot`): probes, the server-rendered page, and the
+//! server functions as the browser calls them, on a real in-memory SQLite database.
+
+mod support;
+
+use app::api_keys::server_fns::{CreateKey, ListKeys, UpdateKey};
+use app::api_keys::{CreatedKey, KeyPage, KeyQuery, NewKey};
+use app::error::AppError;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use axum::response::Response;
+use leptos::server_fn::ServerFn;
+use server::http::{leptos_options, router};
+use server::key_store::SeaKeyStore;
+use tower::ServiceExt;
+
+async fn app() -> (axum::Router, sea_orm::DatabaseConnection) {
+    let db = support::sqlite().await;
+    let options = leptos_options(std::path::Path::new("target/site"), "127.0.0.1:0".parse().unwrap());
+    (router(options, db.clone()), db)
+}
+
+async fn body_text(response: Response) -> String {
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+    String::from_utf8(bytes.to_vec()).unwrap()
+}
+
+async fn get(app: &axum::Router, path: &str) -> Response {
+    app.clone().oneshot(Request::get(path).body(Body::empty()).unwrap()).await.unwrap()
+}
+
+async fn call(app: &axum::Router, path: &str, body: serde_json::Value) -> Response {
+    let request = Request::post(path)
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::ACCEPT, "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap();
+    app.clone().oneshot(request).await.unwrap()
+}
+
+#[tokio::test]
+async fn health_is_liveness_and_ready_follows_the_database() {
+    let (app, db) = app().await;
+    assert_eq!(get(&app, "/healthz").await.status(), StatusCode::OK);
+    assert_eq!(get(&app, "/readyz").await.status(), StatusCode::OK);
+    db.close().await.unwrap();
+    assert_eq!(get(&app, "/readyz").await.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(get(&app, "/healthz").await.status(), StatusCode::OK, "liveness does not depend on the database");
+}
+
+#[tokio::test]
+async fn the_page_is_rendered_on_the_server_with_the_keys() {
+    let (app, db) = app().await;
+    SeaKeyStore::new(db).load_demo_data(app::clock::now()).await.unwrap();
+    let root = get(&app, "/").await;
+    let html = body_text(get(&app, "/provisioning/api-keys").await).await;
+    assert!(html.contains("<h1>API Keys</h1>"), "{html}");
+    assert!(html.contains("Designer 35-05") && html.contains("admin.team@example.com"));
+    assert!(html.contains("4 years ago"));
+    assert!(html.contains("10 API keys"));
+    let filtered = body_text(get(&app, "/provisioning/api-keys?q=secure").await).await;
+    assert!(filtered.contains("2 API keys") && !filtered.contains("Designer 35-05"), "the URL's search is applied on the server");
+    assert!(root.status().is_redirection() || body_text(root).await.contains("API Keys"));
+}
+
+#[tokio::test]
+async fn server_functions_create_list_and_refuse_bad_input() {
+    let (app, _db) = app().await;
+    let new = NewKey { name: "Widget".into(), ..NewKey::blank() };
+    let response = call(&app, CreateKey::PATH, serde_json::json!({ "new": new })).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers().get(header::CACHE_CONTROL).unwrap(), "no-store", "the secret is never cached");
+    let created: CreatedKey = serde_json::from_str(&body_text(response).await).unwrap();
+    assert_eq!(created.key.name, "Widget");
+    assert_eq!(created.key.created_by, "admin");
+
+    let listed = call(&app, ListKeys::PATH, serde_json::json!({ "query": KeyQuery::default() })).await;
+    let page: KeyPage = serde_json::from_str(&body_text(listed).await).unwrap();
+    assert_eq!(page.total, 1);
+    assert!(!serde_json::to_string(&page).unwrap().contains(created.secret.expose()), "lists never carry secrets");
+
+    let blank = NewKey { name: "  ".into(), ..NewKey::blank() };
+    let refused = call(&app, CreateKey::PATH, serde_json::json!({ "new": blank })).await;
+    assert!(refused.status().is_server_error() || refused.status().is_client_error());
+    let error: AppError = serde_json::from_str(&body_text(refused).await).unwrap();
+    assert_eq!(error.to_string(), "Name is required.");
+
+    let missing = call(&app, UpdateKey::PATH, serde_json::json!({ "id": uuid::Uuid::new_v4(), "changes": {
+        "name": "x", "enabled": true, "expires_at": null, "permission": null, "expected_version": 1 } })).await;
+    let error: AppError = serde_json::from_str(&body_text(missing).await).unwrap();
+    assert_eq!(error, AppError::NotFound);
+}
