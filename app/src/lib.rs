@@ -4,9 +4,11 @@
 
 pub mod api_keys;
 pub mod clock;
+pub mod date_format;
 pub mod error;
 pub mod pages;
 pub mod relative_time;
+pub mod widgets;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};

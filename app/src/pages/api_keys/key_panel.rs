@@ -1,0 +1,385 @@
+//! The right-side panel: "New API Key" (empty or as a copy) and "API Key Details".
+
+use super::PageContext;
+use super::view_state::Panel;
+use crate::api_keys::server_fns::{create_key, get_key, propose_copy, set_key_enabled, update_key};
+use crate::api_keys::{ApiKey, CreatedKey, KeyChanges, NewKey, Permission};
+use crate::date_format::{from_datetime_local, local_offset, to_datetime_local};
+use crate::error::{AppError, Field};
+use crate::widgets::PageClock;
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+
+#[component]
+pub fn KeyPanel(panel: Panel) -> impl IntoView {
+    let page = expect_context::<PageContext>();
+    let title = match panel {
+        Panel::New | Panel::Copy(_) => "New API Key",
+        Panel::Details(_) => "API Key Details",
+    };
+    let body = match panel {
+        Panel::New => view! { <NewKeyForm initial=NewKey::blank()/> }.into_any(),
+        Panel::Copy(source) => {
+            let proposal = Resource::new(move || source, propose_copy);
+            view! {
+                <Suspense fallback=|| view! { <p class="loading">"Preparing the copy…"</p> }>
+                    {move || Suspend::new(async move {
+                        proposal.await.map(|initial| view! { <NewKeyForm initial/> })
+                    })}
+                </Suspense>
+            }
+            .into_any()
+        }
+        Panel::Details(id) => {
+            let key = Resource::new(move || (id, page.changes.get()), |(id, _)| get_key(id));
+            view! {
+                <Suspense fallback=|| view! { <p class="loading">"Loading the API key…"</p> }>
+                    {move || Suspend::new(async move { key.await.map(|key| view! { <DetailsForm key/> }) })}
+                </Suspense>
+            }
+            .into_any()
+        }
+    };
+    view! {
+        <aside
+            class="panel"
+            role="dialog"
+            aria-labelledby="panel-title"
+            on:keydown=move |ev| if ev.key() == "Escape" { page.open(None) }
+        >
+            <header>
+                <h2 id="panel-title">{title}</h2>
+                <button type="button" class="icon" aria-label="Close" title="Close" on:click=move |_| page.open(None)>"×"</button>
+            </header>
+            <ErrorBoundary fallback=|errors| view! { <super::ErrorList errors/> }>{body}</ErrorBoundary>
+        </aside>
+    }
+}
+
+/// The fields both forms share, as signals.
+#[derive(Clone, Copy)]
+struct KeyFields {
+    enabled: RwSignal<bool>,
+    name: RwSignal<String>,
+    permission: RwSignal<Permission>,
+    never_expires: RwSignal<bool>,
+    /// The Expiration Date control's value, in the administrator's local time.
+    expiry: RwSignal<String>,
+    error: RwSignal<Option<(Option<Field>, String)>>,
+}
+
+impl KeyFields {
+    fn new(enabled: bool, name: &str, permission: Permission, expires_at: Option<DateTime<Utc>>) -> Self {
+        let fields = KeyFields {
+            enabled: RwSignal::new(enabled),
+            name: RwSignal::new(name.to_owned()),
+            permission: RwSignal::new(permission),
+            never_expires: RwSignal::new(true),
+            expiry: RwSignal::new(String::new()),
+            error: RwSignal::new(None),
+        };
+        fields.set_expiry(expires_at);
+        fields
+    }
+
+    fn set_expiry(&self, expires_at: Option<DateTime<Utc>>) {
+        self.never_expires.set(expires_at.is_none());
+        self.expiry.set(expires_at.map(|at| to_datetime_local(at, local_offset(at))).unwrap_or_default());
+    }
+
+    /// The expiry the fields ask for; an error when a date is needed and missing.
+    fn expires_at(&self) -> Result<Option<DateTime<Utc>>, AppError> {
+        if self.never_expires.get_untracked() {
+            return Ok(None);
+        }
+        let text = self.expiry.get_untracked();
+        let now = crate::clock::now();
+        from_datetime_local(&text, local_offset(now)).map(Some).ok_or_else(|| {
+            AppError::invalid(Field::ExpiresAt, "Choose an Expiration Date, or select “Will never expire”.")
+        })
+    }
+
+    fn show(&self, error: AppError) {
+        let field = match &error {
+            AppError::Invalid { field, .. } => Some(*field),
+            _ => None,
+        };
+        self.error.set(Some((field, error.to_string())));
+    }
+
+    fn error_for(&self, field: Field) -> impl Fn() -> Option<String> + Copy + use<> {
+        let error = self.error;
+        move || error.with(|e| e.as_ref().filter(|(f, _)| *f == Some(field)).map(|(_, m)| m.clone()))
+    }
+}
+
+#[component]
+fn FieldError(field: Field, fields: KeyFields) -> impl IntoView {
+    let message = fields.error_for(field);
+    let id = format!("error-{field:?}").to_lowercase();
+    view! { <p class="field-error" id=id role="alert">{message}</p> }
+}
+
+/// Name, Permissions and the expiry controls.
+#[component]
+fn CommonFields(fields: KeyFields, permission_fixed: bool) -> impl IntoView {
+    let name_invalid = move || fields.error_for(Field::Name)().is_some().to_string();
+    let expiry_invalid = move || fields.error_for(Field::ExpiresAt)().is_some().to_string();
+    view! {
+        <label class="field">
+            <span>"Name" <abbr title="required">"*"</abbr></span>
+            <input
+                type="text"
+                name="name"
+                required
+                maxlength="100"
+                autocomplete="off"
+                aria-invalid=name_invalid
+                aria-describedby="error-name"
+                prop:value=fields.name
+                on:input=move |ev| fields.name.set(event_target_value(&ev))
+            />
+        </label>
+        <FieldError field=Field::Name fields/>
+        <label class="field">
+            <span>"Permissions" <abbr title="required">"*"</abbr></span>
+            <select
+                name="permission"
+                disabled=permission_fixed
+                aria-describedby=permission_fixed.then_some("permission-note")
+                on:change=move |ev| {
+                    if let Ok(p) = event_target_value(&ev).parse() {
+                        fields.permission.set(p);
+                    }
+                }
+            >
+                {Permission::ALL
+                    .into_iter()
+                    .map(|p| view! { <option value=p.as_str() selected=move || fields.permission.get() == p>{p.label()}</option> })
+                    .collect_view()}
+            </select>
+        </label>
+        {permission_fixed.then(|| view! {
+            <p class="note" id="permission-note">"Permissions of existing API key cannot be changed"</p>
+        })}
+        <fieldset class="expires">
+            <legend>"Expires"</legend>
+            <label class="check">
+                <input
+                    type="checkbox"
+                    prop:checked=fields.never_expires
+                    on:change=move |ev| fields.never_expires.set(event_target_checked(&ev))
+                />
+                "Will never expire"
+            </label>
+            <label class="field">
+                <span>"Expiration Date"</span>
+                <input
+                    type="datetime-local"
+                    name="expires_at"
+                    disabled=move || fields.never_expires.get()
+                    aria-invalid=expiry_invalid
+                    aria-describedby="error-expiresat"
+                    prop:value=fields.expiry
+                    on:input=move |ev| fields.expiry.set(event_target_value(&ev))
+                />
+            </label>
+            <FieldError field=Field::ExpiresAt fields/>
+        </fieldset>
+    }
+}
+
+#[component]
+fn NewKeyForm(initial: NewKey) -> impl IntoView {
+    let page = expect_context::<PageContext>();
+    let fields = KeyFields::new(initial.enabled, &initial.name, initial.permission, initial.expires_at);
+    let copied_from = initial.copied_from;
+    let created = RwSignal::new(None::<CreatedKey>);
+    let create = Action::new(move |new: &NewKey| create_key(new.clone()));
+    Effect::new(move |_| match create.value().get() {
+        Some(Ok(key)) => {
+            created.set(Some(key));
+            page.changed();
+        }
+        Some(Err(error)) => fields.show(error),
+        None => {}
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let new = fields.expires_at().and_then(|expires_at| {
+            NewKey {
+                name: fields.name.get_untracked(),
+                permission: fields.permission.get_untracked(),
+                enabled: fields.enabled.get_untracked(),
+                expires_at,
+                copied_from,
+            }
+            .validate(crate::clock::now())
+        });
+        match new {
+            Ok(new) => {
+                fields.error.set(None);
+                create.dispatch(new);
+            }
+            Err(error) => fields.show(error),
+        }
+    };
+    view! {
+        <Show
+            when=move || created.with(Option::is_none)
+            fallback=move || created.get().map(|created| view! { <SecretOnce created/> })
+        >
+            <form class="key-form" on:submit=submit novalidate>
+                <label class="check switch">
+                    <input type="checkbox" role="switch" prop:checked=fields.enabled
+                        on:change=move |ev| fields.enabled.set(event_target_checked(&ev))/>
+                    "Enabled"
+                </label>
+                <CommonFields fields permission_fixed=false/>
+                {move || fields.error.with(|e| e.as_ref().filter(|(f, _)| f.is_none()).map(|(_, m)| view! { <p class="error" role="alert">{m.clone()}</p> }))}
+                <div class="buttons">
+                    <button type="submit" class="primary" disabled=move || create.pending().get()>
+                        {move || if create.pending().get() { "Creating…" } else { "Create" }}
+                    </button>
+                </div>
+            </form>
+        </Show>
+    }
+}
+
+/// The new key's secret, shown this once.
+#[component]
+fn SecretOnce(created: CreatedKey) -> impl IntoView {
+    let secret = created.secret.expose().to_owned();
+    let copied = RwSignal::new(false);
+    let copy = {
+        #[cfg_attr(not(feature = "hydrate"), allow(unused_variables))]
+        let secret = secret.clone();
+        move |_| {
+            #[cfg(feature = "hydrate")]
+            drop(window().navigator().clipboard().write_text(&secret));
+            copied.set(true);
+        }
+    };
+    view! {
+        <div class="secret-once" role="status">
+            <p>"API key “" {created.key.name.clone()} "” was created. Its secret:"</p>
+            <code class="secret" data-testid="secret">{secret.clone()}</code>
+            <button type="button" class="primary" on:click=copy>"Copy to clipboard"</button>
+            <Show when=move || copied.get()><span class="muted">" Copied."</span></Show>
+            <p class="warning">
+                "Copy it now: this secret will not be shown again. Keydesk keeps only a fingerprint of it; "
+                "later this key is recognisable by its start, " <code>{created.key.display_prefix.clone()} "…"</code> "."
+            </p>
+        </div>
+    }
+}
+
+#[component]
+fn DetailsForm(key: ApiKey) -> impl IntoView {
+    let page = expect_context::<PageContext>();
+    let clock = PageClock::expect();
+    let id = key.id;
+    let fields = KeyFields::new(key.enabled, &key.name, key.permission, key.expires_at);
+    let current = RwSignal::new(key);
+    let saved = RwSignal::new(false);
+
+    // Shows the key as the server has it now (after a save, or after a conflict).
+    let reset_to = move |key: ApiKey| {
+        fields.enabled.set(key.enabled);
+        fields.name.set(key.name.clone());
+        fields.set_expiry(key.expires_at);
+        current.set(key);
+    };
+    let save = Action::new(move |changes: &KeyChanges| update_key(id, changes.clone()));
+    Effect::new(move |_| match save.value().get() {
+        Some(Ok(key)) => {
+            reset_to(key);
+            fields.error.set(None);
+            saved.set(true);
+            page.changed();
+        }
+        Some(Err(AppError::Conflict { current: latest })) => {
+            reset_to((*latest).clone());
+            saved.set(false);
+            fields.show(AppError::Conflict { current: latest });
+        }
+        Some(Err(error)) => {
+            saved.set(false);
+            fields.show(error);
+        }
+        None => {}
+    });
+    let toggle = Action::new(move |on: &bool| set_key_enabled(id, *on));
+    Effect::new(move |_| match toggle.value().get() {
+        Some(Ok(key)) => {
+            current.update(|c| {
+                c.enabled = key.enabled;
+                c.version = key.version;
+            });
+            page.changed();
+        }
+        Some(Err(error)) => {
+            fields.enabled.set(current.with_untracked(|c| c.enabled));
+            fields.show(error);
+        }
+        None => {}
+    });
+    let changes_with = move |expires_at: Option<DateTime<Utc>>| KeyChanges {
+        name: fields.name.get_untracked(),
+        enabled: current.with_untracked(|c| c.enabled),
+        expires_at,
+        permission: Some(fields.permission.get_untracked()),
+        expected_version: current.with_untracked(|c| c.version),
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        saved.set(false);
+        match fields.expires_at() {
+            Ok(expires_at) => {
+                fields.error.set(None);
+                save.dispatch(changes_with(expires_at));
+            }
+            Err(error) => fields.show(error),
+        }
+    };
+    let expire_now = move |_| {
+        saved.set(false);
+        save.dispatch(changes_with(Some(crate::clock::now())));
+    };
+    let busy = move || save.pending().get() || toggle.pending().get();
+    let read_at = current.with_untracked(|c| c.updated_at);
+    let expired_on = move || {
+        current.with(|c| c.expires_at.filter(|&at| at <= clock.now_or(read_at)).map(|at| clock.format(at)))
+    };
+
+    view! {
+        <form class="key-form" on:submit=submit novalidate>
+            <label class="check switch">
+                <input type="checkbox" role="switch" prop:checked=fields.enabled
+                    disabled=move || toggle.pending().get()
+                    aria-busy=move || toggle.pending().get().to_string()
+                    on:change=move |ev| {
+                        let on = event_target_checked(&ev);
+                        fields.enabled.set(on);
+                        toggle.dispatch(on);
+                    }/>
+                "Enabled"
+            </label>
+            <CommonFields fields permission_fixed=true/>
+            {move || expired_on().map(|on| view! { <p class="expired" role="status">"This API key expired on " {on} "."</p> })}
+            <dl class="facts">
+                <dt>"Key"</dt><dd><code>{move || current.with(|c| c.display_prefix.clone())} "…"</code></dd>
+                <dt>"Created"</dt><dd>{move || current.with(|c| format!("{} by {}", clock.format(c.created_at), c.created_by))}</dd>
+                <dt>"Updated"</dt><dd>{move || current.with(|c| clock.format(c.updated_at))}</dd>
+                <dt>"Last used"</dt><dd>{move || current.with(|c| c.last_used_at.map_or_else(|| "never".to_owned(), |at| clock.format(at)))}</dd>
+            </dl>
+            {move || fields.error.with(|e| e.as_ref().filter(|(f, _)| f.is_none()).map(|(_, m)| view! { <p class="error" role="alert">{m.clone()}</p> }))}
+            <Show when=move || saved.get()><p class="saved" role="status">"Saved."</p></Show>
+            <div class="buttons">
+                <button type="submit" class="primary" disabled=busy>{move || if save.pending().get() { "Saving…" } else { "Save" }}</button>
+                <button type="button" disabled=busy on:click=expire_now>"Expire now"</button>
+            </div>
+        </form>
+    }
+}

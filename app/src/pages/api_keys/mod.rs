@@ -1,0 +1,148 @@
+//! The API Keys page: the guide's table of keys, its filters, and the panels to create, copy,
+//! edit and delete keys. Every view state lives in the URL (see [`view_state`]), so a filtered
+//! view can be shared, is rendered on the server, and Back/Forward step through it.
+
+mod delete_dialog;
+mod key_panel;
+mod table;
+pub mod view_state;
+
+use crate::api_keys::server_fns::list_keys;
+use crate::api_keys::{KeyQuery, Permission, Status};
+use crate::widgets::PageClock;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::NavigateOptions;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use view_state::{Panel, ViewState};
+
+/// What the page's parts share: the view state and a way to change it.
+#[derive(Clone, Copy)]
+pub(crate) struct PageContext {
+    pub state: Memo<ViewState>,
+    /// Bumped after every change, so the table reloads.
+    pub changes: RwSignal<u64>,
+    navigate: Callback<(String, bool)>,
+}
+
+impl PageContext {
+    /// Shows `state`. `replace` rewrites the current history entry (typing in Search) instead
+    /// of adding one (a real change of view, which Back should undo).
+    pub fn go(&self, state: ViewState, replace: bool) {
+        self.navigate.run((state.href(), replace));
+    }
+
+    pub fn set_query(&self, query: KeyQuery, replace: bool) {
+        self.go(self.state.get_untracked().with_query(query), replace);
+    }
+
+    pub fn open(&self, panel: Option<Panel>) {
+        self.go(self.state.get_untracked().with_panel(panel), false);
+    }
+
+    pub fn changed(&self) {
+        self.changes.update(|n| *n += 1);
+    }
+}
+
+#[component]
+pub fn ApiKeysPage() -> impl IntoView {
+    let params = use_query_map();
+    let state = Memo::new(move |_| params.with(|p| ViewState::from_url_params(|k| p.get(k))));
+    let navigate = use_navigate();
+    let page = PageContext {
+        state,
+        changes: RwSignal::new(0),
+        navigate: Callback::new(move |(href, replace): (String, bool)| {
+            navigate(&href, NavigateOptions { replace, scroll: false, ..Default::default() })
+        }),
+    };
+    provide_context(page);
+    PageClock::provide();
+
+    let query = Memo::new(move |_| state.with(|s| s.query.clone()));
+    let keys = Resource::new(move || (query.get(), page.changes.get()), |(query, _)| list_keys(query));
+
+    view! {
+        <Title text="API Keys · Keydesk"/>
+        <section class="api-keys">
+            <div class="page-head">
+                <h1>"API Keys"</h1>
+                <button class="primary" on:click=move |_| page.open(Some(Panel::New))>"+ Add API Key"</button>
+            </div>
+            <Toolbar query/>
+            <Transition fallback=|| view! { <p class="loading">"Loading API keys…"</p> }>
+                <ErrorBoundary fallback=|errors| view! { <ErrorList errors/> }>
+                    {move || Suspend::new(async move { keys.await.map(|keys| view! { <table::KeyTable keys/> }) })}
+                </ErrorBoundary>
+            </Transition>
+        </section>
+        {move || state.with(|s| s.panel).map(|panel| view! { <key_panel::KeyPanel panel/> })}
+    }
+}
+
+/// Search, the Status toggles and the Permissions filter.
+#[component]
+fn Toolbar(query: Memo<KeyQuery>) -> impl IntoView {
+    let page = expect_context::<PageContext>();
+    let on_search = move |ev| {
+        let query = KeyQuery { search: event_target_value(&ev), page: 0, ..query.get_untracked() };
+        page.set_query(query, true);
+    };
+    let toggle = move |status: Status| {
+        let current = query.get_untracked();
+        let on = !current.status.contains(status);
+        page.set_query(KeyQuery { status: current.status.with(status, on), page: 0, ..current }, false);
+    };
+    let on_permission = move |ev| {
+        let permission = event_target_value(&ev).parse::<Permission>().ok();
+        page.set_query(KeyQuery { permission, page: 0, ..query.get_untracked() }, false);
+    };
+    let selected = move |p: Option<Permission>| query.with(|q| q.permission == p);
+
+    view! {
+        <div class="toolbar" role="search">
+            <div class="status-toggles" role="group" aria-label="Status">
+                {[Status::Available, Status::Unavailable, Status::SoonUnavailable]
+                    .into_iter()
+                    .map(|status| view! {
+                        <button
+                            type="button"
+                            class="toggle"
+                            aria-pressed=move || query.with(|q| q.status.contains(status)).to_string()
+                            on:click=move |_| toggle(status)
+                        >
+                            {status.label()}
+                        </button>
+                    })
+                    .collect_view()}
+            </div>
+            <label class="select">
+                <span class="visually-hidden">"Permissions"</span>
+                <select aria-label="Permissions" on:change=on_permission>
+                    <option value="" selected=move || selected(None)>"All permissions"</option>
+                    {Permission::ALL
+                        .into_iter()
+                        .map(|p| view! { <option value=p.as_str() selected=move || selected(Some(p))>{p.label()}</option> })
+                        .collect_view()}
+                </select>
+            </label>
+            <input
+                type="search"
+                aria-label="Search"
+                placeholder="Search by name or creator"
+                prop:value=move || query.with(|q| q.search.clone())
+                on:input=on_search
+            />
+        </div>
+    }
+}
+
+#[component]
+fn ErrorList(errors: ArcRwSignal<Errors>) -> impl IntoView {
+    view! {
+        <div class="error" role="alert">
+            {move || errors.get().into_iter().map(|(_, e)| view! { <p>{e.to_string()}</p> }).collect_view()}
+        </div>
+    }
+}

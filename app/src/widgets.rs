@@ -1,0 +1,86 @@
+//! Small pieces the pages share: the ticking page clock, dates, the status icon.
+
+use crate::api_keys::Status;
+use crate::date_format::{format_datetime, local_offset, utc};
+use crate::relative_time::relative_time;
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+
+/// How often relative dates are refreshed while a page is open.
+#[cfg(feature = "hydrate")]
+const TICK_MILLIS: u32 = 15_000;
+
+/// The time the page shows dates against. Until the page is hydrated it is `None` and views use
+/// the instant the server read the data at, so the server's HTML and the first browser render
+/// agree; then it ticks, and dates switch to the administrator's time zone.
+#[derive(Debug, Clone, Copy)]
+pub struct PageClock {
+    now: RwSignal<Option<DateTime<Utc>>>,
+    local: RwSignal<bool>,
+}
+
+impl PageClock {
+    pub fn provide() -> Self {
+        let clock = PageClock { now: RwSignal::new(None), local: RwSignal::new(false) };
+        #[cfg(feature = "hydrate")]
+        Effect::new(move |_| {
+            clock.local.set(true);
+            clock.now.set(Some(crate::clock::now()));
+            let interval = gloo_timers::callback::Interval::new(TICK_MILLIS, move || {
+                clock.now.try_set(Some(crate::clock::now()));
+            });
+            let interval = StoredValue::new_local(Some(interval));
+            on_cleanup(move || interval.update_value(|i| drop(i.take())));
+        });
+        provide_context(clock);
+        clock
+    }
+
+    pub fn expect() -> Self {
+        expect_context::<PageClock>()
+    }
+
+    /// The current instant, or `read_at` before the clock has started.
+    pub fn now_or(&self, read_at: DateTime<Utc>) -> DateTime<Utc> {
+        self.now.get().unwrap_or(read_at)
+    }
+
+    /// `DD-MM-YYYY HH:mm`, in UTC on the server and local time in the browser.
+    pub fn format(&self, at: DateTime<Utc>) -> String {
+        if self.local.get() {
+            format_datetime(at, local_offset(at))
+        } else {
+            format!("{} UTC", format_datetime(at, utc()))
+        }
+    }
+}
+
+/// A date shown relative to the page clock ("a year ago"), exact on hover and in `datetime`.
+#[component]
+pub fn Timestamp(at: DateTime<Utc>, read_at: DateTime<Utc>) -> impl IntoView {
+    let clock = PageClock::expect();
+    view! {
+        <time datetime=at.to_rfc3339() title=move || clock.format(at)>
+            {move || relative_time(at, clock.now_or(read_at))}
+        </time>
+    }
+}
+
+#[component]
+pub fn StatusIcon(#[prop(into)] status: Signal<Status>) -> impl IntoView {
+    let class = move || match status.get() {
+        Status::Available => "status available",
+        Status::SoonUnavailable => "status soon",
+        Status::Unavailable => "status unavailable",
+    };
+    let glyph = move || match status.get() {
+        Status::Available => "✓",
+        Status::SoonUnavailable => "!",
+        Status::Unavailable => "✕",
+    };
+    view! {
+        <span class=class role="img" aria-label=move || status.get().label() title=move || status.get().label()>
+            {glyph}
+        </span>
+    }
+}
