@@ -2,6 +2,8 @@
 //! server functions they call. The server crate supplies the store these functions reach
 //! through context; the frontend crate only hydrates [`App`].
 
+#![recursion_limit = "256"]
+
 pub mod api_keys;
 pub mod clock;
 pub mod date_format;
