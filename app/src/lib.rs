@@ -15,7 +15,7 @@ pub mod widgets;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{A, Redirect, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{SsrMode, path};
 
 /// Where the API Keys page lives; `/` leads there.
 pub const API_KEYS_PATH: &str = "/provisioning/api-keys";
@@ -59,7 +59,8 @@ pub fn App() -> impl IntoView {
             <main>
                 <Routes fallback=|| view! { <p class="not-found">"This page does not exist."</p> }>
                     <Route path=path!("/") view=|| view! { <Redirect path=API_KEYS_PATH/> }/>
-                    <Route path=path!("/provisioning/api-keys") view=pages::api_keys::ApiKeysPage/>
+                    // Async: the whole table is in the first HTML, readable before (or without) the wasm.
+                    <Route path=path!("/provisioning/api-keys") view=pages::api_keys::ApiKeysPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

@@ -98,6 +98,7 @@ fn changes_to(key: &app::api_keys::ApiKey) -> KeyChanges {
         expires_at: key.expires_at,
         permission: Some(key.permission),
         expected_version: key.version,
+        expire_now: false,
     }
 }
 

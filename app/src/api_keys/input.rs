@@ -65,6 +65,10 @@ pub struct KeyChanges {
     /// Sent only by clients that show the (read-only) permission; a different value is refused.
     pub permission: Option<Permission>,
     pub expected_version: i64,
+    /// "Expire now": end the key at the server's present instant, whatever `expires_at` says
+    /// (the browser's clock is not the server's, and a moment's difference would read as past).
+    #[serde(default)]
+    pub expire_now: bool,
 }
 
 /// One field an update changed, with its old and new value as shown to people.
@@ -86,6 +90,9 @@ impl KeyChanges {
             return Err(AppError::invalid(Field::Permission, "Permissions of existing API key cannot be changed."));
         }
         self.name = validate_name(&self.name).map_err(|e| AppError::invalid(Field::Name, e))?;
+        if self.expire_now {
+            self.expires_at = Some(now);
+        }
         validate_expiry(self.expires_at, current.expires_at, now)
             .map_err(|e| AppError::invalid(Field::ExpiresAt, e))?;
 
@@ -136,6 +143,7 @@ mod tests {
             expires_at: current.expires_at,
             permission: Some(current.permission),
             expected_version: current.version,
+            expire_now: false,
         }
     }
 
@@ -190,6 +198,17 @@ mod tests {
         changes.permission = Some(Permission::Chat);
         let err = changes.validate(&current, now()).unwrap_err();
         assert_eq!(err.to_string(), "Permissions of existing API key cannot be changed.");
+    }
+
+    #[test]
+    fn expire_now_uses_the_servers_clock() {
+        let current = key("k");
+        let mut changes = changes_to(&current);
+        changes.expires_at = Some(now() - Duration::seconds(2));
+        changes.expire_now = true;
+        let (valid, changed) = changes.validate(&current, now()).unwrap();
+        assert_eq!(valid.expires_at, Some(now()));
+        assert_eq!(changed[0].field, Field::ExpiresAt);
     }
 
     #[test]

@@ -325,12 +325,13 @@ fn DetailsForm(key: ApiKey) -> impl IntoView {
         }
         None => {}
     });
-    let changes_with = move |expires_at: Option<DateTime<Utc>>| KeyChanges {
+    let changes_with = move |expires_at: Option<DateTime<Utc>>, expire_now: bool| KeyChanges {
         name: fields.name.get_untracked(),
         enabled: current.with_untracked(|c| c.enabled),
         expires_at,
         permission: Some(fields.permission.get_untracked()),
         expected_version: current.with_untracked(|c| c.version),
+        expire_now,
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -338,14 +339,14 @@ fn DetailsForm(key: ApiKey) -> impl IntoView {
         match fields.expires_at() {
             Ok(expires_at) => {
                 fields.error.set(None);
-                save.dispatch(changes_with(expires_at));
+                save.dispatch(changes_with(expires_at, false));
             }
             Err(error) => fields.show(error),
         }
     };
     let expire_now = move |_| {
         saved.set(false);
-        save.dispatch(changes_with(Some(crate::clock::now())));
+        save.dispatch(changes_with(current.with_untracked(|c| c.expires_at), true));
     };
     let busy = move || save.pending().get() || toggle.pending().get();
     let read_at = current.with_untracked(|c| c.updated_at);

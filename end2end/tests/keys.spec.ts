@@ -1,0 +1,137 @@
+import { test, expect } from "@playwright/test";
+import { PAGE, openHydrated, rows, row, createKey } from "./support";
+
+test("create shows the secret once, then only its prefix", async ({ page }) => {
+  await openHydrated(page);
+  const secret = await createKey(page, "Widget e2e");
+  const panel = page.getByRole("dialog", { name: "New API Key" });
+  await expect(panel.getByRole("button", { name: "Copy to clipboard" })).toBeVisible();
+  await expect(panel).toContainText("will not be shown again");
+  await page.screenshot({ path: "test-results/secret-once.png" });
+  await panel.getByRole("button", { name: "Close" }).click();
+  await expect(row(page, "Widget e2e")).toHaveCount(1);
+  await expect(row(page, "Widget e2e")).toContainText(secret.slice(0, 12));
+  await page.reload();
+  await expect(page.locator("body")).not.toContainText(secret);
+});
+
+test("create refuses bad input with clear messages", async ({ page }) => {
+  await openHydrated(page);
+  await page.getByRole("button", { name: "Add API Key" }).click();
+  const panel = page.getByRole("dialog", { name: "New API Key" });
+  await panel.getByRole("button", { name: "Create" }).click();
+  await expect(panel.getByText("Name is required.")).toBeVisible();
+  await panel.getByLabel("Name").fill("Dated");
+  await panel.getByLabel("Will never expire").uncheck();
+  await panel.getByRole("button", { name: "Create" }).click();
+  await expect(panel.getByText("Choose an Expiration Date")).toBeVisible();
+  await panel.getByLabel("Expiration Date").fill("2020-01-01T10:00");
+  await panel.getByRole("button", { name: "Create" }).click();
+  await expect(panel.getByText("Expiration Date must be now or later")).toBeVisible();
+  await page.keyboard.press("Escape");
+  await expect(panel).toHaveCount(0);
+  await expect(row(page, "Dated")).toHaveCount(0);
+});
+
+test("the Enabled toggle saves at once and survives a reload", async ({ page }) => {
+  await openHydrated(page);
+  const toggle = page.getByRole("switch", { name: "Enabled: 123" });
+  await expect(toggle).toBeChecked();
+  await toggle.click();
+  await expect(toggle).not.toBeChecked();
+  await expect(row(page, "123").getByRole("img", { name: "Unavailable" })).toBeVisible();
+  await page.reload();
+  await expect(page.getByRole("switch", { name: "Enabled: 123" })).not.toBeChecked();
+  await page.locator("body[data-hydrated]").waitFor({ state: "attached" });
+  await page.getByRole("switch", { name: "Enabled: 123" }).click();
+  await expect(page.getByRole("switch", { name: "Enabled: 123" })).toBeChecked();
+});
+
+test("a failed toggle flips back and says why", async ({ page }) => {
+  await openHydrated(page);
+  await page.route("**/api/set_key_enabled*", (route) => route.abort());
+  const toggle = page.getByRole("switch", { name: "Enabled: Designer 35-05" });
+  await toggle.click();
+  await expect(toggle).toBeChecked();
+  await expect(row(page, "Designer 35-05").getByRole("alert")).toBeVisible();
+});
+
+test("copy twice gives _1 and _2", async ({ page }) => {
+  await openHydrated(page);
+  for (const expected of ["Default 35-05_1", "Default 35-05_2"]) {
+    await page.getByRole("button", { name: "Copy Default 35-05", exact: true }).click();
+    const panel = page.getByRole("dialog", { name: "New API Key" });
+    await expect(panel.getByLabel("Name")).toHaveValue(expected);
+    await panel.getByRole("button", { name: "Create" }).click();
+    await expect(panel.getByTestId("secret")).toBeVisible();
+    await panel.getByRole("button", { name: "Close" }).click();
+    await expect(row(page, expected)).toHaveCount(1);
+  }
+});
+
+test("delete asks first; Cancel keeps the key, Delete removes it", async ({ page }) => {
+  await openHydrated(page);
+  await createKey(page, "Doomed");
+  await page.getByRole("dialog", { name: "New API Key" }).getByRole("button", { name: "Close" }).click();
+  await page.getByRole("button", { name: "Delete Doomed" }).click();
+  const confirm = page.getByRole("alertdialog");
+  await expect(confirm).toContainText("Doomed");
+  await expect(confirm).toContainText("disable it instead");
+  await confirm.getByRole("button", { name: "Cancel" }).click();
+  await expect(row(page, "Doomed")).toHaveCount(1);
+  await page.getByRole("button", { name: "Delete Doomed" }).click();
+  await page.getByRole("alertdialog").getByRole("button", { name: "Delete" }).click();
+  await expect(row(page, "Doomed")).toHaveCount(0);
+});
+
+test("details: expire now, see when it expired, extend again", async ({ page }) => {
+  await openHydrated(page);
+  await createKey(page, "Short lived");
+  await page.getByRole("dialog", { name: "New API Key" }).getByRole("button", { name: "Close" }).click();
+  await page.getByRole("link", { name: "Short lived", exact: true }).click();
+  const details = page.getByRole("dialog", { name: "API Key Details" });
+  await expect(details.getByText("Permissions of existing API key cannot be changed")).toBeVisible();
+  await details.getByRole("button", { name: "Expire now" }).click();
+  await expect(details.getByText(/This API key expired on \d\d-\d\d-\d{4} \d\d:\d\d/)).toBeVisible();
+  await expect(row(page, "Short lived").getByRole("img", { name: "Unavailable" })).toBeVisible();
+  await details.getByLabel("Expiration Date").fill("2099-12-31T23:59");
+  await details.getByRole("button", { name: "Save" }).click();
+  await expect(details.getByText("Saved.")).toBeVisible();
+  await expect(row(page, "Short lived").getByRole("img", { name: "Available" })).toBeVisible();
+});
+
+test("search by creator, status toggles and the permission filter", async ({ page }) => {
+  await openHydrated(page);
+  const everything = await rows(page).count();
+  await page.getByRole("searchbox", { name: "Search" }).fill("admin.team");
+  await expect(rows(page)).toHaveCount(2);
+  await page.getByRole("searchbox", { name: "Search" }).fill("");
+  await page.getByRole("combobox", { name: "Permissions" }).selectOption({ label: "Secure Mail" });
+  await expect(page).toHaveURL(/permission=secure_mail/);
+  await expect(rows(page)).toHaveCount(2);
+  await page.getByRole("combobox", { name: "Permissions" }).selectOption({ label: "All permissions" });
+  const unavailable = page.getByRole("button", { name: "Unavailable", exact: true });
+  await unavailable.click();
+  await expect(unavailable).toHaveAttribute("aria-pressed", "true");
+  await expect(page).toHaveURL(/status=unavailable/);
+  await expect(page.getByText("No API keys match these filters.")).toBeVisible();
+  await page.getByRole("button", { name: "Clear filters" }).click();
+  await expect(rows(page)).toHaveCount(everything);
+});
+
+test("a filtered URL opens the same view in a new page, and Back/Forward step through views", async ({ page, context }) => {
+  await openHydrated(page);
+  await page.getByRole("button", { name: "Available", exact: true }).click();
+  await page.getByRole("combobox", { name: "Permissions" }).selectOption({ label: "Secure Mail" });
+  await expect(rows(page)).toHaveCount(2);
+  const url = page.url();
+  const other = await context.newPage();
+  await other.goto(url);
+  await expect(other.locator("table.keys tbody tr")).toHaveCount(2);
+  await expect(other.getByRole("button", { name: "Available", exact: true })).toHaveAttribute("aria-pressed", "true");
+  await page.goBack();
+  await expect(page).not.toHaveURL(/permission=/);
+  await expect(page).toHaveURL(/status=available/);
+  await page.goForward();
+  await expect(page).toHaveURL(/permission=secure_mail/);
+});

@@ -1,0 +1,29 @@
+import { expect, Page } from "@playwright/test";
+
+export const PAGE = "/provisioning/api-keys";
+
+/** Opens a URL of the page and waits until the wasm has hydrated it. */
+export async function openHydrated(page: Page, url: string = PAGE) {
+  await page.goto(url);
+  await page.locator("body[data-hydrated]").waitFor({ state: "attached" });
+}
+
+export function rows(page: Page) {
+  return page.locator("table.keys tbody tr");
+}
+
+export function row(page: Page, name: string) {
+  return rows(page).filter({ has: page.getByRole("link", { name, exact: true }) });
+}
+
+/** Creates a key through the New API Key panel and returns its secret. */
+export async function createKey(page: Page, name: string, options: { secureMail?: boolean } = {}) {
+  await page.getByRole("button", { name: "Add API Key" }).click();
+  const panel = page.getByRole("dialog", { name: "New API Key" });
+  await panel.getByLabel("Name").fill(name);
+  if (options.secureMail) await panel.getByLabel("Permissions").selectOption({ label: "Secure Mail" });
+  await panel.getByRole("button", { name: "Create" }).click();
+  const secret = await panel.getByTestId("secret").textContent();
+  expect(secret).toMatch(/^kd_(chat|mail)_[0-9A-Za-z]{36}$/);
+  return secret!;
+}
