@@ -40,9 +40,10 @@ impl PageClock {
         expect_context::<PageClock>()
     }
 
-    /// The current instant, or `read_at` before the clock has started.
-    pub fn now_or(&self, read_at: DateTime<Utc>) -> DateTime<Utc> {
-        self.now.get().unwrap_or(read_at)
+    /// The current instant, but never earlier than `read_at`, the server's instant when it read
+    /// the data shown (the browser's clock may lag the server's, or the last tick be old).
+    pub fn now_at_least(&self, read_at: DateTime<Utc>) -> DateTime<Utc> {
+        self.now.get().map_or(read_at, |now| now.max(read_at))
     }
 
     /// `DD-MM-YYYY HH:mm`, in UTC on the server and local time in the browser.
@@ -61,7 +62,7 @@ pub fn Timestamp(at: DateTime<Utc>, read_at: DateTime<Utc>) -> impl IntoView {
     let clock = PageClock::expect();
     view! {
         <time datetime=at.to_rfc3339() title=move || clock.format(at)>
-            {move || relative_time(at, clock.now_or(read_at))}
+            {move || relative_time(at, clock.now_at_least(read_at))}
         </time>
     }
 }

@@ -31,7 +31,9 @@ pub fn KeyPanel(panel: Panel) -> impl IntoView {
             .into_any()
         }
         Panel::Details(id) => {
-            let key = Resource::new(move || (id, page.changes.get()), |(id, _)| get_key(id));
+            // Loaded once per opening: the form keeps itself current after its own saves, and a
+            // change made elsewhere meanwhile surfaces as a conflict on Save.
+            let key = Resource::new(move || id, get_key);
             view! {
                 <Suspense fallback=|| view! { <p class="loading">"Loading the API key…"</p> }>
                     {move || Suspend::new(async move { key.await.map(|key| view! { <DetailsForm key/> }) })}
@@ -349,9 +351,8 @@ fn DetailsForm(key: ApiKey) -> impl IntoView {
         save.dispatch(changes_with(current.with_untracked(|c| c.expires_at), true));
     };
     let busy = move || save.pending().get() || toggle.pending().get();
-    let read_at = current.with_untracked(|c| c.updated_at);
     let expired_on = move || {
-        current.with(|c| c.expires_at.filter(|&at| at <= clock.now_or(read_at)).map(|at| clock.format(at)))
+        current.with(|c| c.expires_at.filter(|&at| at <= clock.now_at_least(c.updated_at)).map(|at| clock.format(at)))
     };
 
     view! {

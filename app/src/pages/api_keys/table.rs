@@ -109,7 +109,7 @@ fn KeyRow(key: ApiKey, read_at: DateTime<Utc>) -> impl IntoView {
     let enabled = RwSignal::new(key.enabled);
     let toggle_error = RwSignal::new(None::<String>);
     let confirming_delete = RwSignal::new(false);
-    let status = Signal::derive(move || status::status(enabled.get(), expires_at, clock.now_or(read_at)));
+    let status = Signal::derive(move || status::status(enabled.get(), expires_at, clock.now_at_least(read_at)));
 
     // Saves at once; shows that it is saving; flips back and says why if the save fails.
     let toggle = Action::new(move |on: &bool| {
