@@ -52,6 +52,18 @@ impl AppError {
     pub fn invalid(field: Field, message: impl ToString) -> Self {
         AppError::Invalid { field, message: message.to_string() }
     }
+
+    /// The HTTP status a server function answers with when it fails this way.
+    pub fn status_code(&self) -> u16 {
+        match self {
+            AppError::Invalid { .. } => 400,
+            AppError::Forbidden(_) => 403,
+            AppError::NotFound => 404,
+            AppError::Conflict { .. } => 409,
+            AppError::Internal => 500,
+            AppError::Transport(_) => 502,
+        }
+    }
 }
 
 impl FromServerFnError for AppError {

@@ -134,3 +134,21 @@ test("a filtered URL opens the same view in a new page, and Back/Forward step th
   await page.goForward();
   await expect(page).toHaveURL(/permission=secure_mail/);
 });
+
+test("keyboard only: add a key, close with Escape, toggle with Space", async ({ page }) => {
+  await openHydrated(page);
+  await page.getByRole("button", { name: "Add API Key" }).focus();
+  await page.keyboard.press("Enter");
+  const panel = page.getByRole("dialog", { name: "New API Key" });
+  await expect(panel.getByLabel("Name")).toBeFocused();
+  await page.keyboard.type("Keyboard key");
+  await page.keyboard.press("Enter");
+  await expect(panel.getByRole("button", { name: "Copy to clipboard" })).toBeFocused();
+  await page.keyboard.press("Escape");
+  await expect(panel).toHaveCount(0);
+  const toggle = page.getByRole("switch", { name: "Enabled: Keyboard key" });
+  await toggle.focus();
+  await page.keyboard.press("Space");
+  await expect(toggle).not.toBeChecked();
+  await expect(row(page, "Keyboard key").getByRole("img", { name: "Unavailable" })).toBeVisible();
+});

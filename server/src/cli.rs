@@ -20,11 +20,21 @@ pub struct Cli {
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site", global = true)]
     pub site_root: PathBuf,
 
+    /// Log format: `text` for people, `json` (one object per line) for log collectors.
+    #[arg(long, env = "KEYDESK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Subcommand)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
 pub enum Command {
     /// Serve the console (the default). Brings the schema up to date first.
     Serve,
@@ -32,6 +42,12 @@ pub enum Command {
     Migrate,
     /// Load the guide's ten sample keys into a database that has no keys yet.
     DemoData,
+    /// Add synthetic keys, for benchmarks and load tests (never on a production database).
+    Seed {
+        /// How many keys to add.
+        #[arg(long, default_value_t = 10_000)]
+        keys: usize,
+    },
 }
 
 #[cfg(test)]

@@ -49,3 +49,27 @@ fn create_sqlite_folder(url: &str) -> Result<(), DbErr> {
         _ => Ok(()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::{DatabaseBackend, Statement};
+
+    #[tokio::test]
+    async fn a_sqlite_file_is_created_with_its_folder_and_runs_in_wal_mode() {
+        let dir = std::env::temp_dir().join(format!("keydesk-db-test-{}", uuid::Uuid::new_v4()));
+        let url = format!("sqlite://{}/nested/keydesk.db?mode=rwc", dir.display());
+        let db = connect_and_migrate(&url).await.unwrap();
+        let row = db
+            .query_one_raw(Statement::from_string(DatabaseBackend::Sqlite, "PRAGMA journal_mode"))
+            .await
+            .unwrap()
+            .unwrap();
+        let mode: String = row.try_get_by_index(0).unwrap();
+        assert_eq!(mode, "wal");
+        assert!(ping(&db).await);
+        db.close().await.unwrap();
+        assert!(dir.join("nested/keydesk.db").exists());
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}

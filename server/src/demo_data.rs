@@ -1,7 +1,6 @@
 //! The guide's ten sample keys, for a first look at a new database (`server demo-data`).
 
 use crate::key_store::{SeaKeyStore, internal};
-use app::api_keys::secret::generate_secret;
 use app::api_keys::{NewKey, Permission};
 use app::error::AppError;
 use chrono::{DateTime, Duration, Utc};
@@ -32,11 +31,49 @@ impl SeaKeyStore {
         }
         for (name, permission, years, created_by) in SAMPLES {
             let new = NewKey { name: name.to_owned(), permission, ..NewKey::blank() };
-            let secret = generate_secret(permission);
-            let created_at = now - Duration::days(365 * years);
-            Self::insert(&txn, &new, secret.display_prefix(), secret.hash().to_vec(), created_by, created_at).await?;
+            Self::insert(&txn, &new, created_by, now - Duration::days(365 * years)).await?;
         }
         txn.commit().await.map_err(internal)?;
         Ok(SAMPLES.len())
+    }
+}
+
+/// Creators the synthetic keys are spread over.
+const CREATORS: [&str; 8] = ["nexus", "admin.team@example.com", "nexus_qa@example.com", "testBackUp", "test", "ops", "Zoë", "security"];
+
+impl SeaKeyStore {
+    /// Adds `count` synthetic keys (for benchmarks and load tests; `server seed`): varied names,
+    /// creators, permissions and ages; a tenth disabled, some expired, some expiring soon.
+    pub async fn load_synthetic_keys(&self, count: usize, now: DateTime<Utc>) -> Result<(), AppError> {
+        use app::api_keys::secret::generate_secret;
+        use sea_orm::EntityTrait as _;
+        let txn = self.begin_write().await?;
+        let rows: Vec<_> = (0..count)
+            .map(|i| {
+                let permission = if i % 4 == 0 { Permission::SecureMail } else { Permission::Chat };
+                let expires_at = match i % 10 {
+                    0 => Some(now - Duration::days(1 + (i % 90) as i64)),
+                    1 => Some(now + Duration::days(1 + (i % 29) as i64)),
+                    2 => Some(now + Duration::days(60 + (i % 900) as i64)),
+                    _ => None,
+                };
+                let new = NewKey {
+                    name: format!("Channel key {i:06}"),
+                    permission,
+                    enabled: i % 10 != 3,
+                    expires_at,
+                    copied_from: None,
+                };
+                let secret = generate_secret(permission);
+                let created_at = now - Duration::minutes((i as i64 * 37) % (5 * 365 * 24 * 60));
+                Self::new_row(&new, secret.display_prefix(), secret.hash().to_vec(), CREATORS[i % CREATORS.len()], created_at)
+            })
+            .collect();
+        // Batches stay under SQLite's limit of bound parameters per statement.
+        for batch in rows.chunks(500) {
+            crate::entity::api_key::Entity::insert_many(batch.to_vec()).exec(&txn).await.map_err(internal)?;
+        }
+        txn.commit().await.map_err(internal)?;
+        Ok(())
     }
 }

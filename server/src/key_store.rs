@@ -41,16 +41,15 @@ impl SeaKeyStore {
         self.db.begin_with_options(options).await.map_err(internal)
     }
 
-    /// Inserts a key with `secret_hash`, within `txn`. Used by `create` and the demo data.
-    pub(crate) async fn insert(
-        txn: &DatabaseTransaction,
+    /// The row for a new key whose secret hashes to `secret_hash`.
+    pub fn new_row(
         new: &NewKey,
         display_prefix: String,
         secret_hash: Vec<u8>,
         created_by: &str,
         created_at: DateTime<Utc>,
-    ) -> Result<ApiKey, AppError> {
-        let model = api_key::ActiveModel {
+    ) -> api_key::ActiveModel {
+        api_key::ActiveModel {
             id: Set(Uuid::new_v4()),
             name: Set(new.name.clone()),
             name_folded: Set(fold(&new.name)),
@@ -67,10 +66,19 @@ impl SeaKeyStore {
             version: Set(1),
             copied_from: Set(new.copied_from),
         }
-        .insert(txn)
-        .await
-        .map_err(internal)?;
-        to_api_key(model)
+    }
+
+    /// Inserts a key with a fresh secret within `txn`, and returns it with that secret.
+    pub(crate) async fn insert(
+        txn: &DatabaseTransaction,
+        new: &NewKey,
+        created_by: &str,
+        created_at: DateTime<Utc>,
+    ) -> Result<CreatedKey, AppError> {
+        let secret = generate_secret(new.permission);
+        let row = Self::new_row(new, secret.display_prefix(), secret.hash().to_vec(), created_by, created_at);
+        let key = to_api_key(row.insert(txn).await.map_err(internal)?)?;
+        Ok(CreatedKey { key, secret })
     }
 }
 
@@ -118,11 +126,11 @@ impl KeyStore for SeaKeyStore {
                     .map_err(|e| AppError::invalid(Field::Name, e))?;
             }
         }
-        let secret = generate_secret(new.permission);
-        let key = Self::insert(&txn, &new, secret.display_prefix(), secret.hash().to_vec(), created_by, now).await?;
+        let created = Self::insert(&txn, &new, created_by, now).await?;
         txn.commit().await.map_err(internal)?;
+        let key = &created.key;
         tracing::info!(key_id = %key.id, permission = key.permission.as_str(), copied_from = ?new.copied_from, "API key created");
-        Ok(CreatedKey { key, secret })
+        Ok(created)
     }
 
     async fn update(&self, id: Uuid, changes: KeyChanges, now: DateTime<Utc>) -> Result<ApiKey, AppError> {

@@ -1,7 +1,7 @@
 //! `server`: serve the console, migrate the database, or load the sample keys.
 
 use clap::Parser;
-use server::cli::{Cli, Command};
+use server::cli::{Cli, Command, LogFormat};
 use server::key_store::SeaKeyStore;
 use server::{db, http};
 use std::process::ExitCode;
@@ -9,10 +9,13 @@ use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
-        .init();
     let cli = Cli::parse();
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let logs = tracing_subscriber::fmt().with_env_filter(filter);
+    match cli.log_format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().init(),
+    }
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
@@ -40,6 +43,11 @@ async fn run(cli: Cli) -> Result<(), String> {
             } else {
                 tracing::info!(added, "sample keys loaded");
             }
+            Ok(())
+        }
+        Command::Seed { keys } => {
+            SeaKeyStore::new(db).load_synthetic_keys(keys, app::clock::now()).await.map_err(|e| e.to_string())?;
+            tracing::info!(keys, "synthetic keys added");
             Ok(())
         }
         Command::Serve => {

@@ -81,12 +81,13 @@ async fn server_functions_create_list_and_refuse_bad_input() {
 
     let blank = NewKey { name: "  ".into(), ..NewKey::blank() };
     let refused = call(&app, CreateKey::PATH, serde_json::json!({ "new": blank })).await;
-    assert!(refused.status().is_server_error() || refused.status().is_client_error());
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
     let error: AppError = serde_json::from_str(&body_text(refused).await).unwrap();
     assert_eq!(error.to_string(), "Name is required.");
 
     let missing = call(&app, UpdateKey::PATH, serde_json::json!({ "id": uuid::Uuid::new_v4(), "changes": {
         "name": "x", "enabled": true, "expires_at": null, "permission": null, "expected_version": 1 } })).await;
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
     let error: AppError = serde_json::from_str(&body_text(missing).await).unwrap();
     assert_eq!(error, AppError::NotFound);
 }

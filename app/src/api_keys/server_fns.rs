@@ -30,6 +30,17 @@ pub mod ssr {
         use_context::<Actor>().ok_or_else(|| AppError::Forbidden("act without signing in".into()))
     }
 
+    /// Gives a failed server function the HTTP status its error deserves (400, 404, 409, ...),
+    /// so API clients and logs see more than a generic 500.
+    pub fn answer<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+        if let (Err(error), Some(response)) = (&result, use_context::<leptos_axum::ResponseOptions>())
+            && let Ok(status) = http::StatusCode::from_u16(error.status_code())
+        {
+            response.set_status(status);
+        }
+        result
+    }
+
     /// Marks the response as never to be cached (it carries a secret).
     pub fn forbid_caching() {
         if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
@@ -40,40 +51,52 @@ pub mod ssr {
 
 #[server(input = Json)]
 pub async fn list_keys(query: KeyQuery) -> Result<KeyPage, AppError> {
-    ssr::store()?.list(&query, crate::clock::now()).await
+    ssr::answer(async { ssr::store()?.list(&query, crate::clock::now()).await }.await)
 }
 
 #[server(input = Json)]
 pub async fn get_key(id: Uuid) -> Result<ApiKey, AppError> {
-    ssr::store()?.get(id).await
+    ssr::answer(async { ssr::store()?.get(id).await }.await)
 }
 
 #[server(input = Json)]
 pub async fn propose_copy(id: Uuid) -> Result<NewKey, AppError> {
-    ssr::store()?.propose_copy(id, crate::clock::now()).await
+    ssr::answer(async { ssr::store()?.propose_copy(id, crate::clock::now()).await }.await)
 }
 
 #[server(input = Json)]
 pub async fn create_key(new: NewKey) -> Result<CreatedKey, AppError> {
     ssr::forbid_caching();
-    let actor = ssr::actor()?;
-    ssr::store()?.create(new, &actor.0, crate::clock::now()).await
+    ssr::answer(async {
+        let actor = ssr::actor()?;
+        ssr::store()?.create(new, &actor.0, crate::clock::now()).await
+    }
+    .await)
 }
 
 #[server(input = Json)]
 pub async fn update_key(id: Uuid, changes: KeyChanges) -> Result<ApiKey, AppError> {
-    ssr::actor()?;
-    ssr::store()?.update(id, changes, crate::clock::now()).await
+    ssr::answer(async {
+        ssr::actor()?;
+        ssr::store()?.update(id, changes, crate::clock::now()).await
+    }
+    .await)
 }
 
 #[server(input = Json)]
 pub async fn set_key_enabled(id: Uuid, enabled: bool) -> Result<ApiKey, AppError> {
-    ssr::actor()?;
-    ssr::store()?.set_enabled(id, enabled, crate::clock::now()).await
+    ssr::answer(async {
+        ssr::actor()?;
+        ssr::store()?.set_enabled(id, enabled, crate::clock::now()).await
+    }
+    .await)
 }
 
 #[server(input = Json)]
 pub async fn delete_key(id: Uuid) -> Result<(), AppError> {
-    ssr::actor()?;
-    ssr::store()?.delete(id).await
+    ssr::answer(async {
+        ssr::actor()?;
+        ssr::store()?.delete(id).await
+    }
+    .await)
 }

@@ -4,13 +4,12 @@
 //! unless `KEYDESK_REQUIRE_POSTGRES=1` (as in CI), which makes them fail.
 #![allow(dead_code)]
 
-use app::api_keys::search::fold;
-use app::api_keys::Permission;
+use app::api_keys::{NewKey, Permission};
 use chrono::{DateTime, Utc};
 use futures::FutureExt;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseConnection};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection};
 use server::db;
-use server::entity::api_key;
+use server::key_store::SeaKeyStore;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use uuid::Uuid;
@@ -90,24 +89,10 @@ pub async fn insert_key(
     expires_at: Option<DateTime<Utc>>,
     created_at: DateTime<Utc>,
 ) -> Uuid {
-    let id = Uuid::new_v4();
-    api_key::ActiveModel {
-        id: Set(id),
-        name: Set(name.to_owned()),
-        name_folded: Set(fold(name)),
-        permission: Set(permission.as_str().to_owned()),
-        enabled: Set(enabled),
-        expires_at: Set(expires_at),
-        created_at: Set(created_at),
-        created_by: Set(created_by.to_owned()),
-        created_by_folded: Set(fold(created_by)),
-        updated_at: Set(created_at),
-        last_used_at: Set(None),
-        display_prefix: Set("kd_chat_test".to_owned()),
-        secret_hash: Set(Uuid::new_v4().as_bytes().to_vec()),
-        version: Set(1),
-        copied_from: Set(None),
-    }
+    let new = NewKey { name: name.to_owned(), permission, enabled, expires_at, copied_from: None };
+    let row = SeaKeyStore::new_row(&new, "kd_chat_test".to_owned(), Uuid::new_v4().as_bytes().to_vec(), created_by, created_at);
+    let id = row.id.clone().unwrap();
+    row
     .insert(db)
     .await
     .expect("insert a test key");

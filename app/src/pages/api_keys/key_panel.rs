@@ -42,13 +42,15 @@ pub fn KeyPanel(panel: Panel) -> impl IntoView {
             .into_any()
         }
     };
+    // Escape closes the panel wherever the focus is.
+    let escape = window_event_listener(leptos::ev::keydown, move |ev| {
+        if ev.key() == "Escape" {
+            page.open(None);
+        }
+    });
+    on_cleanup(move || escape.remove());
     view! {
-        <aside
-            class="panel"
-            role="dialog"
-            aria-labelledby="panel-title"
-            on:keydown=move |ev| if ev.key() == "Escape" { page.open(None) }
-        >
+        <aside class="panel" role="dialog" aria-labelledby="panel-title">
             <header>
                 <h2 id="panel-title">{title}</h2>
                 <button type="button" class="icon" aria-label="Close" title="Close" on:click=move |_| page.open(None)>"×"</button>
@@ -125,12 +127,20 @@ fn FieldError(field: Field, fields: KeyFields) -> impl IntoView {
 /// Name, Permissions and the expiry controls.
 #[component]
 fn CommonFields(fields: KeyFields, permission_fixed: bool) -> impl IntoView {
+    // Focus starts in Name, so a keyboard user can type at once.
+    let name_ref = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move |_| {
+        if let Some(input) = name_ref.get() {
+            let _ = input.focus();
+        }
+    });
     let name_invalid = move || fields.error_for(Field::Name)().is_some().to_string();
     let expiry_invalid = move || fields.error_for(Field::ExpiresAt)().is_some().to_string();
     view! {
         <label class="field">
             <span>"Name" <abbr title="required">"*"</abbr></span>
             <input
+                node_ref=name_ref
                 type="text"
                 name="name"
                 required
@@ -254,6 +264,12 @@ fn NewKeyForm(initial: NewKey) -> impl IntoView {
 fn SecretOnce(created: CreatedKey) -> impl IntoView {
     let secret = created.secret.expose().to_owned();
     let copied = RwSignal::new(false);
+    let copy_ref = NodeRef::<leptos::html::Button>::new();
+    Effect::new(move |_| {
+        if let Some(button) = copy_ref.get() {
+            let _ = button.focus();
+        }
+    });
     let copy = {
         #[cfg_attr(not(feature = "hydrate"), allow(unused_variables))]
         let secret = secret.clone();
@@ -267,7 +283,7 @@ fn SecretOnce(created: CreatedKey) -> impl IntoView {
         <div class="secret-once" role="status">
             <p>"API key “" {created.key.name.clone()} "” was created. Its secret:"</p>
             <code class="secret" data-testid="secret">{secret.clone()}</code>
-            <button type="button" class="primary" on:click=copy>"Copy to clipboard"</button>
+            <button type="button" class="primary" node_ref=copy_ref on:click=copy>"Copy to clipboard"</button>
             <Show when=move || copied.get()><span class="muted">" Copied."</span></Show>
             <p class="warning">
                 "Copy it now: this secret will not be shown again. Keydesk keeps only a fingerprint of it; "

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The page benchmark: 10,000 keys (and 100,000 for "still works"), server first screen,
+# keystroke-to-paint in headless Chromium, wasm size. Rerun with `bench/run.sh` after
+# `make build`; figures go to bench/results/ and README quotes them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+server="${SERVER:-${CARGO_TARGET_DIR:-target}/release/server}"
+port="${BENCH_PORT:-3200}"
+mkdir -p bench/results
+dir="$(mktemp -d)"
+pid=""
+cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$dir"; }
+trap cleanup EXIT
+
+for keys in 10000 100000; do
+  url="sqlite://$dir/bench-$keys.db?mode=rwc"
+  "$server" --database-url "$url" seed --keys "$keys" >/dev/null
+  RUST_LOG=warn LEPTOS_SITE_ROOT=target/site "$server" --database-url "$url" --addr "127.0.0.1:$port" serve &
+  pid=$!
+  until curl -sf "http://127.0.0.1:$port/healthz" >/dev/null; do sleep 0.2; done
+  echo "== $keys keys: server, first screen (sequential GETs; /healthz is the baseline)"
+  python3 bench/page_latency.py 127.0.0.1 "$port" 200 | tee "bench/results/page-$keys.json"
+  echo "== $keys keys: keystroke to painted table in Chromium"
+  node bench/typing.mjs "http://127.0.0.1:$port" 3 | tee "bench/results/typing-$keys.json"
+  kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""
+done
+
+wasm=target/site/pkg/keydesk.wasm
+echo "== wasm: $(stat -c %s "$wasm") bytes, $(gzip -9 -c "$wasm" | wc -c) bytes gzip -9 (budget 358400)" | tee bench/results/wasm.txt
