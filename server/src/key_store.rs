@@ -4,7 +4,7 @@ use crate::entity::api_key::{self, Column, Entity as ApiKeys};
 use app::api_keys::copy_name::{copy_base, next_copy_name};
 use app::api_keys::name::validate_name;
 use app::api_keys::query::PAGE_SIZE;
-use app::api_keys::search::{fold, like_pattern, normalize_search};
+use app::api_keys::search::{escape_like, fold, like_pattern, normalize_search};
 use app::api_keys::secret::generate_secret;
 use app::api_keys::status::soon_window;
 use app::api_keys::store::KeyStore;
@@ -116,8 +116,9 @@ impl KeyStore for SeaKeyStore {
         let mut new = new.validate(now)?;
         let txn = self.begin_write().await?;
         if let Some(source_id) = new.copied_from {
-            let source = find(&txn, source_id).await.map_err(|_| {
-                AppError::invalid(Field::Name, "The API key being copied no longer exists.")
+            let source = find(&txn, source_id).await.map_err(|error| match error {
+                AppError::NotFound => AppError::invalid(Field::Name, "The API key being copied no longer exists."),
+                other => other,
             })?;
             if new.renumbers_copy(&source.name) {
                 lock_copy_names(&txn, &source.name).await?;
@@ -278,10 +279,7 @@ async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<ApiKey, AppError> {
 
 /// Every name that could be a copy of `source_name`: those starting with its base and `_`.
 async fn copy_names(db: &impl ConnectionTrait, source_name: &str) -> Result<Vec<String>, AppError> {
-    let prefix = format!("{}_", copy_base(source_name));
-    let pattern = like_pattern(&prefix);
-    // like_pattern wraps in `%...%`; a prefix match needs only the trailing `%`.
-    let pattern = pattern.strip_prefix('%').unwrap_or(&pattern).to_owned();
+    let pattern = format!("{}%", escape_like(&format!("{}_", copy_base(source_name))));
     let rows: Vec<String> = ApiKeys::find()
         .select_only()
         .column(Column::Name)

@@ -19,19 +19,22 @@ pub fn matches_search(folded_search: &str, name: &str, created_by: &str) -> bool
     fold(name).contains(folded_search) || fold(created_by).contains(folded_search)
 }
 
-/// A `LIKE` pattern matching `folded_search` as a literal substring, for use with `ESCAPE '\'`:
-/// `%`, `_` and `\` in the search text are escaped so they match themselves.
-pub fn like_pattern(folded_search: &str) -> String {
-    let mut pattern = String::with_capacity(folded_search.len() + 2);
-    pattern.push('%');
-    for c in folded_search.chars() {
+/// `text` with `%`, `_` and `\` escaped so that a `LIKE ... ESCAPE '\'` pattern matches them
+/// literally.
+pub fn escape_like(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len() + 2);
+    for c in text.chars() {
         if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
+            escaped.push('\\');
         }
-        pattern.push(c);
+        escaped.push(c);
     }
-    pattern.push('%');
-    pattern
+    escaped
+}
+
+/// A `LIKE` pattern matching `folded_search` anywhere in a value, as a literal substring.
+pub fn like_pattern(folded_search: &str) -> String {
+    format!("%{}%", escape_like(folded_search))
 }
 
 #[cfg(test)]
