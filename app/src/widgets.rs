@@ -58,11 +58,11 @@ impl PageClock {
 
 /// A date shown relative to the page clock ("a year ago"), exact on hover and in `datetime`.
 #[component]
-pub fn Timestamp(at: DateTime<Utc>, read_at: DateTime<Utc>) -> impl IntoView {
+pub fn Timestamp(at: DateTime<Utc>, #[prop(into)] read_at: Signal<DateTime<Utc>>) -> impl IntoView {
     let clock = PageClock::expect();
     view! {
         <time datetime=at.to_rfc3339() title=move || clock.format(at)>
-            {move || relative_time(at, clock.now_at_least(read_at))}
+            {move || relative_time(at, clock.now_at_least(read_at.get()))}
         </time>
     }
 }

@@ -7,13 +7,14 @@ use leptos::prelude::*;
 use uuid::Uuid;
 
 #[component]
-pub fn DeleteDialog(id: Uuid, name: String, open: RwSignal<bool>) -> impl IntoView {
+pub fn DeleteDialog(id: Uuid, name: String) -> impl IntoView {
     let page = expect_context::<PageContext>();
+    let close = move || page.deleting.set(None);
     let delete = Action::new(move |_: &()| delete_key(id));
     let error = RwSignal::new(None::<String>);
     Effect::new(move |_| match delete.value().get() {
         Some(Ok(())) => {
-            open.set(false);
+            close();
             page.changed();
         }
         Some(Err(e)) => error.set(Some(e.to_string())),
@@ -37,7 +38,7 @@ pub fn DeleteDialog(id: Uuid, name: String, open: RwSignal<bool>) -> impl IntoVi
                 aria-modal="true"
                 aria-labelledby=labelled_by
                 aria-describedby=described_by
-                on:keydown=move |ev| if ev.key() == "Escape" { open.set(false) }
+                on:keydown=move |ev| if ev.key() == "Escape" { close() }
             >
                 <h2 id=title_id>"Delete API key?"</h2>
                 <p id=text_id>
@@ -46,7 +47,7 @@ pub fn DeleteDialog(id: Uuid, name: String, open: RwSignal<bool>) -> impl IntoVi
                 </p>
                 {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
                 <div class="buttons">
-                    <button type="button" node_ref=cancel_ref on:click=move |_| open.set(false)>"Cancel"</button>
+                    <button type="button" node_ref=cancel_ref on:click=move |_| close()>"Cancel"</button>
                     <button type="button" class="danger" disabled=move || delete.pending().get()
                         on:click=move |_| { delete.dispatch(()); }>"Delete"</button>
                 </div>

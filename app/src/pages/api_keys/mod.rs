@@ -14,6 +14,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_navigate, use_query_map};
+use uuid::Uuid;
 use view_state::{Panel, ViewState};
 
 /// What the page's parts share: the view state and a way to change it.
@@ -22,6 +23,8 @@ pub(crate) struct PageContext {
     pub state: Memo<ViewState>,
     /// Bumped after every change, so the table reloads.
     pub changes: RwSignal<u64>,
+    /// The key whose deletion is being confirmed: its id and name.
+    pub deleting: RwSignal<Option<(Uuid, String)>>,
     navigate: Callback<(String, bool)>,
 }
 
@@ -53,6 +56,7 @@ pub fn ApiKeysPage() -> impl IntoView {
     let page = PageContext {
         state,
         changes: RwSignal::new(0),
+        deleting: RwSignal::new(None),
         navigate: Callback::new(move |(href, replace): (String, bool)| {
             navigate(&href, NavigateOptions { replace, scroll: false, ..Default::default() })
         }),
@@ -73,10 +77,11 @@ pub fn ApiKeysPage() -> impl IntoView {
             <Toolbar query/>
             <Transition fallback=|| view! { <p class="loading">"Loading API keys…"</p> }>
                 <ErrorBoundary fallback=|errors| view! { <ErrorList errors/> }>
-                    {move || Suspend::new(async move { keys.await.map(|keys| view! { <table::KeyTable keys/> }) })}
+                    <table::KeyTable keys/>
                 </ErrorBoundary>
             </Transition>
         </section>
+        {move || page.deleting.get().map(|(id, name)| view! { <delete_dialog::DeleteDialog id name/> })}
         {move || state.with(|s| s.panel).map(|panel| view! { <key_panel::KeyPanel panel/> })}
     }
 }

@@ -1,66 +1,81 @@
 //! The table of keys: sortable headers, one row per key, the count and the pager.
+//!
+//! The table stays mounted while its data changes: rows are keyed by key id and version, so a
+//! new search result reuses every row it shares with the last one and builds only the rest.
 
 use super::PageContext;
-use super::delete_dialog::DeleteDialog;
 use super::view_state::Panel;
 use crate::api_keys::server_fns::set_key_enabled;
 use crate::api_keys::status;
 use crate::api_keys::{ApiKey, KeyPage, KeyQuery, SortColumn, SortDirection};
+use crate::error::AppError;
 use crate::widgets::{PageClock, StatusIcon, Timestamp};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 
 #[component]
-pub fn KeyTable(keys: KeyPage) -> impl IntoView {
+pub fn KeyTable(keys: Resource<Result<KeyPage, AppError>>) -> impl IntoView {
     let page = expect_context::<PageContext>();
-    let query = page.state.get_untracked().query;
-    let read_at = keys.read_at;
-    let count = match keys.total {
+    let loaded = Memo::new(move |_| keys.get().and_then(Result::ok));
+    let read_at = Signal::derive(move || loaded.with(|p| p.as_ref().map(|p| p.read_at)).unwrap_or_default());
+    let total = move || loaded.with(|p| p.as_ref().map_or(0, |p| p.total));
+    let is_empty = move || loaded.with(|p| p.as_ref().is_some_and(|p| p.keys.is_empty()));
+    let filtered = move || page.state.with(|s| s.query != KeyQuery::default());
+    let count = move || match total() {
         1 => "1 API key".to_owned(),
         n => format!("{n} API keys"),
     };
-    if keys.keys.is_empty() {
-        let filtered = query != KeyQuery::default();
-        return view! {
-            <div class="empty" role="status">
-                <p>{if filtered { "No API keys match these filters." } else { "There are no API keys yet." }}</p>
-                <Show when=move || filtered>
-                    <button type="button" on:click=move |_| page.set_query(KeyQuery::default(), false)>"Clear filters"</button>
-                </Show>
-            </div>
-        }
-        .into_any();
-    }
-    let pages = keys.total.div_ceil(keys.page_size).max(1);
-    let current = keys.page;
+    let pages = move || loaded.with(|p| p.as_ref().map_or(1, |p| p.total.div_ceil(p.page_size).max(1)));
+    let current = move || loaded.with(|p| p.as_ref().map_or(0, |p| p.page));
     let to_page = move |n: u64| page.set_query(KeyQuery { page: n, ..page.state.get_untracked().query }, false);
+
     view! {
-        <p class="count" role="status">{count}</p>
-        <div class="table-wrap">
-            <table class="keys">
-                <thead>
-                    <tr>
-                        <th scope="col">"Enabled"</th>
-                        <SortHeader label="Status" column=SortColumn::Status query=query.clone()/>
-                        <SortHeader label="Name" column=SortColumn::Name query=query.clone()/>
-                        <th scope="col">"Permissions"</th>
-                        <SortHeader label="Created" column=SortColumn::Created query=query.clone()/>
-                        <SortHeader label="Created By" column=SortColumn::CreatedBy query=query.clone()/>
-                        <SortHeader label="Expires" column=SortColumn::Expires query=query.clone()/>
-                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {keys.keys.into_iter().map(|key| view! { <KeyRow key read_at/> }).collect_view()}
-                </tbody>
-            </table>
-        </div>
-        <Show when=move || { pages > 1 }>
-            <nav class="pager" aria-label="Pages">
-                <button type="button" disabled=current == 0 on:click=move |_| to_page(current - 1)>"Previous"</button>
-                <span>{format!("Page {} of {pages}", current + 1)}</span>
-                <button type="button" disabled=current + 1 >= pages on:click=move |_| to_page(current + 1)>"Next"</button>
-            </nav>
+        // Failures reach the surrounding ErrorBoundary.
+        {move || keys.get().map(|result| result.map(|_| ()))}
+        <Show
+            when=move || !is_empty()
+            fallback=move || view! {
+                <div class="empty" role="status">
+                    <p>{move || if filtered() { "No API keys match these filters." } else { "There are no API keys yet." }}</p>
+                    <Show when=filtered>
+                        <button type="button" on:click=move |_| page.set_query(KeyQuery::default(), false)>"Clear filters"</button>
+                    </Show>
+                </div>
+            }
+        >
+            <p class="count" role="status">{count}</p>
+            <div class="table-wrap">
+                <table class="keys">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Enabled"</th>
+                            <SortHeader label="Status" column=SortColumn::Status/>
+                            <SortHeader label="Name" column=SortColumn::Name/>
+                            <th scope="col">"Permissions"</th>
+                            <SortHeader label="Created" column=SortColumn::Created/>
+                            <SortHeader label="Created By" column=SortColumn::CreatedBy/>
+                            <SortHeader label="Expires" column=SortColumn::Expires/>
+                            <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        <For
+                            each=move || loaded.with(|p| p.as_ref().map(|p| p.keys.clone()).unwrap_or_default())
+                            key=|key| (key.id, key.version)
+                            let:key
+                        >
+                            <KeyRow key read_at/>
+                        </For>
+                    </tbody>
+                </table>
+            </div>
+            <Show when=move || { pages() > 1 }>
+                <nav class="pager" aria-label="Pages">
+                    <button type="button" disabled=move || current() == 0 on:click=move |_| to_page(current() - 1)>"Previous"</button>
+                    <span>{move || format!("Page {} of {}", current() + 1, pages())}</span>
+                    <button type="button" disabled=move || current() + 1 >= pages() on:click=move |_| to_page(current() + 1)>"Next"</button>
+                </nav>
+            </Show>
         </Show>
     }
     .into_any()
@@ -68,28 +83,28 @@ pub fn KeyTable(keys: KeyPage) -> impl IntoView {
 
 /// A column header that sorts the table; it says how it is sorted through `aria-sort`.
 #[component]
-fn SortHeader(label: &'static str, column: SortColumn, query: KeyQuery) -> impl IntoView {
+fn SortHeader(label: &'static str, column: SortColumn) -> impl IntoView {
     let page = expect_context::<PageContext>();
-    let active = query.sort == column;
-    let aria_sort = match (active, query.direction) {
-        (false, _) => "none",
-        (true, SortDirection::Asc) => "ascending",
-        (true, SortDirection::Desc) => "descending",
+    let sorted = move || page.state.with(|s| (s.query.sort == column).then_some(s.query.direction));
+    let aria_sort = move || match sorted() {
+        None => "none",
+        Some(SortDirection::Asc) => "ascending",
+        Some(SortDirection::Desc) => "descending",
     };
-    let next_direction = match (active, query.direction) {
-        (true, SortDirection::Asc) => SortDirection::Desc,
-        (true, SortDirection::Desc) => SortDirection::Asc,
-        // Dates read best newest first; words, A to Z.
-        (false, _) if column == SortColumn::Created => SortDirection::Desc,
-        (false, _) => SortDirection::Asc,
-    };
-    let arrow = match aria_sort {
-        "ascending" => "▲",
-        "descending" => "▼",
-        _ => "",
+    let arrow = move || match sorted() {
+        None => "",
+        Some(SortDirection::Asc) => "▲",
+        Some(SortDirection::Desc) => "▼",
     };
     let sort = move |_| {
-        let query = KeyQuery { sort: column, direction: next_direction, page: 0, ..page.state.get_untracked().query };
+        let direction = match sorted() {
+            Some(SortDirection::Asc) => SortDirection::Desc,
+            Some(SortDirection::Desc) => SortDirection::Asc,
+            // Dates read best newest first; words, A to Z.
+            None if column == SortColumn::Created => SortDirection::Desc,
+            None => SortDirection::Asc,
+        };
+        let query = KeyQuery { sort: column, direction, page: 0, ..page.state.get_untracked().query };
         page.set_query(query, false);
     };
     view! {
@@ -100,34 +115,34 @@ fn SortHeader(label: &'static str, column: SortColumn, query: KeyQuery) -> impl 
 }
 
 #[component]
-fn KeyRow(key: ApiKey, read_at: DateTime<Utc>) -> impl IntoView {
+fn KeyRow(key: ApiKey, read_at: Signal<DateTime<Utc>>) -> impl IntoView {
     let page = expect_context::<PageContext>();
     let clock = PageClock::expect();
     let id = key.id;
     let name = key.name.clone();
     let expires_at = key.expires_at;
     let enabled = RwSignal::new(key.enabled);
+    let saving = RwSignal::new(false);
     let toggle_error = RwSignal::new(None::<String>);
-    let confirming_delete = RwSignal::new(false);
-    let status = Signal::derive(move || status::status(enabled.get(), expires_at, clock.now_at_least(read_at)));
+    let status = Signal::derive(move || status::status(enabled.get(), expires_at, clock.now_at_least(read_at.get())));
 
     // Saves at once; shows that it is saving; flips back and says why if the save fails.
-    let toggle = Action::new(move |on: &bool| {
-        let on = *on;
-        async move { (on, set_key_enabled(id, on).await) }
-    });
-    Effect::new(move |_| {
-        if let Some((on, result)) = toggle.value().get() {
-            match result {
+    let toggle = move |on: bool| {
+        enabled.set(on);
+        saving.set(true);
+        leptos::task::spawn_local(async move {
+            match set_key_enabled(id, on).await {
                 Ok(_) => toggle_error.set(None),
                 Err(error) => {
                     enabled.set(!on);
                     toggle_error.set(Some(error.to_string()));
                 }
             }
-        }
-    });
-    let details_href = page.state.get_untracked().with_panel(Some(Panel::Details(id))).href();
+            saving.set(false);
+        });
+    };
+    let details_href = move || page.state.with(|s| s.with_panel(Some(Panel::Details(id))).href());
+    let delete_name = name.clone();
 
     view! {
         <tr data-key-id=id.to_string()>
@@ -136,25 +151,21 @@ fn KeyRow(key: ApiKey, read_at: DateTime<Utc>) -> impl IntoView {
                     type="checkbox"
                     role="switch"
                     aria-label=format!("Enabled: {name}")
-                    aria-busy=move || toggle.pending().get().to_string()
+                    aria-busy=move || saving.get().to_string()
                     prop:checked=enabled
-                    disabled=move || toggle.pending().get()
-                    on:change=move |ev| {
-                        let on = event_target_checked(&ev);
-                        enabled.set(on);
-                        toggle.dispatch(on);
-                    }
+                    disabled=saving
+                    on:change=move |ev| toggle(event_target_checked(&ev))
                 />
                 {move || toggle_error.get().map(|e| view! { <span class="row-error" role="alert">{e}</span> })}
             </td>
             <td><StatusIcon status/></td>
             <td class="name">
                 <a href=details_href class="key-name">{name.clone()}</a>
-                <span class="prefix" title="The start of this key's secret">{key.display_prefix.clone()}"…"</span>
+                <span class="prefix" title="The start of this key's secret">{key.display_prefix}"…"</span>
             </td>
             <td>{key.permission.label()}</td>
             <td><Timestamp at=key.created_at read_at/></td>
-            <td class="creator">{key.created_by.clone()}</td>
+            <td class="creator">{key.created_by}</td>
             <td>
                 {match expires_at {
                     Some(at) => view! { <Timestamp at read_at/> }.into_any(),
@@ -165,11 +176,9 @@ fn KeyRow(key: ApiKey, read_at: DateTime<Utc>) -> impl IntoView {
                 <button type="button" class="icon" aria-label=format!("Copy {name}") title="Copy"
                     on:click=move |_| page.open(Some(Panel::Copy(id)))>"⧉"</button>
                 <button type="button" class="icon danger" aria-label=format!("Delete {name}") title="Delete"
-                    on:click=move |_| confirming_delete.set(true)>"🗑"</button>
-                <Show when=move || confirming_delete.get()>
-                    <DeleteDialog id name=name.clone() open=confirming_delete/>
-                </Show>
+                    on:click=move |_| page.deleting.set(Some((id, delete_name.clone())))>"🗑"</button>
             </td>
         </tr>
     }
+    .into_any()
 }
