@@ -77,6 +77,7 @@ test("delete asks first; Cancel keeps the key, Delete removes it", async ({ page
   const confirm = page.getByRole("alertdialog");
   await expect(confirm).toContainText("Doomed");
   await expect(confirm).toContainText("disable it instead");
+  await page.screenshot({ path: "test-results/delete-confirmation.png" });
   await confirm.getByRole("button", { name: "Cancel" }).click();
   await expect(row(page, "Doomed")).toHaveCount(1);
   await page.getByRole("button", { name: "Delete Doomed" }).click();
@@ -94,6 +95,7 @@ test("details: expire now, see when it expired, extend again", async ({ page }) 
   await details.getByRole("button", { name: "Expire now" }).click();
   await expect(details.getByText(/This API key expired on \d\d-\d\d-\d{4} \d\d:\d\d/)).toBeVisible();
   await expect(row(page, "Short lived").getByRole("img", { name: "Unavailable" })).toBeVisible();
+  await page.screenshot({ path: "test-results/details-expired.png" });
   await details.getByLabel("Expiration Date").fill("2099-12-31T23:59");
   await details.getByRole("button", { name: "Save" }).click();
   await expect(details.getByText("Saved.")).toBeVisible();
@@ -114,6 +116,7 @@ test("search by creator, status toggles and the permission filter", async ({ pag
   await expect(unavailable).toHaveAttribute("aria-pressed", "true");
   await expect(page).toHaveURL(/status=unavailable/);
   await expect(page.getByText("No API keys match these filters.")).toBeVisible();
+  await page.screenshot({ path: "test-results/no-match.png" });
   await page.getByRole("button", { name: "Clear filters" }).click();
   await expect(rows(page)).toHaveCount(everything);
 });
@@ -128,6 +131,8 @@ test("a filtered URL opens the same view in a new page, and Back/Forward step th
   await other.goto(url);
   await expect(other.locator("table.keys tbody tr")).toHaveCount(2);
   await expect(other.getByRole("button", { name: "Available", exact: true })).toHaveAttribute("aria-pressed", "true");
+  await other.setViewportSize({ width: 390, height: 844 });
+  await other.screenshot({ path: "test-results/filtered-390-wide.png", fullPage: true });
   await page.goBack();
   await expect(page).not.toHaveURL(/permission=/);
   await expect(page).toHaveURL(/status=available/);
