@@ -18,7 +18,7 @@ KEYDESK_ADDR ?= 127.0.0.1:3000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 export TEST_DATABASE_URL
 
-.PHONY: help run test build tools browser unit-tests e2e-tests clean
+.PHONY: help run test build tools browser rust-tests e2e-tests clean
 
 help:
 	@echo "make run    build and serve Keydesk on SQLite at http://$(KEYDESK_ADDR) (sample keys on a new database)"
@@ -29,9 +29,9 @@ run: tools build
 	$(SERVER) --database-url '$(DATABASE_URL)' demo-data
 	LEPTOS_SITE_ROOT=target/site $(SERVER) --database-url '$(DATABASE_URL)' --addr '$(KEYDESK_ADDR)' serve
 
-test: tools browser unit-tests build e2e-tests
+test: tools browser rust-tests build e2e-tests
 
-unit-tests:
+rust-tests:
 	cargo test --locked -p app --features ssr
 	cargo test --locked -p server
 

@@ -21,6 +21,14 @@ pub fn from_datetime_local(value: &str, offset: FixedOffset) -> Option<DateTime<
     offset.from_local_datetime(&naive).single().map(|at| at.with_timezone(&Utc))
 }
 
+/// Reads an `<input type="datetime-local">` value as the administrator's local time, with the
+/// offset in force at that moment (not today's: the date may lie across a daylight-saving change).
+pub fn from_local_input(value: &str) -> Option<DateTime<Utc>> {
+    let guess = from_datetime_local(value, utc())?;
+    let first = from_datetime_local(value, local_offset(guess))?;
+    from_datetime_local(value, local_offset(first))
+}
+
 /// The browser's offset from UTC at `at` (it changes with daylight saving time); UTC on the server.
 pub fn local_offset(at: DateTime<Utc>) -> FixedOffset {
     #[cfg(feature = "hydrate")]

@@ -43,6 +43,10 @@ pub enum AppError {
     /// A failure on the server; the cause is in the server's log, never in this message.
     #[error("Something went wrong on the server and nothing was changed. Please try again.")]
     Internal,
+    /// The request reached the server but its arguments could not be read (a client bug or a
+    /// hand-made request); nothing was changed.
+    #[error("The request was not understood: {0}")]
+    Malformed(String),
     /// The request did not reach the server function or its answer could not be read.
     #[error("The server could not be reached: {0}")]
     Transport(String),
@@ -56,7 +60,7 @@ impl AppError {
     /// The HTTP status a server function answers with when it fails this way.
     pub fn status_code(&self) -> u16 {
         match self {
-            AppError::Invalid { .. } => 400,
+            AppError::Invalid { .. } | AppError::Malformed(_) => 400,
             AppError::Forbidden(_) => 403,
             AppError::NotFound => 404,
             AppError::Conflict { .. } => 409,
@@ -70,6 +74,11 @@ impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        AppError::Transport(value.to_string())
+        match value {
+            ServerFnErrorErr::Args(m) | ServerFnErrorErr::Deserialization(m) | ServerFnErrorErr::MissingArg(m) => {
+                AppError::Malformed(m)
+            }
+            other => AppError::Transport(other.to_string()),
+        }
     }
 }

@@ -58,6 +58,7 @@ pub fn App() -> impl IntoView {
             </header>
             <main>
                 <Routes fallback=|| view! { <p class="not-found">"This page does not exist."</p> }>
+                    // In the browser; the server answers `/` with a plain HTTP redirect.
                     <Route path=path!("/") view=|| view! { <Redirect path=API_KEYS_PATH/> }/>
                     // Async: the whole table is in the first HTML, readable before (or without) the wasm.
                     <Route path=path!("/provisioning/api-keys") view=pages::api_keys::ApiKeysPage ssr=SsrMode::Async/>

@@ -12,6 +12,10 @@ test("the key table is rendered on the server, before any wasm runs", async ({ b
   await expect(rows).toHaveCount(10);
   await expect(page.getByRole("row", { name: /Designer 35-05/ })).toContainText("4 years ago");
   await expect(page.getByRole("row", { name: /Designer 35-05/ })).toContainText("admin.team@example.com");
+  await expect(page.getByRole("switch", { name: "Enabled: Designer 35-05" })).toBeChecked();
+  await page.goto(`${PAGE}?q=secure`);
+  await expect(page.getByRole("searchbox", { name: "Search" })).toHaveValue("secure");
+  await expect(rows).toHaveCount(2);
   await context.close();
 });
 

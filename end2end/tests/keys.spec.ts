@@ -96,10 +96,15 @@ test("details: expire now, see when it expired, extend again", async ({ page }) 
   await expect(details.getByText(/This API key expired on \d\d-\d\d-\d{4} \d\d:\d\d/)).toBeVisible();
   await expect(row(page, "Short lived").getByRole("img", { name: "Unavailable" })).toBeVisible();
   await page.screenshot({ path: "test-results/details-expired.png" });
+  // Saving other fields keeps the exact expiry it was shown, even though the control shows minutes.
+  await details.getByLabel("Name").fill("Short lived (ended)");
+  await details.getByRole("button", { name: "Save" }).click();
+  await expect(details.getByText("Saved.")).toBeVisible();
+  await expect(details.getByText(/This API key expired on/)).toBeVisible();
   await details.getByLabel("Expiration Date").fill("2099-12-31T23:59");
   await details.getByRole("button", { name: "Save" }).click();
   await expect(details.getByText("Saved.")).toBeVisible();
-  await expect(row(page, "Short lived").getByRole("img", { name: "Available" })).toBeVisible();
+  await expect(row(page, "Short lived (ended)").getByRole("img", { name: "Available" })).toBeVisible();
 });
 
 test("search by creator, status toggles and the permission filter", async ({ page }) => {

@@ -1,6 +1,8 @@
-//! The guide's ten sample keys, for a first look at a new database (`server demo-data`).
+//! Keys for a first look and for benchmarks: the guide's ten sample keys (`server demo-data`)
+//! and any number of synthetic ones (`server seed`).
 
 use crate::key_store::{SeaKeyStore, internal};
+use app::api_keys::secret::generate_secret;
 use app::api_keys::{NewKey, Permission};
 use app::error::AppError;
 use chrono::{DateTime, Duration, Utc};
@@ -45,8 +47,6 @@ impl SeaKeyStore {
     /// Adds `count` synthetic keys (for benchmarks and load tests; `server seed`): varied names,
     /// creators, permissions and ages; a tenth disabled, some expired, some expiring soon.
     pub async fn load_synthetic_keys(&self, count: usize, now: DateTime<Utc>) -> Result<(), AppError> {
-        use app::api_keys::secret::generate_secret;
-        use sea_orm::EntityTrait as _;
         let txn = self.begin_write().await?;
         let rows: Vec<_> = (0..count)
             .map(|i| {

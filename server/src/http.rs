@@ -4,10 +4,11 @@ use crate::db;
 use crate::key_store::SeaKeyStore;
 use app::api_keys::server_fns::ssr::Actor;
 use app::api_keys::store::SharedKeyStore;
-use app::{App, shell};
+use app::{API_KEYS_PATH, App, shell};
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::Redirect;
 use axum::routing::get;
 use leptos::config::{Env, LeptosOptions};
 use leptos::prelude::provide_context;
@@ -35,8 +36,10 @@ pub fn leptos_options(site_root: &Path, addr: SocketAddr) -> LeptosOptions {
 /// The whole application as one router.
 pub fn router(options: LeptosOptions, db: DatabaseConnection) -> Router {
     let store: SharedKeyStore = Arc::new(SeaKeyStore::new(db.clone()));
-    let routes = generate_route_list(App);
+    // `/` is a plain HTTP redirect here, so browsers without wasm and tools get there too.
+    let routes = generate_route_list(App).into_iter().filter(|route| route.path() != "/").collect();
     let probes = Router::new()
+        .route("/", get(|| async { Redirect::to(API_KEYS_PATH) }))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .with_state(db);

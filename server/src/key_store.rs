@@ -87,16 +87,18 @@ impl KeyStore for SeaKeyStore {
     async fn list(&self, query: &KeyQuery, now: DateTime<Utc>) -> Result<KeyPage, AppError> {
         let select = filtered(query, now);
         let total = select.clone().count(&self.db).await.map_err(internal)?;
+        // A page past the end (a stale link, the last row deleted) shows the last page.
+        let page = Ord::min(query.page, total.saturating_sub(1) / PAGE_SIZE);
         let rows = sorted(select, query, now)
             .limit(PAGE_SIZE)
-            .offset(query.page.saturating_mul(PAGE_SIZE))
+            .offset(page * PAGE_SIZE)
             .all(&self.db)
             .await
             .map_err(internal)?;
         Ok(KeyPage {
             keys: rows.into_iter().map(to_api_key).collect::<Result<_, _>>()?,
             total,
-            page: query.page,
+            page,
             page_size: PAGE_SIZE,
             read_at: now,
         })
@@ -264,7 +266,7 @@ fn sorted(select: Select<ApiKeys>, query: &KeyQuery, now: DateTime<Utc>) -> Sele
                 .case(soon_unavailable(now), 1)
                 .finally(0)
                 .into();
-            select.order_by(rank, order.clone()).order_by(Column::ExpiresAt, Order::Asc)
+            select.order_by(rank, order.clone()).order_by_with_nulls(Column::ExpiresAt, Order::Asc, NullOrdering::Last)
         }
         // "Never expires" sorts after every date, in both directions' natural reading.
         SortColumn::Expires => select.order_by_with_nulls(Column::ExpiresAt, order.clone(), NullOrdering::Last),

@@ -70,6 +70,7 @@ async fn sql_and_rust_pick_the_same_keys(db: DatabaseConnection) {
                     support::insert_key(&db, name, creator, permission, *enabled, *expires_at, now()).await;
                 }
                 let all = store.list(&KeyQuery { page: 0, ..KeyQuery::default() }, now()).await.unwrap().keys;
+                prop_assert_eq!(all.len(), specs.len(), "the unfiltered view holds every key");
                 for query in &queries {
                     let by_sql: BTreeSet<_> = store.list(query, now()).await.unwrap().keys.into_iter().map(|k| k.id).collect();
                     let by_rust: BTreeSet<_> = all.iter().filter(|k| query.matches(k, now())).map(|k| k.id).collect();

@@ -47,14 +47,17 @@ impl NewKey {
         Ok(self)
     }
 
-    /// A copy whose name is still of the form `base_N` for its source's base gets its final
-    /// number from the store, inside the creating transaction, so concurrent copies never
-    /// share a name. A name the administrator typed themselves is kept as it is.
+    /// A copy whose name is still of the form `base_N` for its source's base (the proposal, or
+    /// any number typed in its place) gets its final number from the store, inside the creating
+    /// transaction, so concurrent copies never share a name. A name of any other form is kept.
     pub fn renumbers_copy(&self, source_name: &str) -> bool {
         self.copied_from.is_some()
             && matches!(split_copy_suffix(&self.name), (base, Some(_)) if base == copy_base(source_name))
     }
 }
+
+/// Why the permission of a key cannot be edited (the guide's own words).
+pub const PERMISSION_IS_FIXED: &str = "Permissions of existing API key cannot be changed";
 
 /// The "API Key Details" panel's editable fields, with the version of the key they were made from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -87,7 +90,7 @@ impl KeyChanges {
             return Err(AppError::Conflict { current: Box::new(current.clone()) });
         }
         if self.permission.is_some_and(|p| p != current.permission) {
-            return Err(AppError::invalid(Field::Permission, "Permissions of existing API key cannot be changed."));
+            return Err(AppError::invalid(Field::Permission, format!("{PERMISSION_IS_FIXED}.")));
         }
         self.name = validate_name(&self.name).map_err(|e| AppError::invalid(Field::Name, e))?;
         if self.expire_now {

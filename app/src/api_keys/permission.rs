@@ -45,11 +45,7 @@ impl FromStr for Permission {
     type Err = UnknownPermission;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "chat" => Ok(Permission::Chat),
-            "secure_mail" => Ok(Permission::SecureMail),
-            other => Err(UnknownPermission(other.to_owned())),
-        }
+        Permission::ALL.into_iter().find(|p| p.as_str() == s).ok_or_else(|| UnknownPermission(s.to_owned()))
     }
 }
 

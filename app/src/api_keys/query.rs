@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 
 /// Rows per page of the table.
 pub const PAGE_SIZE: u64 = 50;
+/// The largest page index a view may ask for (the store shows the last page beyond the end).
+pub const MAX_PAGE: u64 = 1 << 32;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -139,7 +141,7 @@ impl KeyQuery {
                 Some("asc") => SortDirection::Asc,
                 _ => SortDirection::Desc,
             },
-            page: get("page").and_then(|p| p.parse::<u64>().ok()).map_or(0, |p| p.saturating_sub(1)),
+            page: get("page").and_then(|p| p.parse::<u64>().ok()).map_or(0, |p| p.saturating_sub(1).min(MAX_PAGE)),
         }
     }
 }

@@ -11,6 +11,7 @@ use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection};
 use server::db;
 use server::key_store::SeaKeyStore;
 use std::future::Future;
+use std::io::Write;
 use std::panic::AssertUnwindSafe;
 use uuid::Uuid;
 
@@ -18,6 +19,28 @@ pub const DEFAULT_TEST_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/
 
 pub async fn sqlite() -> DatabaseConnection {
     db::connect_and_migrate("sqlite::memory:").await.expect("in-memory SQLite")
+}
+
+/// Runs `test` on a new SQLite file (WAL, several connections, as the server opens it) and
+/// removes the file afterwards, pass or fail.
+pub async fn with_sqlite<F, Fut>(test: F)
+where
+    F: FnOnce(DatabaseConnection) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let dir = std::env::temp_dir().join(format!("keydesk-test-{}", Uuid::new_v4().simple()));
+    let url = format!("sqlite://{}/keydesk.db?mode=rwc", dir.display());
+    let outcome = AssertUnwindSafe(async {
+        let db = db::connect_and_migrate(&url).await.expect("open a test SQLite file");
+        test(db.clone()).await;
+        db.close().await.ok();
+    })
+    .catch_unwind()
+    .await;
+    let _ = std::fs::remove_dir_all(&dir);
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
 }
 
 /// Runs `test` on a new PostgreSQL database and drops that database afterwards, pass or fail.
@@ -33,7 +56,11 @@ where
             if std::env::var("KEYDESK_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") {
                 panic!("PostgreSQL is required (KEYDESK_REQUIRE_POSTGRES=1) but does not answer: {error}");
             }
-            eprintln!("\n!!! SKIPPED: PostgreSQL does not answer at TEST_DATABASE_URL ({error}); this test did not run on PostgreSQL !!!\n");
+            // Written to the stream directly: the test harness swallows eprintln! of passing tests.
+            let _ = writeln!(
+                std::io::stderr(),
+                "\n!!! SKIPPED: PostgreSQL does not answer at TEST_DATABASE_URL ({error}); this test did not run on PostgreSQL !!!\n"
+            );
             return;
         }
     };
@@ -55,7 +82,7 @@ where
 }
 
 /// Declares each listed `async fn NAME(db: DatabaseConnection)` as two tests,
-/// `sqlite::NAME` and `postgres::NAME`.
+/// `sqlite::NAME` (on a SQLite file) and `postgres::NAME`.
 #[macro_export]
 macro_rules! on_both_databases {
     ($($name:ident),* $(,)?) => {
@@ -63,7 +90,7 @@ macro_rules! on_both_databases {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
-                    super::$name($crate::support::sqlite().await).await;
+                    $crate::support::with_sqlite(super::$name).await;
                 }
             )*
         }

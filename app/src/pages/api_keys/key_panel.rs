@@ -4,7 +4,7 @@ use super::PageContext;
 use super::view_state::Panel;
 use crate::api_keys::server_fns::{create_key, get_key, propose_copy, set_key_enabled, update_key};
 use crate::api_keys::{ApiKey, CreatedKey, KeyChanges, NewKey, Permission};
-use crate::date_format::{from_datetime_local, local_offset, to_datetime_local};
+use crate::date_format::{from_local_input, local_offset, to_datetime_local};
 use crate::error::{AppError, Field};
 use crate::widgets::PageClock;
 use chrono::{DateTime, Utc};
@@ -69,6 +69,9 @@ struct KeyFields {
     never_expires: RwSignal<bool>,
     /// The Expiration Date control's value, in the administrator's local time.
     expiry: RwSignal<String>,
+    /// The instant the control was last filled from: while its text is unchanged, that exact
+    /// instant is meant (the control shows whole minutes only).
+    shown_expiry: RwSignal<Option<DateTime<Utc>>>,
     error: RwSignal<Option<(Option<Field>, String)>>,
 }
 
@@ -80,6 +83,7 @@ impl KeyFields {
             permission: RwSignal::new(permission),
             never_expires: RwSignal::new(true),
             expiry: RwSignal::new(String::new()),
+            shown_expiry: RwSignal::new(None),
             error: RwSignal::new(None),
         };
         fields.set_expiry(expires_at);
@@ -88,7 +92,8 @@ impl KeyFields {
 
     fn set_expiry(&self, expires_at: Option<DateTime<Utc>>) {
         self.never_expires.set(expires_at.is_none());
-        self.expiry.set(expires_at.map(|at| to_datetime_local(at, local_offset(at))).unwrap_or_default());
+        self.shown_expiry.set(expires_at);
+        self.expiry.set(expires_at.map(show_in_control).unwrap_or_default());
     }
 
     /// The expiry the fields ask for; an error when a date is needed and missing.
@@ -97,8 +102,10 @@ impl KeyFields {
             return Ok(None);
         }
         let text = self.expiry.get_untracked();
-        let now = crate::clock::now();
-        from_datetime_local(&text, local_offset(now)).map(Some).ok_or_else(|| {
+        if let Some(shown) = self.shown_expiry.get_untracked().filter(|&at| show_in_control(at) == text) {
+            return Ok(Some(shown));
+        }
+        from_local_input(&text).map(Some).ok_or_else(|| {
             AppError::invalid(Field::ExpiresAt, "Choose an Expiration Date, or select “Will never expire”.")
         })
     }
@@ -115,6 +122,11 @@ impl KeyFields {
         let error = self.error;
         move || error.with(|e| e.as_ref().filter(|(f, _)| *f == Some(field)).map(|(_, m)| m.clone()))
     }
+}
+
+/// An instant as the Expiration Date control shows it: local time, to the minute.
+fn show_in_control(at: DateTime<Utc>) -> String {
+    to_datetime_local(at, local_offset(at))
 }
 
 #[component]
@@ -144,10 +156,11 @@ fn CommonFields(fields: KeyFields, permission_fixed: bool) -> impl IntoView {
                 type="text"
                 name="name"
                 required
-                maxlength="100"
+                maxlength=crate::api_keys::name::MAX_NAME_CHARS.to_string()
                 autocomplete="off"
                 aria-invalid=name_invalid
                 aria-describedby="error-name"
+                value=fields.name.get_untracked()
                 prop:value=fields.name
                 on:input=move |ev| fields.name.set(event_target_value(&ev))
             />
@@ -172,13 +185,14 @@ fn CommonFields(fields: KeyFields, permission_fixed: bool) -> impl IntoView {
             </select>
         </label>
         {permission_fixed.then(|| view! {
-            <p class="note" id="permission-note">"Permissions of existing API key cannot be changed"</p>
+            <p class="note" id="permission-note">{crate::api_keys::input::PERMISSION_IS_FIXED}</p>
         })}
         <fieldset class="expires">
             <legend>"Expires"</legend>
             <label class="check">
                 <input
                     type="checkbox"
+                    checked=fields.never_expires.get_untracked()
                     prop:checked=fields.never_expires
                     on:change=move |ev| fields.never_expires.set(event_target_checked(&ev))
                 />
@@ -192,6 +206,7 @@ fn CommonFields(fields: KeyFields, permission_fixed: bool) -> impl IntoView {
                     disabled=move || fields.never_expires.get()
                     aria-invalid=expiry_invalid
                     aria-describedby="error-expiresat"
+                    value=fields.expiry.get_untracked()
                     prop:value=fields.expiry
                     on:input=move |ev| fields.expiry.set(event_target_value(&ev))
                 />
@@ -243,7 +258,7 @@ fn NewKeyForm(initial: NewKey) -> impl IntoView {
         >
             <form class="key-form" on:submit=submit novalidate>
                 <label class="check switch">
-                    <input type="checkbox" role="switch" prop:checked=fields.enabled
+                    <input type="checkbox" role="switch" checked=fields.enabled.get_untracked() prop:checked=fields.enabled
                         on:change=move |ev| fields.enabled.set(event_target_checked(&ev))/>
                     "Enabled"
                 </label>
@@ -374,7 +389,7 @@ fn DetailsForm(key: ApiKey) -> impl IntoView {
     view! {
         <form class="key-form" on:submit=submit novalidate>
             <label class="check switch">
-                <input type="checkbox" role="switch" prop:checked=fields.enabled
+                <input type="checkbox" role="switch" checked=fields.enabled.get_untracked() prop:checked=fields.enabled
                     disabled=move || toggle.pending().get()
                     aria-busy=move || toggle.pending().get().to_string()
                     on:change=move |ev| {

@@ -108,7 +108,7 @@ fn Toolbar(query: Memo<KeyQuery>) -> impl IntoView {
     view! {
         <div class="toolbar" role="search">
             <div class="status-toggles" role="group" aria-label="Status">
-                {[Status::Available, Status::Unavailable, Status::SoonUnavailable]
+                {Status::ALL
                     .into_iter()
                     .map(|status| view! {
                         <button
@@ -136,6 +136,7 @@ fn Toolbar(query: Memo<KeyQuery>) -> impl IntoView {
                 type="search"
                 aria-label="Search"
                 placeholder="Search by name or creator"
+                value=query.with_untracked(|q| q.search.clone())
                 prop:value=move || query.with(|q| q.search.clone())
                 on:input=on_search
             />

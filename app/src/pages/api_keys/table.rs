@@ -20,7 +20,9 @@ pub fn KeyTable(keys: Resource<Result<KeyPage, AppError>>) -> impl IntoView {
     let read_at = Signal::derive(move || loaded.with(|p| p.as_ref().map(|p| p.read_at)).unwrap_or_default());
     let total = move || loaded.with(|p| p.as_ref().map_or(0, |p| p.total));
     let is_empty = move || loaded.with(|p| p.as_ref().is_some_and(|p| p.keys.is_empty()));
-    let filtered = move || page.state.with(|s| s.query != KeyQuery::default());
+    let filtered = move || {
+        page.state.with(|s| !s.query.search.trim().is_empty() || !s.query.status.is_empty() || s.query.permission.is_some())
+    };
     let count = move || match total() {
         1 => "1 API key".to_owned(),
         n => format!("{n} API keys"),
@@ -38,7 +40,10 @@ pub fn KeyTable(keys: Resource<Result<KeyPage, AppError>>) -> impl IntoView {
                 <div class="empty" role="status">
                     <p>{move || if filtered() { "No API keys match these filters." } else { "There are no API keys yet." }}</p>
                     <Show when=filtered>
-                        <button type="button" on:click=move |_| page.set_query(KeyQuery::default(), false)>"Clear filters"</button>
+                        <button type="button" on:click=move |_| {
+                        let query = page.state.get_untracked().query;
+                        page.set_query(KeyQuery { sort: query.sort, direction: query.direction, ..KeyQuery::default() }, false);
+                    }>"Clear filters"</button>
                     </Show>
                 </div>
             }
@@ -100,7 +105,7 @@ fn SortHeader(label: &'static str, column: SortColumn) -> impl IntoView {
         let direction = match sorted() {
             Some(SortDirection::Asc) => SortDirection::Desc,
             Some(SortDirection::Desc) => SortDirection::Asc,
-            // Dates read best newest first; words, A to Z.
+            // Creation reads best newest first; words and expiry dates, first to last.
             None if column == SortColumn::Created => SortDirection::Desc,
             None => SortDirection::Asc,
         };
@@ -152,6 +157,8 @@ fn KeyRow(key: ApiKey, read_at: Signal<DateTime<Utc>>) -> impl IntoView {
                     role="switch"
                     aria-label=format!("Enabled: {name}")
                     aria-busy=move || saving.get().to_string()
+                    // The attribute is for the server's HTML; the property keeps it current after.
+                    checked=key.enabled
                     prop:checked=enabled
                     disabled=saving
                     on:change=move |ev| toggle(event_target_checked(&ev))
