@@ -36,7 +36,9 @@ pub enum AppError {
     #[error("This API key does not exist; it may have been deleted.")]
     NotFound,
     /// The key changed after the administrator opened it; `current` is how it is now.
-    #[error("Someone else changed this API key after you opened it. Its current values are shown; review them and save again.")]
+    #[error(
+        "Someone else changed this API key after you opened it. Its current values are shown; review them and save again."
+    )]
     Conflict { current: Box<ApiKey> },
     #[error("You are not allowed to {0}.")]
     Forbidden(String),

@@ -9,7 +9,13 @@ use std::path::PathBuf;
 pub struct Cli {
     /// Database URL: `sqlite://PATH?mode=rwc` (embedded; the file and its folder are created
     /// if missing) or `postgres://USER:PASSWORD@HOST:PORT/DB`.
-    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/keydesk.db?mode=rwc", global = true, hide_env_values = true)]
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://data/keydesk.db?mode=rwc",
+        global = true,
+        hide_env_values = true
+    )]
     pub database_url: String,
 
     /// Address the web console listens on.
@@ -62,7 +68,8 @@ mod tests {
 
     #[test]
     fn serve_is_the_default_and_flags_override_defaults() {
-        let cli = Cli::try_parse_from(["server", "--addr", "127.0.0.1:9000", "--database-url", "sqlite::memory:"]).unwrap();
+        let cli =
+            Cli::try_parse_from(["server", "--addr", "127.0.0.1:9000", "--database-url", "sqlite::memory:"]).unwrap();
         assert_eq!(cli.command, None);
         assert_eq!(cli.addr.port(), 9000);
         assert_eq!(cli.database_url, "sqlite::memory:");

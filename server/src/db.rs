@@ -21,13 +21,10 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     if url.starts_with("sqlite:") {
         // An in-memory database lives only as long as its connections: keep exactly one.
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
-        options
-            .max_connections(if in_memory { 1 } else { 4 })
-            .min_connections(1)
-            .map_sqlx_sqlite_opts(move |o| {
-                let o = o.busy_timeout(Duration::from_secs(5)).foreign_keys(true);
-                if in_memory { o } else { o.journal_mode(SqliteJournalMode::Wal).synchronous(SqliteSynchronous::Normal) }
-            });
+        options.max_connections(if in_memory { 1 } else { 4 }).min_connections(1).map_sqlx_sqlite_opts(move |o| {
+            let o = o.busy_timeout(Duration::from_secs(5)).foreign_keys(true);
+            if in_memory { o } else { o.journal_mode(SqliteJournalMode::Wal).synchronous(SqliteSynchronous::Normal) }
+        });
     } else {
         options.max_connections(16);
     }

@@ -41,7 +41,8 @@ impl SeaKeyStore {
 }
 
 /// Creators the synthetic keys are spread over.
-const CREATORS: [&str; 8] = ["nexus", "admin.team@example.com", "nexus_qa@example.com", "testBackUp", "test", "ops", "Zoë", "security"];
+const CREATORS: [&str; 8] =
+    ["nexus", "admin.team@example.com", "nexus_qa@example.com", "testBackUp", "test", "ops", "Zoë", "security"];
 
 impl SeaKeyStore {
     /// Adds `count` synthetic keys (for benchmarks and load tests; `server seed`): varied names,
@@ -66,7 +67,13 @@ impl SeaKeyStore {
                 };
                 let secret = generate_secret(permission);
                 let created_at = now - Duration::minutes((i as i64 * 37) % (5 * 365 * 24 * 60));
-                Self::new_row(&new, secret.display_prefix(), secret.hash().to_vec(), CREATORS[i % CREATORS.len()], created_at)
+                Self::new_row(
+                    &new,
+                    secret.display_prefix(),
+                    secret.hash().to_vec(),
+                    CREATORS[i % CREATORS.len()],
+                    created_at,
+                )
             })
             .collect();
         // Batches stay under SQLite's limit of bound parameters per statement.

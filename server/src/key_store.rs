@@ -15,9 +15,9 @@ use app::error::{AppError, Field};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, LikeExpr, NullOrdering, Order};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend,
-    DatabaseConnection, DatabaseTransaction, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Select, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DatabaseConnection,
+    DatabaseTransaction, EntityTrait, ExprTrait, IdenStatic, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    Select, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -89,7 +89,7 @@ impl KeyStore for SeaKeyStore {
         let total = select.clone().count(&self.db).await.map_err(internal)?;
         // A page past the end (a stale link, the last row deleted) shows the last page.
         let page = Ord::min(query.page, total.saturating_sub(1) / PAGE_SIZE);
-        let rows = sorted(select, query, now)
+        let rows = sorted(select, query, now, self.db.get_database_backend())
             .limit(PAGE_SIZE)
             .offset(page * PAGE_SIZE)
             .all(&self.db)
@@ -251,15 +251,24 @@ fn status_condition(filter: StatusFilter, now: DateTime<Utc>) -> Condition {
     any
 }
 
-fn sorted(select: Select<ApiKeys>, query: &KeyQuery, now: DateTime<Utc>) -> Select<ApiKeys> {
+/// A text column ordered by code point on every database: SQLite compares bytes, and
+/// PostgreSQL is told to (its default collation follows the server's locale).
+fn by_code_point(column: Column, backend: DatabaseBackend) -> Expr {
+    match backend {
+        DatabaseBackend::Postgres => Expr::cust(format!("\"{}\" COLLATE \"C\"", column.as_str())),
+        _ => Expr::col(column),
+    }
+}
+
+fn sorted(select: Select<ApiKeys>, query: &KeyQuery, now: DateTime<Utc>, backend: DatabaseBackend) -> Select<ApiKeys> {
     let order = match query.direction {
         SortDirection::Asc => Order::Asc,
         SortDirection::Desc => Order::Desc,
     };
     let select = match query.sort {
-        SortColumn::Name => select.order_by(Column::NameFolded, order.clone()),
+        SortColumn::Name => select.order_by(by_code_point(Column::NameFolded, backend), order.clone()),
         SortColumn::Created => select.order_by(Column::CreatedAt, order.clone()),
-        SortColumn::CreatedBy => select.order_by(Column::CreatedByFolded, order.clone()),
+        SortColumn::CreatedBy => select.order_by(by_code_point(Column::CreatedByFolded, backend), order.clone()),
         SortColumn::Status => {
             // The status order: Available, Soon Unavailable, Unavailable.
             let rank: Expr = Expr::case(Condition::any().add(Column::Enabled.eq(false)).add(expired(now)), 2)
@@ -330,4 +339,3 @@ pub(crate) fn internal(error: impl std::fmt::Display) -> AppError {
     tracing::error!(%error, "key store failure");
     AppError::Internal
 }
-

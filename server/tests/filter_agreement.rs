@@ -49,11 +49,13 @@ fn keys() -> impl Strategy<Value = Vec<KeySpec>> {
 }
 
 fn query() -> impl Strategy<Value = KeyQuery> {
-    (text(3), any::<(bool, bool, bool)>(), prop::option::of(any::<bool>())).prop_map(|(search, (a, u, s), p)| KeyQuery {
-        search,
-        status: StatusFilter { available: a, unavailable: u, soon_unavailable: s },
-        permission: p.map(|chat| if chat { Permission::Chat } else { Permission::SecureMail }),
-        ..KeyQuery::default()
+    (text(3), any::<(bool, bool, bool)>(), prop::option::of(any::<bool>())).prop_map(|(search, (a, u, s), p)| {
+        KeyQuery {
+            search,
+            status: StatusFilter { available: a, unavailable: u, soon_unavailable: s },
+            permission: p.map(|chat| if chat { Permission::Chat } else { Permission::SecureMail }),
+            ..KeyQuery::default()
+        }
     })
 }
 
@@ -72,7 +74,8 @@ async fn sql_and_rust_pick_the_same_keys(db: DatabaseConnection) {
                 let all = store.list(&KeyQuery { page: 0, ..KeyQuery::default() }, now()).await.unwrap().keys;
                 prop_assert_eq!(all.len(), specs.len(), "the unfiltered view holds every key");
                 for query in &queries {
-                    let by_sql: BTreeSet<_> = store.list(query, now()).await.unwrap().keys.into_iter().map(|k| k.id).collect();
+                    let by_sql: BTreeSet<_> =
+                        store.list(query, now()).await.unwrap().keys.into_iter().map(|k| k.id).collect();
                     let by_rust: BTreeSet<_> = all.iter().filter(|k| query.matches(k, now())).map(|k| k.id).collect();
                     prop_assert_eq!(by_sql, by_rust, "view {:?}", query);
                 }

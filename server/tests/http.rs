@@ -59,7 +59,10 @@ async fn the_page_is_rendered_on_the_server_with_the_keys() {
     assert!(html.contains("4 years ago"));
     assert!(html.contains("10 API keys"));
     let filtered = body_text(get(&app, "/provisioning/api-keys?q=secure").await).await;
-    assert!(filtered.contains("2 API keys") && !filtered.contains("Designer 35-05"), "the URL's search is applied on the server");
+    assert!(
+        filtered.contains("2 API keys") && !filtered.contains("Designer 35-05"),
+        "the URL's search is applied on the server"
+    );
     assert_eq!(root.status(), StatusCode::SEE_OTHER, "/ leads to the page");
     assert_eq!(root.headers().get(header::LOCATION).unwrap(), "/provisioning/api-keys");
 }
@@ -87,13 +90,19 @@ async fn server_functions_create_list_and_refuse_bad_input() {
     let error: AppError = serde_json::from_str(&body_text(refused).await).unwrap();
     assert_eq!(error.to_string(), "Name is required.");
 
-    let missing = call(&app, UpdateKey::PATH, serde_json::json!({ "id": uuid::Uuid::new_v4(), "changes": {
-        "name": "x", "enabled": true, "expires_at": null, "permission": null, "expected_version": 1 } })).await;
+    let missing = call(
+        &app,
+        UpdateKey::PATH,
+        serde_json::json!({ "id": uuid::Uuid::new_v4(), "changes": {
+        "name": "x", "enabled": true, "expires_at": null, "permission": null, "expected_version": 1 } }),
+    )
+    .await;
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
     let error: AppError = serde_json::from_str(&body_text(missing).await).unwrap();
     assert_eq!(error, AppError::NotFound);
 
-    let nonsense = call(&app, CreateKey::PATH, serde_json::json!({ "new": { "name": "x", "permission": "admin" } })).await;
+    let nonsense =
+        call(&app, CreateKey::PATH, serde_json::json!({ "new": { "name": "x", "permission": "admin" } })).await;
     let error: AppError = serde_json::from_str(&body_text(nonsense).await).unwrap();
     assert!(matches!(error, AppError::Malformed(_)), "{error:?}");
 }

@@ -138,7 +138,8 @@ async fn updates_apply_the_rules_and_detect_conflicts(db: DatabaseConnection) {
 async fn an_expired_key_can_be_extended_and_a_live_one_expired_now(db: DatabaseConnection) {
     let store = SeaKeyStore::new(db.clone());
     let expired_at = now() - Duration::days(10);
-    let id = insert_key(&db, "old", "nexus", Permission::Chat, true, Some(expired_at), now() - Duration::days(400)).await;
+    let id =
+        insert_key(&db, "old", "nexus", Permission::Chat, true, Some(expired_at), now() - Duration::days(400)).await;
     let key = store.get(id).await.unwrap();
     assert_eq!(key.status(now()), Status::Unavailable);
 
@@ -150,7 +151,10 @@ async fn an_expired_key_can_be_extended_and_a_live_one_expired_now(db: DatabaseC
 
     let mut other_past = changes_to(&key);
     other_past.expires_at = Some(now() - Duration::days(1));
-    assert!(matches!(store.update(id, other_past, now()).await, Err(AppError::Invalid { field: Field::ExpiresAt, .. })));
+    assert!(matches!(
+        store.update(id, other_past, now()).await,
+        Err(AppError::Invalid { field: Field::ExpiresAt, .. })
+    ));
 
     let mut extend = changes_to(&key);
     extend.expires_at = Some(now() + Duration::days(90));
@@ -212,7 +216,16 @@ async fn status_and_permission_filters(db: DatabaseConnection) {
     let created = now() - Duration::days(1);
     insert_key(&db, "never", "a", Permission::Chat, true, None, created).await;
     insert_key(&db, "soon", "a", Permission::SecureMail, true, Some(now() + Duration::days(30)), created).await;
-    insert_key(&db, "later", "a", Permission::Chat, true, Some(now() + Duration::days(30) + Duration::milliseconds(1)), created).await;
+    insert_key(
+        &db,
+        "later",
+        "a",
+        Permission::Chat,
+        true,
+        Some(now() + Duration::days(30) + Duration::milliseconds(1)),
+        created,
+    )
+    .await;
     insert_key(&db, "expiring now", "a", Permission::Chat, true, Some(now()), created).await;
     insert_key(&db, "off", "a", Permission::SecureMail, false, None, created).await;
     insert_key(&db, "off soon", "a", Permission::Chat, false, Some(now() + Duration::days(2)), created).await;
@@ -226,7 +239,10 @@ async fn status_and_permission_filters(db: DatabaseConnection) {
     assert_eq!(names(&store, &with(&[Status::Available])).await, vec!["later", "never", "soon"]);
     assert_eq!(names(&store, &with(&[Status::SoonUnavailable])).await, vec!["soon"]);
     assert_eq!(names(&store, &with(&[Status::Unavailable])).await, vec!["expiring now", "off", "off soon"]);
-    assert_eq!(names(&store, &with(&[Status::Unavailable, Status::SoonUnavailable])).await, vec!["expiring now", "off", "off soon", "soon"]);
+    assert_eq!(
+        names(&store, &with(&[Status::Unavailable, Status::SoonUnavailable])).await,
+        vec!["expiring now", "off", "off soon", "soon"]
+    );
     assert_eq!(names(&store, &with(&[])).await.len(), 6);
 
     let secure_mail = KeyQuery { permission: Some(Permission::SecureMail), ..with(&[]) };
@@ -240,7 +256,16 @@ async fn sorting_and_paging(db: DatabaseConnection) {
     let total = PAGE_SIZE + 7;
     for i in 0..total {
         let expires = (i % 3 == 0).then(|| now() + Duration::days(i as i64));
-        insert_key(&db, &format!("key {i:03}"), if i % 2 == 0 { "even" } else { "Odd" }, Permission::Chat, i % 5 != 0, expires, now() - Duration::hours(i as i64)).await;
+        insert_key(
+            &db,
+            &format!("key {i:03}"),
+            if i % 2 == 0 { "even" } else { "Odd" },
+            Permission::Chat,
+            i % 5 != 0,
+            expires,
+            now() - Duration::hours(i as i64),
+        )
+        .await;
     }
     let first = store.list(&KeyQuery::default(), now()).await.unwrap();
     assert_eq!((first.total, first.keys.len() as u64, first.page_size), (total, PAGE_SIZE, PAGE_SIZE));
@@ -252,12 +277,25 @@ async fn sorting_and_paging(db: DatabaseConnection) {
     assert_eq!(second.keys.last().unwrap().name, format!("key {:03}", total - 1));
 
     let by = |sort, direction| KeyQuery { sort, direction, ..KeyQuery::default() };
+    for name in ["key 0-x", "key0", "key 0 y"] {
+        insert_key(&db, name, "punctuation", Permission::Chat, true, None, now()).await;
+    }
     let asc = store.list(&by(SortColumn::Name, SortDirection::Asc), now()).await.unwrap().keys;
-    assert!(asc.windows(2).all(|w| w[0].name < w[1].name));
+    assert!(asc.windows(2).all(|w| w[0].name < w[1].name), "code-point order on both databases, whatever the locale");
     let by_status = store.list(&by(SortColumn::Status, SortDirection::Asc), now()).await.unwrap().keys;
     let ranks: Vec<_> = by_status.iter().map(|k| (k.status(now()), k.expires_at.is_none(), k.expires_at)).collect();
-    assert!(ranks.windows(2).all(|w| w[0] <= w[1]), "Available, Soon Unavailable, Unavailable; within each, expiring first, never last");
-    let desc: Vec<Status> = store.list(&by(SortColumn::Status, SortDirection::Desc), now()).await.unwrap().keys.iter().map(|k| k.status(now())).collect();
+    assert!(
+        ranks.windows(2).all(|w| w[0] <= w[1]),
+        "Available, Soon Unavailable, Unavailable; within each, expiring first, never last"
+    );
+    let desc: Vec<Status> = store
+        .list(&by(SortColumn::Status, SortDirection::Desc), now())
+        .await
+        .unwrap()
+        .keys
+        .iter()
+        .map(|k| k.status(now()))
+        .collect();
     assert_eq!(desc[0], Status::Unavailable);
     let expiring = store.list(&by(SortColumn::Expires, SortDirection::Asc), now()).await.unwrap().keys;
     let dates: Vec<_> = expiring.iter().map(|k| k.expires_at).collect();
@@ -278,10 +316,17 @@ async fn copies_are_numbered_from_the_largest_in_use(db: DatabaseConnection) {
 
     let proposal = store.propose_copy(source.id, now()).await.unwrap();
     assert_eq!(proposal.name, "APIKEYtest_1");
-    assert_eq!((proposal.permission, proposal.enabled, proposal.expires_at), (Permission::SecureMail, false, source.expires_at));
+    assert_eq!(
+        (proposal.permission, proposal.enabled, proposal.expires_at),
+        (Permission::SecureMail, false, source.expires_at)
+    );
     let first = store.create(proposal, "copier", now()).await.unwrap();
     assert_eq!(first.key.name, "APIKEYtest_1");
-    assert_eq!(parse_secret(first.secret.expose()), Ok(Permission::SecureMail), "a copy gets a fresh secret of its permission");
+    assert_eq!(
+        parse_secret(first.secret.expose()),
+        Ok(Permission::SecureMail),
+        "a copy gets a fresh secret of its permission"
+    );
 
     let second = store.create(store.propose_copy(source.id, now()).await.unwrap(), "copier", now()).await.unwrap();
     assert_eq!(second.key.name, "APIKEYtest_2");
@@ -322,7 +367,10 @@ async fn demo_data_loads_once(db: DatabaseConnection) {
     let store = SeaKeyStore::new(db.clone());
     assert_eq!(store.load_demo_data(now()).await.unwrap(), 10);
     assert_eq!(store.load_demo_data(now()).await.unwrap(), 0, "a second run adds nothing");
-    let page = store.list(&KeyQuery { sort: SortColumn::Name, direction: SortDirection::Asc, ..KeyQuery::default() }, now()).await.unwrap();
+    let page = store
+        .list(&KeyQuery { sort: SortColumn::Name, direction: SortDirection::Asc, ..KeyQuery::default() }, now())
+        .await
+        .unwrap();
     assert_eq!(page.total, 10);
     let designer = page.keys.iter().find(|k| k.name == "Designer 35-05").unwrap();
     assert_eq!(designer.created_by, "admin.team@example.com");

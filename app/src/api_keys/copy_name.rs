@@ -58,10 +58,7 @@ mod tests {
     fn copies_count_up_from_the_largest_number_in_use() {
         assert_eq!(next_copy_name("APIKEYtest", ["APIKEYtest"]), "APIKEYtest_1");
         assert_eq!(next_copy_name("APIKEYtest", ["APIKEYtest", "APIKEYtest_1"]), "APIKEYtest_2");
-        assert_eq!(
-            next_copy_name("APIKEYtest_1", ["APIKEYtest", "APIKEYtest_1", "APIKEYtest_2"]),
-            "APIKEYtest_3"
-        );
+        assert_eq!(next_copy_name("APIKEYtest_1", ["APIKEYtest", "APIKEYtest_1", "APIKEYtest_2"]), "APIKEYtest_3");
     }
 
     #[test]

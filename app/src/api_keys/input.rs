@@ -1,6 +1,6 @@
 //! What an administrator asks for (a new key, a change) and the rules that check it.
 
-use super::copy_name::{next_copy_name, split_copy_suffix, copy_base};
+use super::copy_name::{copy_base, next_copy_name, split_copy_suffix};
 use super::expiry::validate_expiry;
 use super::model::ApiKey;
 use super::name::validate_name;
@@ -104,11 +104,19 @@ impl KeyChanges {
             changed.push(FieldChange { field: Field::Name, old: current.name.clone(), new: self.name.clone() });
         }
         if self.enabled != current.enabled {
-            changed.push(FieldChange { field: Field::Enabled, old: current.enabled.to_string(), new: self.enabled.to_string() });
+            changed.push(FieldChange {
+                field: Field::Enabled,
+                old: current.enabled.to_string(),
+                new: self.enabled.to_string(),
+            });
         }
         if self.expires_at != current.expires_at {
             let show = |at: Option<DateTime<Utc>>| at.map_or_else(|| "never".to_owned(), |at| at.to_rfc3339());
-            changed.push(FieldChange { field: Field::ExpiresAt, old: show(current.expires_at), new: show(self.expires_at) });
+            changed.push(FieldChange {
+                field: Field::ExpiresAt,
+                old: show(current.expires_at),
+                new: show(self.expires_at),
+            });
         }
         Ok((self, changed))
     }
@@ -156,7 +164,10 @@ mod tests {
         source.expires_at = Some(now() + Duration::days(2));
         let copy = NewKey::copy_of(&source, ["APIKEYtest", "APIKEYtest_1"], now());
         assert_eq!(copy.name, "APIKEYtest_2");
-        assert_eq!((copy.permission, copy.enabled, copy.expires_at), (Permission::SecureMail, false, source.expires_at));
+        assert_eq!(
+            (copy.permission, copy.enabled, copy.expires_at),
+            (Permission::SecureMail, false, source.expires_at)
+        );
         assert_eq!(copy.copied_from, Some(source.id));
 
         source.expires_at = Some(now());
@@ -218,7 +229,11 @@ mod tests {
     fn lists_exactly_the_fields_that_change() {
         let mut current = key("old");
         current.expires_at = Some(now() - Duration::days(1));
-        assert_eq!(changes_to(&current).validate(&current, now()).unwrap().1, vec![], "an unchanged past expiry passes");
+        assert_eq!(
+            changes_to(&current).validate(&current, now()).unwrap().1,
+            vec![],
+            "an unchanged past expiry passes"
+        );
 
         let mut changes = changes_to(&current);
         changes.name = " new ".into();

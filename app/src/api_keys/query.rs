@@ -134,9 +134,7 @@ impl KeyQuery {
             search: get("q").unwrap_or_default(),
             status,
             permission: get("permission").and_then(|p| p.parse().ok()),
-            sort: get("sort")
-                .and_then(|s| SortColumn::ALL.into_iter().find(|c| c.as_str() == s))
-                .unwrap_or_default(),
+            sort: get("sort").and_then(|s| SortColumn::ALL.into_iter().find(|c| c.as_str() == s)).unwrap_or_default(),
             direction: match get("dir").as_deref() {
                 Some("asc") => SortDirection::Asc,
                 _ => SortDirection::Desc,
@@ -203,14 +201,18 @@ mod tests {
             page: 2,
         };
         let url = view.to_url_query();
-        assert_eq!(url, "q=%C3%A9t%C3%A9%20%26%2050%25_x&status=unavailable,soon_unavailable&permission=secure_mail&sort=created_by&dir=asc&page=3");
+        assert_eq!(
+            url,
+            "q=%C3%A9t%C3%A9%20%26%2050%25_x&status=unavailable,soon_unavailable&permission=secure_mail&sort=created_by&dir=asc&page=3"
+        );
         let params = decode(&url);
         assert_eq!(KeyQuery::from_url_params(|k| params.get(k).cloned()), view);
     }
 
     #[test]
     fn nonsense_in_the_url_falls_back_to_defaults() {
-        let params: HashMap<&str, &str> = [("status", "bogus,available"), ("permission", "x"), ("sort", "?"), ("page", "0")].into();
+        let params: HashMap<&str, &str> =
+            [("status", "bogus,available"), ("permission", "x"), ("sort", "?"), ("page", "0")].into();
         let view = KeyQuery::from_url_params(|k| params.get(k).map(|v| v.to_string()));
         assert_eq!(view.status, StatusFilter::default().with(Status::Available, true));
         assert_eq!((view.permission, view.sort, view.page), (None, SortColumn::Created, 0));

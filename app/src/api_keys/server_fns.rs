@@ -67,36 +67,44 @@ pub async fn propose_copy(id: Uuid) -> Result<NewKey, AppError> {
 #[server(input = Json)]
 pub async fn create_key(new: NewKey) -> Result<CreatedKey, AppError> {
     ssr::forbid_caching();
-    ssr::answer(async {
-        let actor = ssr::actor()?;
-        ssr::store()?.create(new, &actor.0, crate::clock::now()).await
-    }
-    .await)
+    ssr::answer(
+        async {
+            let actor = ssr::actor()?;
+            ssr::store()?.create(new, &actor.0, crate::clock::now()).await
+        }
+        .await,
+    )
 }
 
 #[server(input = Json)]
 pub async fn update_key(id: Uuid, changes: KeyChanges) -> Result<ApiKey, AppError> {
-    ssr::answer(async {
-        ssr::actor()?;
-        ssr::store()?.update(id, changes, crate::clock::now()).await
-    }
-    .await)
+    ssr::answer(
+        async {
+            ssr::actor()?;
+            ssr::store()?.update(id, changes, crate::clock::now()).await
+        }
+        .await,
+    )
 }
 
 #[server(input = Json)]
 pub async fn set_key_enabled(id: Uuid, enabled: bool) -> Result<ApiKey, AppError> {
-    ssr::answer(async {
-        ssr::actor()?;
-        ssr::store()?.set_enabled(id, enabled, crate::clock::now()).await
-    }
-    .await)
+    ssr::answer(
+        async {
+            ssr::actor()?;
+            ssr::store()?.set_enabled(id, enabled, crate::clock::now()).await
+        }
+        .await,
+    )
 }
 
 #[server(input = Json)]
 pub async fn delete_key(id: Uuid) -> Result<(), AppError> {
-    ssr::answer(async {
-        ssr::actor()?;
-        ssr::store()?.delete(id).await
-    }
-    .await)
+    ssr::answer(
+        async {
+            ssr::actor()?;
+            ssr::store()?.delete(id).await
+        }
+        .await,
+    )
 }

@@ -54,11 +54,7 @@ pub fn is_available(enabled: bool, expires_at: Option<DateTime<Utc>>, now: DateT
 }
 
 /// Available, but expiring within [`soon_window`].
-pub fn is_soon_unavailable(
-    enabled: bool,
-    expires_at: Option<DateTime<Utc>>,
-    now: DateTime<Utc>,
-) -> bool {
+pub fn is_soon_unavailable(enabled: bool, expires_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
     is_available(enabled, expires_at, now) && expires_at.is_some_and(|at| at - now <= soon_window())
 }
 

@@ -75,7 +75,10 @@ where
     })
     .catch_unwind()
     .await;
-    admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.expect("drop the test database");
+    admin
+        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .await
+        .expect("drop the test database");
     if let Err(panic) = outcome {
         std::panic::resume_unwind(panic);
     }
@@ -117,11 +120,14 @@ pub async fn insert_key(
     created_at: DateTime<Utc>,
 ) -> Uuid {
     let new = NewKey { name: name.to_owned(), permission, enabled, expires_at, copied_from: None };
-    let row = SeaKeyStore::new_row(&new, "kd_chat_test".to_owned(), Uuid::new_v4().as_bytes().to_vec(), created_by, created_at);
+    let row = SeaKeyStore::new_row(
+        &new,
+        "kd_chat_test".to_owned(),
+        Uuid::new_v4().as_bytes().to_vec(),
+        created_by,
+        created_at,
+    );
     let id = row.id.clone().unwrap();
-    row
-    .insert(db)
-    .await
-    .expect("insert a test key");
+    row.insert(db).await.expect("insert a test key");
     id
 }

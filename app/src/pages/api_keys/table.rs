@@ -21,7 +21,8 @@ pub fn KeyTable(keys: Resource<Result<KeyPage, AppError>>) -> impl IntoView {
     let total = move || loaded.with(|p| p.as_ref().map_or(0, |p| p.total));
     let is_empty = move || loaded.with(|p| p.as_ref().is_some_and(|p| p.keys.is_empty()));
     let filtered = move || {
-        page.state.with(|s| !s.query.search.trim().is_empty() || !s.query.status.is_empty() || s.query.permission.is_some())
+        page.state
+            .with(|s| !s.query.search.trim().is_empty() || !s.query.status.is_empty() || s.query.permission.is_some())
     };
     let count = move || match total() {
         1 => "1 API key".to_owned(),

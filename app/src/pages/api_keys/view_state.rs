@@ -78,7 +78,9 @@ mod tests {
             let href = state.href();
             let query = href.split_once('?').map(|(_, q)| q.to_owned()).unwrap_or_default();
             let param = |k: &str| {
-                query.split('&').find_map(|pair| pair.split_once('=').filter(|(key, _)| *key == k).map(|(_, v)| v.replace("%3A", ":")))
+                query.split('&').find_map(|pair| {
+                    pair.split_once('=').filter(|(key, _)| *key == k).map(|(_, v)| v.replace("%3A", ":"))
+                })
             };
             assert_eq!(ViewState::from_url_params(param), state);
         }
