@@ -1,11 +1,14 @@
 import { test, expect } from "@playwright/test";
 import { PAGE, openHydrated, rows, row, createKey } from "./support";
 
-test("create shows the secret once, then only its prefix", async ({ page }) => {
+test("create shows the secret once, then only its prefix", async ({ page, context }) => {
+  await context.grantPermissions(["clipboard-read", "clipboard-write"]);
   await openHydrated(page);
   const secret = await createKey(page, "Widget e2e");
   const panel = page.getByRole("dialog", { name: "New API Key" });
-  await expect(panel.getByRole("button", { name: "Copy to clipboard" })).toBeVisible();
+  await panel.getByRole("button", { name: "Copy to clipboard" }).click();
+  await expect(panel.getByText("Copied.")).toBeVisible();
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(secret);
   await expect(panel).toContainText("will not be shown again");
   await page.screenshot({ path: "test-results/secret-once.png" });
   await panel.getByRole("button", { name: "Close" }).click();
@@ -161,4 +164,25 @@ test("keyboard only: add a key, close with Escape, toggle with Space", async ({ 
   await page.keyboard.press("Space");
   await expect(toggle).not.toBeChecked();
   await expect(row(page, "Keyboard key").getByRole("img", { name: "Unavailable" })).toBeVisible();
+});
+
+test("saving over another admin's change says so and shows the current values", async ({ page, context }) => {
+  await openHydrated(page);
+  await createKey(page, "Shared");
+  await page.getByRole("dialog", { name: "New API Key" }).getByRole("button", { name: "Close" }).click();
+  await page.getByRole("link", { name: "Shared", exact: true }).click();
+  const mine = page.getByRole("dialog", { name: "API Key Details" });
+  await expect(mine.getByLabel("Name")).toHaveValue("Shared");
+
+  const other = await context.newPage();
+  await openHydrated(other, page.url());
+  const theirs = other.getByRole("dialog", { name: "API Key Details" });
+  await theirs.getByLabel("Name").fill("Shared (renamed elsewhere)");
+  await theirs.getByRole("button", { name: "Save" }).click();
+  await expect(theirs.getByText("Saved.")).toBeVisible();
+
+  await mine.getByLabel("Name").fill("Shared (my edit)");
+  await mine.getByRole("button", { name: "Save" }).click();
+  await expect(mine.getByText("Someone else changed this API key")).toBeVisible();
+  await expect(mine.getByLabel("Name")).toHaveValue("Shared (renamed elsewhere)");
 });

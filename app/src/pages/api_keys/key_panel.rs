@@ -290,8 +290,13 @@ fn SecretOnce(created: CreatedKey) -> impl IntoView {
         let secret = secret.clone();
         move |_| {
             #[cfg(feature = "hydrate")]
-            drop(window().navigator().clipboard().write_text(&secret));
-            copied.set(true);
+            {
+                // Says "Copied." only once the browser confirms it.
+                let promise = window().navigator().clipboard().write_text(&secret);
+                leptos::task::spawn_local(async move {
+                    copied.set(wasm_bindgen_futures::JsFuture::from(promise).await.is_ok());
+                });
+            }
         }
     };
     view! {
