@@ -30,17 +30,10 @@ where
 {
     let dir = std::env::temp_dir().join(format!("keydesk-test-{}", Uuid::new_v4().simple()));
     let url = format!("sqlite://{}/keydesk.db?mode=rwc", dir.display());
-    let outcome = AssertUnwindSafe(async {
-        let db = db::connect_and_migrate(&url).await.expect("open a test SQLite file");
-        test(db.clone()).await;
-        db.close().await.ok();
+    on_fresh_database(&url, test, async {
+        let _ = std::fs::remove_dir_all(&dir);
     })
-    .catch_unwind()
     .await;
-    let _ = std::fs::remove_dir_all(&dir);
-    if let Err(panic) = outcome {
-        std::panic::resume_unwind(panic);
-    }
 }
 
 /// Runs `test` on a new PostgreSQL database and drops that database afterwards, pass or fail.
@@ -68,17 +61,27 @@ where
     admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create a test database");
     let base = url.split('?').next().unwrap_or(&url);
     let test_url = format!("{}/{name}", &base[..base.rfind('/').expect("a database URL names a database")]);
+    let drop_it = async {
+        let statement = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+        admin.execute_unprepared(&statement).await.expect("drop the test database");
+    };
+    on_fresh_database(&test_url, test, drop_it).await;
+}
+
+/// Runs `test` on the database at `url` (brought up to date first), then `clean_up`, pass or fail.
+async fn on_fresh_database<F, Fut>(url: &str, test: F, clean_up: impl Future<Output = ()>)
+where
+    F: FnOnce(DatabaseConnection) -> Fut,
+    Fut: Future<Output = ()>,
+{
     let outcome = AssertUnwindSafe(async {
-        let db = db::connect_and_migrate(&test_url).await.expect("connect to the test database");
+        let db = db::connect_and_migrate(url).await.expect("open the test database");
         test(db.clone()).await;
         db.close().await.ok();
     })
     .catch_unwind()
     .await;
-    admin
-        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .await
-        .expect("drop the test database");
+    clean_up.await;
     if let Err(panic) = outcome {
         std::panic::resume_unwind(panic);
     }
