@@ -1,5 +1,6 @@
 //! The HTTP surface in-process (`Router::oneshot`): probes, the server-rendered page, and the
-//! server functions as the browser calls them, on a real in-memory SQLite database.
+//! server functions as the browser calls them, on real databases (the server functions on
+//! SQLite and PostgreSQL).
 
 mod support;
 
@@ -10,14 +11,21 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use axum::response::Response;
 use leptos::server_fn::ServerFn;
+use sea_orm::DatabaseConnection;
 use server::http::{leptos_options, router};
 use server::key_store::SeaKeyStore;
 use tower::ServiceExt;
 
-async fn app() -> (axum::Router, sea_orm::DatabaseConnection) {
-    let db = support::sqlite().await;
+on_both_databases!(server_functions_create_list_and_refuse_bad_input);
+
+fn router_on(db: &DatabaseConnection) -> axum::Router {
     let options = leptos_options(std::path::Path::new("target/site"), "127.0.0.1:0".parse().unwrap());
-    (router(options, db.clone()), db)
+    router(options, db.clone())
+}
+
+async fn app() -> (axum::Router, DatabaseConnection) {
+    let db = support::sqlite().await;
+    (router_on(&db), db)
 }
 
 async fn body_text(response: Response) -> String {
@@ -67,9 +75,8 @@ async fn the_page_is_rendered_on_the_server_with_the_keys() {
     assert_eq!(root.headers().get(header::LOCATION).unwrap(), "/provisioning/api-keys");
 }
 
-#[tokio::test]
-async fn server_functions_create_list_and_refuse_bad_input() {
-    let (app, _db) = app().await;
+async fn server_functions_create_list_and_refuse_bad_input(db: DatabaseConnection) {
+    let app = router_on(&db);
     let new = NewKey { name: "Widget".into(), ..NewKey::blank() };
     let response = call(&app, CreateKey::PATH, serde_json::json!({ "new": new })).await;
     assert_eq!(response.status(), StatusCode::OK);
