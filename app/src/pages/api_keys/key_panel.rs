@@ -129,10 +129,15 @@ fn show_in_control(at: DateTime<Utc>) -> String {
     to_datetime_local(at, local_offset(at))
 }
 
+/// The id of the element that shows `field`'s error; its input names it in `aria-describedby`.
+fn error_id(field: Field) -> String {
+    format!("error-{field:?}").to_lowercase()
+}
+
 #[component]
 fn FieldError(field: Field, fields: KeyFields) -> impl IntoView {
     let message = fields.error_for(field);
-    let id = format!("error-{field:?}").to_lowercase();
+    let id = error_id(field);
     view! { <p class="field-error" id=id role="alert">{message}</p> }
 }
 
@@ -159,7 +164,7 @@ fn CommonFields(fields: KeyFields, permission_fixed: bool) -> impl IntoView {
                 maxlength=crate::api_keys::name::MAX_NAME_CHARS.to_string()
                 autocomplete="off"
                 aria-invalid=name_invalid
-                aria-describedby="error-name"
+                aria-describedby=error_id(Field::Name)
                 value=fields.name.get_untracked()
                 prop:value=fields.name
                 on:input=move |ev| fields.name.set(event_target_value(&ev))
@@ -205,7 +210,7 @@ fn CommonFields(fields: KeyFields, permission_fixed: bool) -> impl IntoView {
                     name="expires_at"
                     disabled=move || fields.never_expires.get()
                     aria-invalid=expiry_invalid
-                    aria-describedby="error-expiresat"
+                    aria-describedby=error_id(Field::ExpiresAt)
                     value=fields.expiry.get_untracked()
                     prop:value=fields.expiry
                     on:input=move |ev| fields.expiry.set(event_target_value(&ev))
