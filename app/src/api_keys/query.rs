@@ -21,6 +21,8 @@ pub enum SortColumn {
     CreatedBy,
     Status,
     Expires,
+    /// When the key last verified (the verification API writes it, a few seconds late).
+    LastUsed,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -66,8 +68,14 @@ pub struct KeyPage {
 }
 
 impl SortColumn {
-    pub const ALL: [SortColumn; 5] =
-        [SortColumn::Name, SortColumn::Created, SortColumn::CreatedBy, SortColumn::Status, SortColumn::Expires];
+    pub const ALL: [SortColumn; 6] = [
+        SortColumn::Name,
+        SortColumn::Created,
+        SortColumn::CreatedBy,
+        SortColumn::Status,
+        SortColumn::Expires,
+        SortColumn::LastUsed,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -76,6 +84,7 @@ impl SortColumn {
             SortColumn::CreatedBy => "created_by",
             SortColumn::Status => "status",
             SortColumn::Expires => "expires",
+            SortColumn::LastUsed => "last_used",
         }
     }
 }

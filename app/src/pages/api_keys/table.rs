@@ -61,6 +61,7 @@ pub fn KeyTable(keys: Resource<Result<KeyPage, AppError>>) -> impl IntoView {
                             <SortHeader label="Created" column=SortColumn::Created/>
                             <SortHeader label="Created By" column=SortColumn::CreatedBy/>
                             <SortHeader label="Expires" column=SortColumn::Expires/>
+                            <SortHeader label="Last Used" column=SortColumn::LastUsed/>
                             <th scope="col"><span class="visually-hidden">"Actions"</span></th>
                         </tr>
                     </thead>
@@ -106,8 +107,8 @@ fn SortHeader(label: &'static str, column: SortColumn) -> impl IntoView {
         let direction = match sorted() {
             Some(SortDirection::Asc) => SortDirection::Desc,
             Some(SortDirection::Desc) => SortDirection::Asc,
-            // Creation reads best newest first; words and expiry dates, first to last.
-            None if column == SortColumn::Created => SortDirection::Desc,
+            // Creation and use read best newest first; words and expiry dates, first to last.
+            None if matches!(column, SortColumn::Created | SortColumn::LastUsed) => SortDirection::Desc,
             None => SortDirection::Asc,
         };
         let query = KeyQuery { sort: column, direction, page: 0, ..page.state.get_untracked().query };
@@ -117,6 +118,15 @@ fn SortHeader(label: &'static str, column: SortColumn) -> impl IntoView {
         <th scope="col" aria-sort=aria_sort>
             <button type="button" class="sort" on:click=sort>{label}<span aria-hidden="true">{arrow}</span></button>
         </th>
+    }
+}
+
+/// A date, or "never" (a key that never expires, or was never used).
+#[component]
+fn TimestampOrNever(at: Option<DateTime<Utc>>, read_at: Signal<DateTime<Utc>>) -> impl IntoView {
+    match at {
+        Some(at) => view! { <Timestamp at read_at/> }.into_any(),
+        None => view! { <span class="muted">"never"</span> }.into_any(),
     }
 }
 
@@ -174,12 +184,8 @@ fn KeyRow(key: ApiKey, read_at: Signal<DateTime<Utc>>) -> impl IntoView {
             <td>{key.permission.label()}</td>
             <td><Timestamp at=key.created_at read_at/></td>
             <td class="creator">{key.created_by}</td>
-            <td>
-                {match expires_at {
-                    Some(at) => view! { <Timestamp at read_at/> }.into_any(),
-                    None => view! { <span class="muted">"never"</span> }.into_any(),
-                }}
-            </td>
+            <td><TimestampOrNever at=expires_at read_at/></td>
+            <td><TimestampOrNever at=key.last_used_at read_at/></td>
             <td class="actions">
                 <button type="button" class="icon" aria-label=format!("Copy {name}") title="Copy"
                     on:click=move |_| page.open(Some(Panel::Copy(id)))>"⧉"</button>
