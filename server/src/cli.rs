@@ -30,6 +30,10 @@ pub struct Cli {
     #[arg(long, env = "KEYDESK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
 
+    /// Serve the benchmark's baseline route too (bench/verify.sh; never in production).
+    #[arg(long, env = "KEYDESK_BENCH_BASELINE", hide = true, global = true)]
+    pub bench_baseline: bool,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -54,6 +58,42 @@ pub enum Command {
         #[arg(long, default_value_t = 10_000)]
         keys: usize,
     },
+    /// Manage the service tokens that callers of the verification API present.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Manage API keys from the command line.
+    #[command(subcommand)]
+    Key(KeyCommand),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
+pub enum TokenCommand {
+    /// Make a token and print it once to standard output (it is stored only as a hash).
+    Add {
+        /// A name for the caller, e.g. `chat-gateway` (letters, digits, '.', '_', '-').
+        name: String,
+    },
+    /// List the tokens, live and revoked (never the tokens themselves).
+    List,
+    /// Revoke the live token of this name; every instance refuses it within a second.
+    Revoke { name: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
+pub enum KeyCommand {
+    /// Create an enabled API key and print its secret once to standard output.
+    Create {
+        name: String,
+        /// `chat` or `secure_mail`.
+        #[arg(long)]
+        permission: String,
+        /// When it stops working, RFC 3339 (e.g. 2027-12-31T23:59:00Z); never, if left out.
+        #[arg(long)]
+        expires_at: Option<String>,
+        /// Recorded as the key's creator.
+        #[arg(long, default_value = "cli")]
+        created_by: String,
+    },
 }
 
 #[cfg(test)]
@@ -76,5 +116,7 @@ mod tests {
         let cli = Cli::try_parse_from(["server", "demo-data"]).unwrap();
         assert_eq!(cli.command, Some(Command::DemoData));
         assert!(Cli::try_parse_from(["server", "--addr", "nowhere"]).is_err());
+        let cli = Cli::try_parse_from(["server", "token", "revoke", "chat-gateway"]).unwrap();
+        assert_eq!(cli.command, Some(Command::Token(TokenCommand::Revoke { name: "chat-gateway".into() })));
     }
 }

@@ -1,15 +1,19 @@
-//! The HTTP surface: the Leptos app with its server functions, health probes, static files.
+//! The HTTP surface: the Leptos app with its server functions, the verification API under
+//! `/api/v1`, health probes, static files.
 
 use crate::db;
 use crate::key_store::SeaKeyStore;
+use crate::verify::VerifyServices;
+use crate::verify::sync::SyncHealth;
+use crate::verify::{api, index::KeyIndex};
 use app::api_keys::server_fns::ssr::Actor;
 use app::api_keys::store::SharedKeyStore;
 use app::{API_KEYS_PATH, App, shell};
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Redirect;
 use axum::routing::get;
+use axum::{Json, Router};
 use leptos::config::{Env, LeptosOptions};
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
@@ -33,16 +37,26 @@ pub fn leptos_options(site_root: &Path, addr: SocketAddr) -> LeptosOptions {
         .build()
 }
 
-/// The whole application as one router.
-pub fn router(options: LeptosOptions, db: DatabaseConnection) -> Router {
-    let store: SharedKeyStore = Arc::new(SeaKeyStore::new(db.clone()));
+/// The whole application as one router. `verify` must have been loaded from `db`.
+pub fn router(options: LeptosOptions, db: DatabaseConnection, verify: &VerifyServices) -> Router {
+    build(options, db, verify, false)
+}
+
+/// [`router`] plus `POST /api/v1/bench/baseline`, a trivial handler behind the same layers, for
+/// `bench/verify.sh` to measure the stack's own cost beside the verification API's.
+pub fn router_with_bench_baseline(options: LeptosOptions, db: DatabaseConnection, verify: &VerifyServices) -> Router {
+    build(options, db, verify, true)
+}
+
+fn build(options: LeptosOptions, db: DatabaseConnection, verify: &VerifyServices, bench_baseline: bool) -> Router {
+    let store: SharedKeyStore = Arc::new(SeaKeyStore::with_index(db.clone(), verify.index().clone()));
     // `/` is a plain HTTP redirect here, so browsers without wasm and tools get there too.
     let routes = generate_route_list(App).into_iter().filter(|route| route.path() != "/").collect();
     let probes = Router::new()
         .route("/", get(|| async { Redirect::to(API_KEYS_PATH) }))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
-        .with_state(db);
+        .with_state(Readiness { db, index: verify.index().clone(), health: verify.health().clone() });
     Router::new()
         .leptos_routes_with_context(
             &options,
@@ -59,14 +73,31 @@ pub fn router(options: LeptosOptions, db: DatabaseConnection) -> Router {
         .fallback(leptos_axum::file_and_error_handler(shell))
         .with_state(options)
         .merge(probes)
+        .nest("/api/v1", api::routes(verify, bench_baseline))
+        // The nested router's fallback does not see its own root; it is the API's, not the page's.
+        .route("/api/v1/", axum::routing::any(api::not_found))
         .layer(TraceLayer::new_for_http())
 }
 
-/// Readiness: 200 only while the database answers.
-async fn readyz(State(db): State<DatabaseConnection>) -> (StatusCode, &'static str) {
-    if db::ping(&db).await {
-        (StatusCode::OK, "ready")
-    } else {
-        (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
-    }
+#[derive(Clone)]
+struct Readiness {
+    db: DatabaseConnection,
+    index: Arc<KeyIndex>,
+    health: Arc<SyncHealth>,
+}
+
+/// Readiness: 200 only while the database answers (the console needs it). The body says how
+/// verification stands: it keeps answering from memory while the database is away.
+async fn readyz(State(ready): State<Readiness>) -> (StatusCode, Json<serde_json::Value>) {
+    let database_up = db::ping(&ready.db).await;
+    let status = if database_up { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let body = serde_json::json!({
+        "database": if database_up { "up" } else { "down" },
+        "verification": {
+            "keys": ready.index.len(),
+            "in_sync": ready.health.in_sync() && database_up,
+            "last_full_load": ready.health.last_full_load(),
+        },
+    });
+    (status, Json(body))
 }

@@ -1,6 +1,12 @@
 //! `app`'s `KeyStore` over SeaORM: every change is one transaction that applies `app`'s rules.
+//!
+//! Each change is announced inside its transaction (`verify::sync::announce`, for the other
+//! instances) and, once committed, applied to this instance's key index, so verification here
+//! sees it at once.
 
 use crate::entity::api_key::{self, Column, Entity as ApiKeys};
+use crate::verify::index::KeyIndex;
+use crate::verify::sync::{Announcement, announce};
 use app::api_keys::copy_name::{copy_base, next_copy_name};
 use app::api_keys::name::validate_name;
 use app::api_keys::query::PAGE_SIZE;
@@ -8,6 +14,7 @@ use app::api_keys::search::{escape_like, fold, like_pattern, normalize_search};
 use app::api_keys::secret::generate_secret;
 use app::api_keys::status::soon_window;
 use app::api_keys::store::KeyStore;
+use app::api_keys::verification::KeyFacts;
 use app::api_keys::{
     ApiKey, CreatedKey, KeyChanges, KeyPage, KeyQuery, NewKey, SortColumn, SortDirection, StatusFilter,
 };
@@ -16,19 +23,46 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, LikeExpr, NullOrdering, Order};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DatabaseConnection,
-    DatabaseTransaction, EntityTrait, ExprTrait, IdenStatic, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    Select, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
+    DatabaseTransaction, DbErr, EntityTrait, ExprTrait, IdenStatic, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
 };
+use std::sync::Arc;
 use uuid::Uuid;
 
 #[derive(Clone)]
 pub struct SeaKeyStore {
     db: DatabaseConnection,
+    /// The serving instance's key index; `None` in the CLI and in tests of the store alone.
+    index: Option<Arc<KeyIndex>>,
 }
 
 impl SeaKeyStore {
     pub fn new(db: DatabaseConnection) -> Self {
-        SeaKeyStore { db }
+        SeaKeyStore { db, index: None }
+    }
+
+    /// A store that keeps `index` current with its own changes.
+    pub fn with_index(db: DatabaseConnection, index: Arc<KeyIndex>) -> Self {
+        SeaKeyStore { db, index: Some(index) }
+    }
+
+    /// Announces the change to key `id` inside `txn`, commits, and applies the committed state
+    /// (`row`, or deletion) to this instance's index.
+    async fn commit_change(
+        &self,
+        txn: DatabaseTransaction,
+        id: Uuid,
+        row: Option<&api_key::Model>,
+    ) -> Result<(), AppError> {
+        announce(&txn, Announcement::Key(id)).await.map_err(internal)?;
+        txn.commit().await.map_err(internal)?;
+        if let Some(index) = &self.index {
+            match row {
+                Some(row) => index.apply(key_facts(row).map_err(internal)?),
+                None => index.remove(id),
+            }
+        }
+        Ok(())
     }
 
     /// Starts a transaction that will write. On SQLite it takes the write lock at once
@@ -74,11 +108,11 @@ impl SeaKeyStore {
         new: &NewKey,
         created_by: &str,
         created_at: DateTime<Utc>,
-    ) -> Result<CreatedKey, AppError> {
+    ) -> Result<(CreatedKey, api_key::Model), AppError> {
         let secret = generate_secret(new.permission);
         let row = Self::new_row(new, secret.display_prefix(), secret.hash().to_vec(), created_by, created_at);
-        let key = to_api_key(row.insert(txn).await.map_err(internal)?)?;
-        Ok(CreatedKey { key, secret })
+        let row = row.insert(txn).await.map_err(internal)?;
+        Ok((CreatedKey { key: to_api_key(row.clone())?, secret }, row))
     }
 }
 
@@ -129,8 +163,8 @@ impl KeyStore for SeaKeyStore {
                     .map_err(|e| AppError::invalid(Field::Name, e))?;
             }
         }
-        let created = Self::insert(&txn, &new, created_by, now).await?;
-        txn.commit().await.map_err(internal)?;
+        let (created, row) = Self::insert(&txn, &new, created_by, now).await?;
+        self.commit_change(txn, row.id, Some(&row)).await?;
         let key = &created.key;
         tracing::info!(key_id = %key.id, permission = key.permission.as_str(), copied_from = ?new.copied_from, "API key created");
         Ok(created)
@@ -164,11 +198,11 @@ impl KeyStore for SeaKeyStore {
             let current = find(&txn, id).await?;
             return Err(AppError::Conflict { current: Box::new(current) });
         }
-        let key = find(&txn, id).await?;
-        txn.commit().await.map_err(internal)?;
+        let row = find_row(&txn, id).await?;
+        self.commit_change(txn, id, Some(&row)).await?;
         let fields: Vec<String> = changed.iter().map(|c| c.field.to_string()).collect();
         tracing::info!(key_id = %id, changed = ?fields, "API key updated");
-        Ok(key)
+        to_api_key(row)
     }
 
     async fn set_enabled(&self, id: Uuid, enabled: bool, now: DateTime<Utc>) -> Result<ApiKey, AppError> {
@@ -185,10 +219,10 @@ impl KeyStore for SeaKeyStore {
             .exec(&txn)
             .await
             .map_err(internal)?;
-        let key = find(&txn, id).await?;
-        txn.commit().await.map_err(internal)?;
+        let row = find_row(&txn, id).await?;
+        self.commit_change(txn, id, Some(&row)).await?;
         tracing::info!(key_id = %id, enabled, "API key toggled");
-        Ok(key)
+        to_api_key(row)
     }
 
     async fn delete(&self, id: Uuid) -> Result<(), AppError> {
@@ -197,7 +231,7 @@ impl KeyStore for SeaKeyStore {
         if result.rows_affected == 0 {
             return Err(AppError::NotFound);
         }
-        txn.commit().await.map_err(internal)?;
+        self.commit_change(txn, id, None).await?;
         tracing::info!(key_id = %id, "API key deleted");
         Ok(())
     }
@@ -279,13 +313,73 @@ fn sorted(select: Select<ApiKeys>, query: &KeyQuery, now: DateTime<Utc>, backend
         }
         // "Never expires" sorts after every date, in both directions' natural reading.
         SortColumn::Expires => select.order_by_with_nulls(Column::ExpiresAt, order.clone(), NullOrdering::Last),
+        // Never-used keys last, in both directions, as with expiry.
+        SortColumn::LastUsed => select.order_by_with_nulls(Column::LastUsedAt, order.clone(), NullOrdering::Last),
     };
     // Ties broken by creation and id, so paging is stable.
     select.order_by(Column::CreatedAt, Order::Desc).order_by(Column::Id, Order::Asc)
 }
 
+async fn find_row(db: &impl ConnectionTrait, id: Uuid) -> Result<api_key::Model, AppError> {
+    ApiKeys::find_by_id(id).one(db).await.map_err(internal)?.ok_or(AppError::NotFound)
+}
+
 async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<ApiKey, AppError> {
-    ApiKeys::find_by_id(id).one(db).await.map_err(internal)?.map(to_api_key).ok_or(AppError::NotFound)?
+    to_api_key(find_row(db, id).await?)
+}
+
+/// The columns verification needs, in [`KeyFacts`] order.
+type FactsRow = (Uuid, Vec<u8>, String, String, bool, Option<DateTime<Utc>>, i64);
+
+fn facts_select() -> Select<ApiKeys> {
+    ApiKeys::find().select_only().columns([
+        Column::Id,
+        Column::SecretHash,
+        Column::Name,
+        Column::Permission,
+        Column::Enabled,
+        Column::ExpiresAt,
+        Column::Version,
+    ])
+}
+
+fn facts_from_row(
+    (id, secret_hash, name, permission, enabled, expires_at, version): FactsRow,
+) -> Result<KeyFacts, DbErr> {
+    let corrupt = |what: &str| DbErr::Custom(format!("key {id} has a corrupt {what}"));
+    Ok(KeyFacts {
+        id,
+        secret_hash: secret_hash.try_into().map_err(|_| corrupt("secret hash"))?,
+        name: name.into_boxed_str(),
+        permission: permission.parse().map_err(|_| corrupt("permission"))?,
+        enabled,
+        expires_at,
+        version,
+    })
+}
+
+fn key_facts(row: &api_key::Model) -> Result<KeyFacts, DbErr> {
+    facts_from_row((
+        row.id,
+        row.secret_hash.clone(),
+        row.name.clone(),
+        row.permission.clone(),
+        row.enabled,
+        row.expires_at,
+        row.version,
+    ))
+}
+
+/// What verification needs about key `id`; `None` if it does not exist (any more).
+pub async fn read_key_facts(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<KeyFacts>, DbErr> {
+    let row: Option<FactsRow> = facts_select().filter(Column::Id.eq(id)).into_tuple().one(db).await?;
+    row.map(facts_from_row).transpose()
+}
+
+/// What verification needs about every key: the key index's full load.
+pub async fn read_all_key_facts(db: &impl ConnectionTrait) -> Result<Vec<KeyFacts>, DbErr> {
+    let rows: Vec<FactsRow> = facts_select().into_tuple().all(db).await?;
+    rows.into_iter().map(facts_from_row).collect()
 }
 
 /// Every name that could be a copy of `source_name`: those starting with its base and `_`.

@@ -1,5 +1,6 @@
 //! Keydesk's server: the adapters around `app`. SeaORM entities and migrations, the key store
-//! that implements `app`'s `KeyStore`, the HTTP router, and the command line.
+//! that implements `app`'s `KeyStore`, the HTTP router, the verification
+//! API with its in-memory key index, and the command line.
 
 pub mod cli;
 pub mod db;
@@ -8,3 +9,4 @@ pub mod entity;
 pub mod http;
 pub mod key_store;
 pub mod migration;
+pub mod verify;

@@ -1,14 +1,32 @@
 //! `server`: serve the console, migrate the database, or load the sample keys.
 
+use app::api_keys::store::KeyStore;
+use app::api_keys::{NewKey, Permission};
 use clap::Parser;
-use server::cli::{Cli, Command, LogFormat};
+use server::cli::{Cli, Command, KeyCommand, LogFormat, TokenCommand};
 use server::key_store::SeaKeyStore;
+use server::verify::VerifyServices;
+use server::verify::sync::SyncIntervals;
+use server::verify::tokens;
 use server::{db, http};
+use std::io::Write;
 use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
 
-#[tokio::main]
-async fn main() -> ExitCode {
+/// Worker threads' stacks: server-side rendering of the page nests deeply, and unoptimised
+/// builds need more than tokio's default 2 MiB for it.
+const WORKER_STACK_BYTES: usize = 8 << 20;
+
+fn main() -> ExitCode {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_stack_size(WORKER_STACK_BYTES)
+        .build()
+        .expect("start the async runtime");
+    runtime.block_on(start())
+}
+
+async fn start() -> ExitCode {
     let cli = Cli::parse();
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let logs = tracing_subscriber::fmt().with_env_filter(filter);
@@ -50,20 +68,86 @@ async fn run(cli: Cli) -> Result<(), String> {
             tracing::info!(keys, "synthetic keys added");
             Ok(())
         }
+        Command::Token(command) => token_command(&db, command).await,
+        Command::Key(command) => key_command(db, command).await,
         Command::Serve => {
             let options = http::leptos_options(&cli.site_root, cli.addr);
+            let verify = VerifyServices::load(db.clone(), SyncIntervals::default())
+                .await
+                .map_err(|e| format!("cannot load the keys for verification: {e}"))?;
             let listener = tokio::net::TcpListener::bind(cli.addr)
                 .await
                 .map_err(|e| format!("cannot listen on {}: {e}", cli.addr))?;
+            let background = verify.spawn_background();
             tracing::info!(addr = %cli.addr, backend, "Keydesk is serving on http://{}", cli.addr);
-            axum::serve(listener, http::router(options, db))
-                .with_graceful_shutdown(shutdown_signal())
-                .await
-                .map_err(|e| format!("server failed: {e}"))?;
+            let router = if cli.bench_baseline {
+                http::router_with_bench_baseline(options, db, &verify)
+            } else {
+                http::router(options, db, &verify)
+            };
+            let served = axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await;
+            background.shut_down().await;
+            served.map_err(|e| format!("server failed: {e}"))?;
             tracing::info!("stopped");
             Ok(())
         }
     }
+}
+
+/// Prints a secret once, to standard output only (never through the log system).
+fn print_secret_once(secret: &str) -> Result<(), String> {
+    writeln!(std::io::stdout(), "{secret}").map_err(|e| format!("cannot print the secret: {e}"))
+}
+
+async fn token_command(db: &sea_orm::DatabaseConnection, command: TokenCommand) -> Result<(), String> {
+    let now = app::clock::now();
+    match command {
+        TokenCommand::Add { name } => {
+            let token = tokens::add_token(db, &name, now).await.map_err(|e| e.to_string())?;
+            print_secret_once(token.expose())?;
+            tracing::info!(name, "service token added; it is shown this once");
+        }
+        TokenCommand::List => {
+            let mut out = std::io::stdout().lock();
+            let print =
+                |out: &mut std::io::StdoutLock, line: String| writeln!(out, "{line}").map_err(|e| e.to_string());
+            print(&mut out, format!("{:<32} {:<14} {:<26} {}", "NAME", "PREFIX", "CREATED", "REVOKED"))?;
+            for token in tokens::list_tokens(db).await.map_err(|e| e.to_string())? {
+                let revoked = token.revoked_at.map_or_else(|| "-".to_owned(), |at| at.to_rfc3339());
+                let line = format!(
+                    "{:<32} {:<14} {:<26} {}",
+                    token.name,
+                    token.display_prefix,
+                    token.created_at.to_rfc3339(),
+                    revoked
+                );
+                print(&mut out, line)?;
+            }
+        }
+        TokenCommand::Revoke { name } => {
+            tokens::revoke_token(db, &name, now).await.map_err(|e| e.to_string())?;
+            tracing::info!(name, "service token revoked");
+        }
+    }
+    Ok(())
+}
+
+async fn key_command(db: sea_orm::DatabaseConnection, command: KeyCommand) -> Result<(), String> {
+    match command {
+        KeyCommand::Create { name, permission, expires_at, created_by } => {
+            let permission: Permission = permission.parse().map_err(|e| format!("--permission: {e}"))?;
+            let expires_at = expires_at
+                .map(|text| chrono::DateTime::parse_from_rfc3339(&text).map(|at| at.to_utc()))
+                .transpose()
+                .map_err(|e| format!("--expires-at must be RFC 3339, e.g. 2027-12-31T23:59:00Z: {e}"))?;
+            let new = NewKey { name, permission, enabled: true, expires_at, copied_from: None };
+            let created =
+                SeaKeyStore::new(db).create(new, &created_by, app::clock::now()).await.map_err(|e| e.to_string())?;
+            print_secret_once(created.secret.expose())?;
+            tracing::info!(key_id = %created.key.id, "API key created; its secret is shown this once");
+        }
+    }
+    Ok(())
 }
 
 /// Resolves on Ctrl-C or SIGTERM; in-flight requests then finish before the process exits.

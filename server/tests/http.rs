@@ -12,20 +12,14 @@ use axum::http::{Request, StatusCode, header};
 use axum::response::Response;
 use leptos::server_fn::ServerFn;
 use sea_orm::DatabaseConnection;
-use server::http::{leptos_options, router};
 use server::key_store::SeaKeyStore;
 use tower::ServiceExt;
 
 on_both_databases!(server_functions_create_list_and_refuse_bad_input);
 
-fn router_on(db: &DatabaseConnection) -> axum::Router {
-    let options = leptos_options(std::path::Path::new("target/site"), "127.0.0.1:0".parse().unwrap());
-    router(options, db.clone())
-}
-
 async fn app() -> (axum::Router, DatabaseConnection) {
     let db = support::sqlite().await;
-    (router_on(&db), db)
+    (support::router_on(&db).await.0, db)
 }
 
 async fn body_text(response: Response) -> String {
@@ -76,7 +70,7 @@ async fn the_page_is_rendered_on_the_server_with_the_keys() {
 }
 
 async fn server_functions_create_list_and_refuse_bad_input(db: DatabaseConnection) {
-    let app = router_on(&db);
+    let app = support::router_on(&db).await.0;
     let new = NewKey { name: "Widget".into(), ..NewKey::blank() };
     let response = call(&app, CreateKey::PATH, serde_json::json!({ "new": new })).await;
     assert_eq!(response.status(), StatusCode::OK);

@@ -13,6 +13,7 @@ pub mod server_fns;
 pub mod status;
 #[cfg(feature = "ssr")]
 pub mod store;
+pub mod verification;
 
 pub use input::{KeyChanges, NewKey};
 pub use model::{ApiKey, CreatedKey};

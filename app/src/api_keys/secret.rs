@@ -64,11 +64,26 @@ pub fn hash_secret(presented: &str) -> [u8; 32] {
     Sha256::digest(presented.as_bytes()).into()
 }
 
+/// What every service token (the verification API's bearer credential) starts with.
+pub const SERVICE_TOKEN_PREFIX: &str = "kd_serv_";
+
 /// Makes a new secret for `permission` from the operating system's CSPRNG.
 #[cfg(feature = "ssr")]
 pub fn generate_secret(permission: Permission) -> Secret {
+    generate_with_prefix(secret_prefix(permission))
+}
+
+/// Makes a new service token: the same shape as a key, with [`SERVICE_TOKEN_PREFIX`].
+#[cfg(feature = "ssr")]
+pub fn generate_service_token() -> Secret {
+    generate_with_prefix(SERVICE_TOKEN_PREFIX)
+}
+
+#[cfg(feature = "ssr")]
+fn generate_with_prefix(prefix: &str) -> Secret {
+    debug_assert_eq!(prefix.len(), PREFIX_LEN);
     let mut text = String::with_capacity(PREFIX_LEN + RANDOM_CHARS + CHECKSUM_CHARS);
-    text.push_str(secret_prefix(permission));
+    text.push_str(prefix);
     let mut filled = 0;
     let mut buf = [0u8; 64];
     while filled < RANDOM_CHARS {
@@ -143,6 +158,15 @@ mod tests {
     #[test]
     fn every_prefix_has_the_same_length() {
         assert!(Permission::ALL.iter().all(|&p| secret_prefix(p).len() == PREFIX_LEN));
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn service_tokens_have_their_own_prefix_and_are_not_keys() {
+        let token = generate_service_token();
+        assert!(token.expose().starts_with(SERVICE_TOKEN_PREFIX));
+        assert_eq!(token.display_prefix().len(), PREFIX_LEN + DISPLAY_CHARS);
+        assert_eq!(parse_secret(token.expose()), Err(MalformedSecret::UnknownPrefix));
     }
 
     #[test]

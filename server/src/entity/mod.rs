@@ -2,3 +2,4 @@
 //! them into `app`'s types.
 
 pub mod api_key;
+pub mod service_token;

@@ -9,13 +9,23 @@ use chrono::{DateTime, Utc};
 use futures::FutureExt;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection};
 use server::db;
+use server::http::{leptos_options, router};
 use server::key_store::SeaKeyStore;
+use server::verify::VerifyServices;
+use server::verify::sync::SyncIntervals;
 use std::future::Future;
 use std::io::Write;
 use std::panic::AssertUnwindSafe;
 use uuid::Uuid;
 
 pub const DEFAULT_TEST_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+/// The whole application on `db`, as `server serve` builds it (without its background tasks).
+pub async fn router_on(db: &DatabaseConnection) -> (axum::Router, VerifyServices) {
+    let options = leptos_options(std::path::Path::new("target/site"), "127.0.0.1:0".parse().unwrap());
+    let verify = VerifyServices::load(db.clone(), SyncIntervals::default()).await.expect("load the key index");
+    (router(options, db.clone(), &verify), verify)
+}
 
 pub async fn sqlite() -> DatabaseConnection {
     db::connect_and_migrate("sqlite::memory:").await.expect("in-memory SQLite")
@@ -36,24 +46,36 @@ where
     .await;
 }
 
+/// A PostgreSQL test cannot run here: it fails under `KEYDESK_REQUIRE_POSTGRES=1` (as in CI),
+/// and otherwise says loudly that it was skipped.
+pub fn skip_or_fail(why: &str) {
+    if std::env::var("KEYDESK_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") {
+        panic!("PostgreSQL is required (KEYDESK_REQUIRE_POSTGRES=1) but {why}");
+    }
+    // Written to the stream directly: the test harness swallows eprintln! of passing tests.
+    let _ = writeln!(std::io::stderr(), "\n!!! SKIPPED: {why}; this test did not run on PostgreSQL !!!\n");
+}
+
 /// Runs `test` on a new PostgreSQL database and drops that database afterwards, pass or fail.
 pub async fn with_postgres<F, Fut>(test: F)
 where
     F: FnOnce(DatabaseConnection) -> Fut,
     Fut: Future<Output = ()>,
 {
+    with_postgres_url(|_url, db| test(db)).await;
+}
+
+/// As [`with_postgres`], also telling `test` the database's URL (for server processes).
+pub async fn with_postgres_url<F, Fut>(test: F)
+where
+    F: FnOnce(String, DatabaseConnection) -> Fut,
+    Fut: Future<Output = ()>,
+{
     let url = std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| DEFAULT_TEST_DATABASE_URL.to_owned());
     let admin = match db::connect(&url).await {
         Ok(admin) => admin,
         Err(error) => {
-            if std::env::var("KEYDESK_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") {
-                panic!("PostgreSQL is required (KEYDESK_REQUIRE_POSTGRES=1) but does not answer: {error}");
-            }
-            // Written to the stream directly: the test harness swallows eprintln! of passing tests.
-            let _ = writeln!(
-                std::io::stderr(),
-                "\n!!! SKIPPED: PostgreSQL does not answer at TEST_DATABASE_URL ({error}); this test did not run on PostgreSQL !!!\n"
-            );
+            skip_or_fail(&format!("PostgreSQL does not answer at TEST_DATABASE_URL ({error})"));
             return;
         }
     };
@@ -65,7 +87,8 @@ where
         let statement = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
         admin.execute_unprepared(&statement).await.expect("drop the test database");
     };
-    on_fresh_database(&test_url, test, drop_it).await;
+    let url_for_test = test_url.clone();
+    on_fresh_database(&test_url, |db| test(url_for_test, db), drop_it).await;
 }
 
 /// Runs `test` on the database at `url` (brought up to date first), then `clean_up`, pass or fail.

@@ -1,0 +1,176 @@
+//! Whether a presented key may be used for a permission right now: the rule the verification API
+//! applies on every channel request. The server keeps the facts in memory (its key index) and
+//! asks this module for the verdict, so the rule has one home.
+//!
+//! When several refusals apply, the first of [`Refusal`]'s order wins: a malformed key is refused
+//! before any lookup, an unknown one before its state is read, and so on.
+
+use super::permission::Permission;
+use super::secret::{hash_secret, parse_secret};
+use super::status::is_expired;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use uuid::Uuid;
+
+/// What verification needs to know about a stored key; everything else stays in the database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyFacts {
+    pub id: Uuid,
+    /// SHA-256 of the secret, as stored.
+    pub secret_hash: [u8; 32],
+    pub name: Box<str>,
+    pub permission: Permission,
+    pub enabled: bool,
+    pub expires_at: Option<DateTime<Utc>>,
+    /// The row's version: of two facts about one key, the higher version is the newer.
+    pub version: i64,
+}
+
+/// Why a key was refused, in the order the checks run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub enum Refusal {
+    /// Not a Keydesk key: wrong prefix, length, characters or checksum. Decided without a lookup.
+    Malformed,
+    /// Well formed, but no key has this secret (never issued, or deleted).
+    NotFound,
+    /// The key exists but is switched off.
+    Disabled,
+    /// The key's expiry instant has passed.
+    Expired,
+    /// The key is good but was issued for the other permission.
+    WrongPermission,
+}
+
+impl Refusal {
+    /// The wire spelling, e.g. `NOT_FOUND`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Refusal::Malformed => "MALFORMED",
+            Refusal::NotFound => "NOT_FOUND",
+            Refusal::Disabled => "DISABLED",
+            Refusal::Expired => "EXPIRED",
+            Refusal::WrongPermission => "WRONG_PERMISSION",
+        }
+    }
+
+    /// A sentence for people reading a refusal.
+    pub fn message(self) -> &'static str {
+        match self {
+            Refusal::Malformed => "The API key is not a Keydesk key, or it was mistyped.",
+            Refusal::NotFound => "No API key matches the one presented.",
+            Refusal::Disabled => "The API key is disabled.",
+            Refusal::Expired => "The API key has expired.",
+            Refusal::WrongPermission => "The API key does not grant this permission.",
+        }
+    }
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// Decides on `presented` for `wanted` at `now`. `lookup` finds a key by its secret's hash; it is
+/// called only for well-formed keys, and at most once.
+pub fn verify<F, T>(presented: &str, wanted: Permission, now: DateTime<Utc>, lookup: F) -> Result<T, Refusal>
+where
+    F: FnOnce(&[u8; 32]) -> Option<T>,
+    T: AsRef<KeyFacts>,
+{
+    parse_secret(presented).map_err(|_| Refusal::Malformed)?;
+    let found = lookup(&hash_secret(presented)).ok_or(Refusal::NotFound)?;
+    let key = found.as_ref();
+    if !key.enabled {
+        return Err(Refusal::Disabled);
+    }
+    if is_expired(key.expires_at, now) {
+        return Err(Refusal::Expired);
+    }
+    if key.permission != wanted {
+        return Err(Refusal::WrongPermission);
+    }
+    Ok(found)
+}
+
+impl AsRef<KeyFacts> for KeyFacts {
+    fn as_ref(&self) -> &KeyFacts {
+        self
+    }
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::*;
+    use crate::api_keys::secret::generate_secret;
+    use chrono::Duration;
+
+    fn facts(secret: &str, permission: Permission, enabled: bool, expires_at: Option<DateTime<Utc>>) -> KeyFacts {
+        KeyFacts {
+            id: Uuid::new_v4(),
+            secret_hash: hash_secret(secret),
+            name: "Chat widget".into(),
+            permission,
+            enabled,
+            expires_at,
+            version: 1,
+        }
+    }
+
+    fn check(presented: &str, wanted: Permission, now: DateTime<Utc>, stored: &KeyFacts) -> Result<Uuid, Refusal> {
+        verify(presented, wanted, now, |hash| (*hash == stored.secret_hash).then(|| stored.clone())).map(|k| k.id)
+    }
+
+    #[test]
+    fn each_refusal_and_the_first_one_wins() {
+        let now = Utc::now();
+        let secret = generate_secret(Permission::Chat);
+        let key = secret.expose();
+        let past = Some(now - Duration::seconds(1));
+
+        let good = facts(key, Permission::Chat, true, None);
+        assert_eq!(check(key, Permission::Chat, now, &good), Ok(good.id));
+        assert_eq!(check("kd_chat_nonsense", Permission::Chat, now, &good), Err(Refusal::Malformed));
+        let other = generate_secret(Permission::Chat);
+        assert_eq!(check(other.expose(), Permission::Chat, now, &good), Err(Refusal::NotFound));
+        // Disabled, expired and the wrong permission all at once: DISABLED is reported.
+        let everything_wrong = facts(key, Permission::SecureMail, false, past);
+        assert_eq!(check(key, Permission::Chat, now, &everything_wrong), Err(Refusal::Disabled));
+        let expired_and_wrong = facts(key, Permission::SecureMail, true, past);
+        assert_eq!(check(key, Permission::Chat, now, &expired_and_wrong), Err(Refusal::Expired));
+        assert_eq!(check(key, Permission::SecureMail, now, &good), Err(Refusal::WrongPermission));
+    }
+
+    #[test]
+    fn a_key_stops_at_its_expiry_instant() {
+        let now = Utc::now();
+        let secret = generate_secret(Permission::SecureMail);
+        let key = facts(secret.expose(), Permission::SecureMail, true, Some(now));
+        let just_before = now - Duration::milliseconds(1);
+        assert!(check(secret.expose(), Permission::SecureMail, just_before, &key).is_ok());
+        assert_eq!(check(secret.expose(), Permission::SecureMail, now, &key), Err(Refusal::Expired));
+    }
+
+    #[test]
+    fn a_malformed_key_is_never_looked_up() {
+        let mut looked_up = false;
+        let refusal = verify::<_, KeyFacts>("kd_mail_", Permission::SecureMail, Utc::now(), |_| {
+            looked_up = true;
+            None
+        });
+        assert_eq!(refusal.unwrap_err(), Refusal::Malformed);
+        assert!(!looked_up);
+    }
+
+    #[test]
+    fn codes_are_spelled_as_on_the_wire() {
+        for refusal in
+            [Refusal::Malformed, Refusal::NotFound, Refusal::Disabled, Refusal::Expired, Refusal::WrongPermission]
+        {
+            assert_eq!(serde_json::to_value(refusal).unwrap(), refusal.code());
+        }
+    }
+}

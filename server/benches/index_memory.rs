@@ -1,0 +1,59 @@
+//! Memory the key index holds per 100,000 keys (`cargo bench -p server --bench index_memory`),
+//! counted exactly by a counting allocator: the bytes still allocated once the index is built
+//! and its input is gone.
+
+use app::api_keys::Permission;
+use app::api_keys::verification::KeyFacts;
+use server::verify::index::KeyIndex;
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicIsize, Ordering};
+
+struct Counting;
+
+static LIVE_BYTES: AtomicIsize = AtomicIsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        LIVE_BYTES.fetch_add(layout.size() as isize, Ordering::Relaxed);
+        // SAFETY: forwarded unchanged to the system allocator.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE_BYTES.fetch_sub(layout.size() as isize, Ordering::Relaxed);
+        // SAFETY: forwarded unchanged to the system allocator.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+const KEYS: usize = 100_000;
+
+fn main() {
+    // `cargo bench` passes `--bench`; nothing to parse.
+    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let index = KeyIndex::new();
+    let before = LIVE_BYTES.load(Ordering::Relaxed);
+    let facts: Vec<KeyFacts> = (0..KEYS)
+        .map(|i| KeyFacts {
+            id: uuid::Uuid::new_v4(),
+            secret_hash: *uuid::Uuid::new_v4().as_bytes().repeat(2).first_chunk::<32>().unwrap(),
+            // As long as the synthetic keys' names (`server seed`).
+            name: format!("Channel key {i:06}").into_boxed_str(),
+            permission: Permission::Chat,
+            enabled: true,
+            expires_at: None,
+            version: 1,
+        })
+        .collect();
+    runtime.block_on(index.reload(async { Ok::<_, ()>(facts) })).unwrap();
+    let held = LIVE_BYTES.load(Ordering::Relaxed) - before;
+    assert_eq!(index.len(), KEYS);
+    println!(
+        "key index: {KEYS} keys hold {:.1} MiB ({} bytes per key)",
+        held as f64 / (1024.0 * 1024.0),
+        held / KEYS as isize
+    );
+}

@@ -1,0 +1,369 @@
+//! The HTTP API under `/api/v1`: key verification for the channel services, the reusable
+//! [`RequireApiKey`] layer with its example routes, and the OpenAPI document generated from these
+//! handlers' annotations. Every answer, errors included, is JSON.
+//!
+//! These routes carry no cookies and no session: callers authenticate with a service token
+//! (`/keys/verify`) or with the API key itself (the channel routes).
+
+use super::tokens::TokenSet;
+use super::{Verifier, VerifyServices};
+use app::api_keys::Permission;
+use app::api_keys::verification::{KeyFacts, Refusal};
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
+use chrono::{DateTime, Utc};
+use futures::future::BoxFuture;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi, ToSchema};
+use uuid::Uuid;
+
+/// The largest request body accepted; a verification request is well under 200 bytes.
+const MAX_BODY_BYTES: usize = 8 * 1024;
+/// The header the channels send their API key in.
+pub const API_KEY_HEADER: &str = "x-api-key";
+
+/// `/api/v1`'s routes, to be nested at `/api/v1`; with `bench_baseline`, also the benchmark's
+/// trivial `POST /bench/baseline`.
+pub fn routes(services: &VerifyServices, bench_baseline: bool) -> Router {
+    let verifier = services.verifier();
+    let verify_state = VerifyState { verifier: verifier.clone(), tokens: services.tokens().clone() };
+    let router = if bench_baseline {
+        Router::new().route("/bench/baseline", post(|| async { Json(Refused::from(Refusal::NotFound)) }))
+    } else {
+        Router::new()
+    };
+    router
+        .route("/keys/verify", post(verify_key).with_state(verify_state))
+        .route("/channels/chat/ping", get(chat_ping).layer(RequireApiKey::new(verifier.clone(), Permission::Chat)))
+        .route(
+            "/channels/secure-mail/ping",
+            get(secure_mail_ping).layer(RequireApiKey::new(verifier, Permission::SecureMail)),
+        )
+        .route("/openapi.json", get(openapi_json))
+        .fallback(not_found)
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "This route does not take that method.")
+        })
+}
+
+/// The JSON answer to an unknown route under `/api/v1`.
+pub async fn not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "not_found", "No such API route.")
+}
+
+/// What `POST /api/v1/keys/verify` takes.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct VerifyRequest {
+    /// The key exactly as the channel received it in `x-api-key`.
+    pub key: String,
+    /// The permission the channel needs the key to have.
+    pub permission: Permission,
+}
+
+/// A key that may be used: `valid` is `true`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Verified {
+    pub valid: bool,
+    pub key_id: Uuid,
+    pub name: String,
+    pub permission: Permission,
+    /// `null`: the key never expires.
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+impl From<&KeyFacts> for Verified {
+    fn from(key: &KeyFacts) -> Self {
+        Verified {
+            valid: true,
+            key_id: key.id,
+            name: key.name.to_string(),
+            permission: key.permission,
+            expires_at: key.expires_at,
+        }
+    }
+}
+
+/// A key that may not be used: `valid` is `false`, `code` says why.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Refused {
+    pub valid: bool,
+    pub code: Refusal,
+    pub message: String,
+}
+
+impl From<Refusal> for Refused {
+    fn from(refusal: Refusal) -> Self {
+        Refused { valid: false, code: refusal, message: refusal.message().to_owned() }
+    }
+}
+
+/// The answer to a well-formed verification request.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum VerifyResponse {
+    Verified(Verified),
+    Refused(Refused),
+}
+
+/// Any error that is not a verdict: a bad request, a missing token, an unknown route.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ApiError {
+    #[serde(skip)]
+    status: u16,
+    /// A stable, machine-readable code, e.g. `unauthorized`, `bad_request`.
+    pub error: String,
+    pub message: String,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, error: &str, message: impl Into<String>) -> Self {
+        ApiError { status: status.as_u16(), error: error.to_owned(), message: message.into() }
+    }
+
+    fn bad_request(message: impl Into<String>) -> Self {
+        ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut response = (status, Json(&self)).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+#[derive(Clone)]
+struct VerifyState {
+    verifier: Verifier,
+    tokens: Arc<TokenSet>,
+}
+
+/// Checks a key for a permission.
+#[utoipa::path(
+    post,
+    path = "/api/v1/keys/verify",
+    tag = "verification",
+    request_body = VerifyRequest,
+    security(("service_token" = [])),
+    responses(
+        (status = 200, description = "The verdict: valid, or refused with a code. When several codes apply, the first of MALFORMED, NOT_FOUND, DISABLED, EXPIRED, WRONG_PERMISSION wins.", body = VerifyResponse),
+        (status = 400, description = "The body is not a verification request.", body = ApiError),
+        (status = 401, description = "No service token, or not a live one.", body = ApiError),
+        (status = 413, description = "The body is larger than 8 KiB.", body = ApiError),
+    )
+)]
+async fn verify_key(State(state): State<VerifyState>, request: Request) -> Result<Json<VerifyResponse>, ApiError> {
+    let caller = authenticate(&state.tokens, request.headers())?;
+    let body = axum::body::to_bytes(request.into_body(), MAX_BODY_BYTES).await.map_err(|_| {
+        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "The request body is larger than 8 KiB.")
+    })?;
+    let expected = |why: &str| {
+        ApiError::bad_request(format!(
+            "Expected a JSON object like {{\"key\": \"kd_chat_...\", \"permission\": \"chat\" | \"secure_mail\"}}: {why}"
+        ))
+    };
+    // serde would also take the fields as an array; only an object is this API's request.
+    if body.trim_ascii_start().first() != Some(&b'{') {
+        return Err(expected("the body is not a JSON object"));
+    }
+    let request: VerifyRequest =
+        serde_json::from_slice(&body).map_err(|error| expected(&describe_json_error(&error)))?;
+    let verdict = match state.verifier.verify(&request.key, request.permission, Utc::now()) {
+        Ok(key) => VerifyResponse::Verified(Verified::from(key.as_ref())),
+        Err(refusal) => {
+            tracing::debug!(caller = &*caller, code = refusal.code(), "key refused");
+            VerifyResponse::Refused(Refused::from(refusal))
+        }
+    };
+    Ok(Json(verdict))
+}
+
+/// serde_json's message without echoing the input back (it could be a secret).
+fn describe_json_error(error: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    match error.classify() {
+        Category::Io | Category::Eof => "the body ended early".to_owned(),
+        Category::Syntax => format!("the body is not JSON (line {}, column {})", error.line(), error.column()),
+        // Data errors name the field and the expected type; serde_json quotes the unknown
+        // *variant* it met, so permission errors get a fixed text instead.
+        Category::Data if error.to_string().contains("unknown variant") => {
+            "\"permission\" must be \"chat\" or \"secure_mail\"".to_owned()
+        }
+        Category::Data => {
+            let text = error.to_string();
+            let without_position = text.split(" at line ").next().unwrap_or(&text);
+            match without_position.split_once(": \"") {
+                // "invalid type: string \"...\"" would quote a value; keep the part before it.
+                Some((kind, _)) => kind.to_owned(),
+                None => without_position.to_owned(),
+            }
+        }
+    }
+}
+
+/// The caller's service-token name, from `Authorization: Bearer TOKEN`.
+fn authenticate(tokens: &TokenSet, headers: &HeaderMap) -> Result<Arc<str>, ApiError> {
+    let unauthorized = |message: &str| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message);
+    let value = headers
+        .get(header::AUTHORIZATION)
+        .ok_or_else(|| unauthorized("Send a service token: Authorization: Bearer TOKEN."))?;
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .map(str::trim)
+        .ok_or_else(|| unauthorized("The Authorization header must read: Bearer TOKEN."))?;
+    tokens.authenticate(token).ok_or_else(|| unauthorized("The service token is unknown or revoked."))
+}
+
+/// The key a [`RequireApiKey`] layer verified, for the handler behind it.
+#[derive(Debug, Clone)]
+pub struct VerifiedKey(pub Arc<KeyFacts>);
+
+/// A layer that lets a request through only with a valid `x-api-key` for `permission`.
+/// Refusals answer 401 (403 for a valid key of the other permission) with the verdict's code.
+/// The handler behind it can take `Extension<VerifiedKey>`.
+#[derive(Clone)]
+pub struct RequireApiKey {
+    verifier: Verifier,
+    permission: Permission,
+}
+
+impl RequireApiKey {
+    pub fn new(verifier: Verifier, permission: Permission) -> Self {
+        RequireApiKey { verifier, permission }
+    }
+}
+
+impl<S> tower::Layer<S> for RequireApiKey {
+    type Service = RequireApiKeyService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        RequireApiKeyService { inner, guard: self.clone() }
+    }
+}
+
+#[derive(Clone)]
+pub struct RequireApiKeyService<S> {
+    inner: S,
+    guard: RequireApiKey,
+}
+
+impl<S> tower::Service<Request<Body>> for RequireApiKeyService<S>
+where
+    S: tower::Service<Request<Body>, Response = Response> + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = BoxFuture<'static, Result<Response, S::Error>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request<Body>) -> Self::Future {
+        let presented = request.headers().get(API_KEY_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
+        match self.guard.verifier.verify(presented, self.guard.permission, Utc::now()) {
+            Ok(key) => {
+                request.extensions_mut().insert(VerifiedKey(key));
+                Box::pin(self.inner.call(request))
+            }
+            Err(refusal) => {
+                let status = match refusal {
+                    Refusal::WrongPermission => StatusCode::FORBIDDEN,
+                    _ => StatusCode::UNAUTHORIZED,
+                };
+                let response = (status, Json(Refused::from(refusal))).into_response();
+                Box::pin(async move { Ok(response) })
+            }
+        }
+    }
+}
+
+/// What the example channel routes answer to a key they accept.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Pong {
+    pub ok: bool,
+    pub key_id: Uuid,
+    pub name: String,
+    pub permission: Permission,
+}
+
+fn pong(VerifiedKey(key): VerifiedKey) -> Json<Pong> {
+    Json(Pong { ok: true, key_id: key.id, name: key.name.to_string(), permission: key.permission })
+}
+
+/// An example chat route: answers only to an API key with the Chat permission.
+#[utoipa::path(
+    get,
+    path = "/api/v1/channels/chat/ping",
+    tag = "channels",
+    security(("api_key" = [])),
+    responses(
+        (status = 200, description = "The key is valid for Chat.", body = Pong),
+        (status = 401, description = "The key is malformed, unknown, disabled or expired.", body = Refused),
+        (status = 403, description = "The key is valid, for Secure Mail.", body = Refused),
+    )
+)]
+async fn chat_ping(Extension(key): Extension<VerifiedKey>) -> Json<Pong> {
+    pong(key)
+}
+
+/// An example secure-mail route: answers only to an API key with the Secure Mail permission.
+#[utoipa::path(
+    get,
+    path = "/api/v1/channels/secure-mail/ping",
+    tag = "channels",
+    security(("api_key" = [])),
+    responses(
+        (status = 200, description = "The key is valid for Secure Mail.", body = Pong),
+        (status = 401, description = "The key is malformed, unknown, disabled or expired.", body = Refused),
+        (status = 403, description = "The key is valid, for Chat.", body = Refused),
+    )
+)]
+async fn secure_mail_ping(Extension(key): Extension<VerifiedKey>) -> Json<Pong> {
+    pong(key)
+}
+
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "service_token",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components
+            .add_security_scheme("api_key", SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new(API_KEY_HEADER))));
+    }
+}
+
+/// The OpenAPI 3 document of `/api/v1`, generated from the handlers above.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Keydesk verification API", description = "Checks the API keys the platform's digital channels present."),
+    paths(verify_key, chat_ping, secure_mail_ping),
+    components(schemas(VerifyRequest, VerifyResponse, Verified, Refused, Refusal, Permission, ApiError, Pong)),
+    modifiers(&SecuritySchemes),
+)]
+pub struct ApiDoc;
+
+async fn openapi_json() -> Response {
+    static DOCUMENT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let document =
+        DOCUMENT.get_or_init(|| ApiDoc::openapi().to_pretty_json().expect("the OpenAPI document serialises"));
+    ([(header::CONTENT_TYPE, "application/json")], document.as_str()).into_response()
+}

@@ -1,0 +1,113 @@
+//! The verification service the channels call on every request (`/api/v1`).
+//!
+//! - [`index`]: every key's facts in memory, so verification never touches the database;
+//! - [`sync`]: keeps the index (and the service tokens) current on every instance;
+//! - [`last_used`]: batched "last used" writes;
+//! - [`tokens`]: the service tokens that authenticate callers of the API;
+//! - [`api`]: the routes, the `x-api-key` layer, and the OpenAPI document.
+//!
+//! The rule itself (which refusal wins) is `app::api_keys::verification`.
+
+pub mod api;
+pub mod index;
+pub mod last_used;
+pub mod sync;
+pub mod tokens;
+
+use app::api_keys::Permission;
+use app::api_keys::verification::{self, KeyFacts, Refusal};
+use chrono::{DateTime, Utc};
+use index::KeyIndex;
+use last_used::LastUsed;
+use sea_orm::{DatabaseConnection, DbErr};
+use std::sync::Arc;
+use sync::{IndexSync, SyncHealth, SyncIntervals};
+use tokens::TokenSet;
+
+/// Verifies presented keys against the in-memory index and notes their use.
+#[derive(Clone)]
+pub struct Verifier {
+    index: Arc<KeyIndex>,
+    last_used: Arc<LastUsed>,
+}
+
+impl Verifier {
+    pub fn new(index: Arc<KeyIndex>, last_used: Arc<LastUsed>) -> Self {
+        Verifier { index, last_used }
+    }
+
+    pub fn verify(&self, presented: &str, wanted: Permission, now: DateTime<Utc>) -> Result<Arc<KeyFacts>, Refusal> {
+        let verified = verification::verify(presented, wanted, now, |hash| self.index.get(hash))?;
+        self.last_used.record(verified.id, now);
+        Ok(verified)
+    }
+}
+
+/// Everything verification needs on one instance, loaded from the database at start.
+#[derive(Clone)]
+pub struct VerifyServices {
+    pub sync: IndexSync,
+    pub last_used: Arc<LastUsed>,
+}
+
+impl VerifyServices {
+    /// Loads every key and token. Fails if the database cannot be read: an instance that starts
+    /// with an empty index would refuse every key.
+    pub async fn load(db: DatabaseConnection, intervals: SyncIntervals) -> Result<Self, DbErr> {
+        let started = std::time::Instant::now();
+        let sync = IndexSync {
+            db,
+            index: Arc::new(KeyIndex::new()),
+            tokens: Arc::new(TokenSet::default()),
+            health: Arc::new(SyncHealth::default()),
+            intervals,
+        };
+        sync.reload().await?;
+        sync.health.set_in_sync(true, "");
+        tracing::info!(keys = sync.index.len(), elapsed_ms = started.elapsed().as_millis() as u64, "key index loaded");
+        Ok(VerifyServices { sync, last_used: Arc::new(LastUsed::default()) })
+    }
+
+    pub fn verifier(&self) -> Verifier {
+        Verifier { index: self.sync.index.clone(), last_used: self.last_used.clone() }
+    }
+
+    pub fn index(&self) -> &Arc<KeyIndex> {
+        &self.sync.index
+    }
+
+    pub fn tokens(&self) -> &Arc<TokenSet> {
+        &self.sync.tokens
+    }
+
+    pub fn health(&self) -> &Arc<SyncHealth> {
+        &self.sync.health
+    }
+
+    /// Starts the sync task and the last-used writer; they run until the process ends.
+    pub fn spawn_background(&self) -> BackgroundTasks {
+        BackgroundTasks {
+            sync: self.sync.clone().spawn(),
+            last_used: self.last_used.clone().spawn_flusher(self.sync.db.clone()),
+            services: self.clone(),
+        }
+    }
+}
+
+/// The running background tasks; [`BackgroundTasks::shut_down`] stops them and writes what is
+/// pending.
+pub struct BackgroundTasks {
+    sync: tokio::task::JoinHandle<()>,
+    last_used: tokio::task::JoinHandle<()>,
+    services: VerifyServices,
+}
+
+impl BackgroundTasks {
+    pub async fn shut_down(self) {
+        self.sync.abort();
+        self.last_used.abort();
+        if let Err(error) = self.services.last_used.flush(&self.services.sync.db).await {
+            tracing::warn!(%error, "last-used times of the final seconds were not written");
+        }
+    }
+}

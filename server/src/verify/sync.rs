@@ -1,0 +1,227 @@
+//! Keeping every instance's key index and service tokens current.
+//!
+//! A transaction that changes a key or a token announces it on PostgreSQL with
+//! `pg_notify('keydesk_changes', 'key:<id>' | 'tokens')`; the announcement is delivered when, and
+//! only if, the transaction commits. Each instance's sync task listens on that channel with sqlx's
+//! `PgListener` (SeaORM has no LISTEN of its own) and re-reads what was announced. After every
+//! (re)connect of the listener it reloads everything, since announcements made while it was away
+//! are lost; and it reloads everything periodically as a safety net.
+//!
+//! On SQLite there is one instance and nothing to listen to: the key store updates the index
+//! itself after each commit (as it does on PostgreSQL, for its own changes), and the periodic
+//! reloads pick up what other processes (`server token ...`) wrote.
+
+use super::index::KeyIndex;
+use super::tokens::TokenSet;
+use crate::key_store::{read_all_key_facts, read_key_facts};
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, Statement};
+use sqlx::postgres::PgListener;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use uuid::Uuid;
+
+/// The PostgreSQL notification channel for changes.
+pub const CHANNEL: &str = "keydesk_changes";
+
+/// What changed, as announced to other instances.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Announcement {
+    Key(Uuid),
+    Tokens,
+}
+
+impl Announcement {
+    fn payload(self) -> String {
+        match self {
+            Announcement::Key(id) => format!("key:{id}"),
+            Announcement::Tokens => "tokens".to_owned(),
+        }
+    }
+
+    fn parse(payload: &str) -> Option<Self> {
+        match payload.split_once(':') {
+            Some(("key", id)) => id.parse().ok().map(Announcement::Key),
+            None if payload == "tokens" => Some(Announcement::Tokens),
+            _ => None,
+        }
+    }
+}
+
+/// Announces a change from inside the transaction making it (PostgreSQL delivers it on commit).
+/// Does nothing on SQLite.
+pub async fn announce(txn: &impl ConnectionTrait, what: Announcement) -> Result<(), DbErr> {
+    if txn.get_database_backend() == DatabaseBackend::Postgres {
+        let statement = Statement::from_sql_and_values(
+            DatabaseBackend::Postgres,
+            "SELECT pg_notify($1, $2)",
+            [CHANNEL.into(), what.payload().into()],
+        );
+        txn.execute_raw(statement).await?;
+    }
+    Ok(())
+}
+
+/// How often everything is reloaded even when no announcement says so.
+#[derive(Debug, Clone, Copy)]
+pub struct SyncIntervals {
+    /// Full reload of keys and tokens.
+    pub full_reload: Duration,
+    /// Tokens only, on SQLite (where the CLI's changes are not announced).
+    pub sqlite_tokens: Duration,
+    /// Wait before trying a lost listener again.
+    pub reconnect: Duration,
+}
+
+impl Default for SyncIntervals {
+    fn default() -> Self {
+        SyncIntervals {
+            full_reload: Duration::from_secs(60),
+            sqlite_tokens: Duration::from_secs(2),
+            reconnect: Duration::from_millis(500),
+        }
+    }
+}
+
+/// What `/readyz` reports about the in-memory state.
+#[derive(Debug, Default)]
+pub struct SyncHealth {
+    /// The last reload or announcement succeeded (false while the database is away).
+    in_sync: AtomicBool,
+    last_full_load: Mutex<Option<DateTime<Utc>>>,
+}
+
+impl SyncHealth {
+    pub fn in_sync(&self) -> bool {
+        self.in_sync.load(Ordering::Relaxed)
+    }
+
+    pub fn last_full_load(&self) -> Option<DateTime<Utc>> {
+        *self.last_full_load.lock().expect("sync health lock")
+    }
+
+    /// Records the outcome of a sync step, logging only when it flips.
+    pub(crate) fn set_in_sync(&self, in_sync: bool, why: &str) {
+        let was = self.in_sync.swap(in_sync, Ordering::Relaxed);
+        if was && !in_sync {
+            tracing::warn!(why, "verification answers from memory until the database is back");
+        } else if !was && in_sync {
+            tracing::info!("key index in sync with the database");
+        }
+    }
+}
+
+/// The index, the tokens, and how to refresh them from the database.
+#[derive(Clone)]
+pub struct IndexSync {
+    pub db: DatabaseConnection,
+    pub index: Arc<KeyIndex>,
+    pub tokens: Arc<TokenSet>,
+    pub health: Arc<SyncHealth>,
+    pub intervals: SyncIntervals,
+}
+
+impl IndexSync {
+    /// Reloads all keys and tokens.
+    pub async fn reload(&self) -> Result<(), DbErr> {
+        let started = std::time::Instant::now();
+        let keys = self.index.reload(read_all_key_facts(&self.db)).await?;
+        let tokens = self.tokens.reload(&self.db).await?;
+        *self.health.last_full_load.lock().expect("sync health lock") = Some(Utc::now());
+        tracing::debug!(keys, tokens, elapsed_ms = started.elapsed().as_millis() as u64, "key index reloaded");
+        Ok(())
+    }
+
+    /// Re-reads what an announcement names.
+    async fn follow(&self, what: Announcement) -> Result<(), DbErr> {
+        match what {
+            Announcement::Key(id) => match read_key_facts(&self.db, id).await? {
+                Some(facts) => self.index.apply(facts),
+                None => self.index.remove(id),
+            },
+            Announcement::Tokens => {
+                self.tokens.reload(&self.db).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs until the process ends.
+    pub fn spawn(self) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(async move {
+            match self.db.get_database_backend() {
+                DatabaseBackend::Postgres => self.listen_forever().await,
+                _ => self.poll_forever().await,
+            }
+        })
+    }
+
+    async fn poll_forever(self) {
+        let mut full = tokio::time::interval(self.intervals.full_reload);
+        let mut tokens = tokio::time::interval(self.intervals.sqlite_tokens);
+        full.tick().await; // The first tick is immediate, and the caller has just loaded.
+        tokens.tick().await;
+        loop {
+            let outcome = tokio::select! {
+                _ = full.tick() => self.reload().await,
+                _ = tokens.tick() => self.tokens.reload(&self.db).await.map(|_| ()),
+            };
+            self.health.set_in_sync(outcome.is_ok(), "reload failed");
+        }
+    }
+
+    async fn listen_forever(self) {
+        let pool = self.db.get_postgres_connection_pool().clone();
+        loop {
+            match self.listen_once(&pool).await {
+                Ok(()) => unreachable!("listening ends only by an error"),
+                Err(error) => {
+                    self.health.set_in_sync(false, "change listener lost");
+                    tracing::debug!(%error, "change listener stopped; reconnecting");
+                    tokio::time::sleep(self.intervals.reconnect).await;
+                }
+            }
+        }
+    }
+
+    /// Connects, reloads everything, then follows announcements until the connection fails.
+    async fn listen_once(&self, pool: &sqlx::PgPool) -> Result<(), DbErr> {
+        let sql = |error: sqlx::Error| DbErr::Conn(sea_orm::RuntimeErr::SqlxError(error.into()));
+        let mut listener = PgListener::connect_with(pool).await.map_err(sql)?;
+        listener.listen(CHANNEL).await.map_err(sql)?;
+        // Subscribed first, then reloaded: nothing committed in between is missed.
+        self.reload().await?;
+        self.health.set_in_sync(true, "");
+        let mut full = tokio::time::interval(self.intervals.full_reload);
+        full.tick().await;
+        loop {
+            tokio::select! {
+                received = listener.try_recv() => {
+                    let Some(notification) = received.map_err(sql)? else {
+                        return Err(DbErr::Conn(sea_orm::RuntimeErr::Internal("connection lost".into())));
+                    };
+                    match Announcement::parse(notification.payload()) {
+                        Some(what) => self.follow(what).await?,
+                        None => tracing::warn!(payload = notification.payload(), "unknown change announcement"),
+                    }
+                }
+                _ = full.tick() => self.reload().await?,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn announcements_round_trip_and_junk_is_ignored() {
+        for what in [Announcement::Key(Uuid::new_v4()), Announcement::Tokens] {
+            assert_eq!(Announcement::parse(&what.payload()), Some(what));
+        }
+        assert_eq!(Announcement::parse("key:not-a-uuid"), None);
+        assert_eq!(Announcement::parse("users"), None);
+    }
+}

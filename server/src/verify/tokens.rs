@@ -1,0 +1,150 @@
+//! Service tokens: the credentials the channel services present (`Authorization: Bearer ...`) to
+//! call the verification API. Made and revoked with `server token ...`, stored as SHA-256 hashes,
+//! and checked against an in-memory set so verification never waits on the database.
+
+use super::sync::{Announcement, announce};
+use crate::entity::service_token::{self, Column, Entity as ServiceTokens};
+use app::api_keys::secret::{Secret, generate_service_token, hash_secret};
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, TransactionTrait,
+};
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use uuid::Uuid;
+
+/// The live tokens' hashes, with each token's name (for logs: who called).
+#[derive(Debug, Default)]
+pub struct TokenSet {
+    names_by_hash: RwLock<HashMap<[u8; 32], Arc<str>>>,
+}
+
+impl TokenSet {
+    /// The name of the live token `presented` is, if it is one.
+    pub fn authenticate(&self, presented: &str) -> Option<Arc<str>> {
+        let hash = hash_secret(presented);
+        self.names_by_hash.read().expect("token set lock").get(&hash).cloned()
+    }
+
+    /// Replaces the set with the database's live tokens; returns how many there are.
+    pub async fn reload(&self, db: &DatabaseConnection) -> Result<usize, DbErr> {
+        let rows: Vec<(Vec<u8>, String)> = ServiceTokens::find()
+            .select_only()
+            .column(Column::TokenHash)
+            .column(Column::Name)
+            .filter(Column::RevokedAt.is_null())
+            .into_tuple()
+            .all(db)
+            .await?;
+        let live: HashMap<[u8; 32], Arc<str>> = rows
+            .into_iter()
+            .filter_map(|(hash, name)| Some((<[u8; 32]>::try_from(hash).ok()?, Arc::from(name))))
+            .collect();
+        let count = live.len();
+        *self.names_by_hash.write().expect("token set lock") = live;
+        Ok(count)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    #[error("a token name is 1 to 64 letters, digits, '.', '_' or '-'")]
+    BadName,
+    #[error("a live token named {0:?} exists already; revoke it first or choose another name")]
+    Exists(String),
+    #[error("no live token is named {0:?}")]
+    NotFound(String),
+    #[error("database: {0}")]
+    Database(#[from] DbErr),
+}
+
+/// A token as `server token list` shows it (never the token itself).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenInfo {
+    pub name: String,
+    pub display_prefix: String,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+fn validate_name(name: &str) -> Result<(), TokenError> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
+    if name.is_empty() || name.len() > 64 || !name.chars().all(allowed) {
+        return Err(TokenError::BadName);
+    }
+    Ok(())
+}
+
+/// Makes a token named `name` and returns it: the only time it is seen in the clear.
+pub async fn add_token(db: &DatabaseConnection, name: &str, now: DateTime<Utc>) -> Result<Secret, TokenError> {
+    validate_name(name)?;
+    let txn = db.begin().await?;
+    let exists = ServiceTokens::find()
+        .filter(Column::Name.eq(name))
+        .filter(Column::RevokedAt.is_null())
+        .one(&txn)
+        .await?
+        .is_some();
+    if exists {
+        return Err(TokenError::Exists(name.to_owned()));
+    }
+    let token = generate_service_token();
+    service_token::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        name: Set(name.to_owned()),
+        display_prefix: Set(token.display_prefix()),
+        token_hash: Set(token.hash().to_vec()),
+        created_at: Set(now),
+        revoked_at: Set(None),
+    }
+    .insert(&txn)
+    .await?;
+    announce(&txn, Announcement::Tokens).await?;
+    txn.commit().await?;
+    Ok(token)
+}
+
+/// Revokes the live token named `name`; every instance refuses it from then on.
+pub async fn revoke_token(db: &DatabaseConnection, name: &str, now: DateTime<Utc>) -> Result<(), TokenError> {
+    let txn = db.begin().await?;
+    let result = ServiceTokens::update_many()
+        .col_expr(Column::RevokedAt, sea_orm::sea_query::Expr::value(now))
+        .filter(Column::Name.eq(name))
+        .filter(Column::RevokedAt.is_null())
+        .exec(&txn)
+        .await?;
+    if result.rows_affected == 0 {
+        return Err(TokenError::NotFound(name.to_owned()));
+    }
+    announce(&txn, Announcement::Tokens).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Every token, live and revoked, oldest first.
+pub async fn list_tokens(db: &DatabaseConnection) -> Result<Vec<TokenInfo>, DbErr> {
+    let rows = ServiceTokens::find().order_by_asc(Column::CreatedAt).all(db).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| TokenInfo {
+            name: row.name,
+            display_prefix: row.display_prefix,
+            created_at: row.created_at,
+            revoked_at: row.revoked_at,
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_names_are_short_and_plain() {
+        assert!(validate_name("chat-widget.prod_1").is_ok());
+        for bad in ["", "has space", "ünï", &"x".repeat(65)] {
+            assert!(matches!(validate_name(bad), Err(TokenError::BadName)), "{bad:?}");
+        }
+    }
+}

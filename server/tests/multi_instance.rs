@@ -1,0 +1,298 @@
+//! Real server processes on one PostgreSQL, talked to over loopback HTTP: a change made on one
+//! instance reaches the other's verification within a second, also while the other is being
+//! hammered; and verification keeps answering through a database restart (on a throwaway
+//! PostgreSQL of the test's own), then catches up.
+
+mod support;
+
+use app::api_keys::server_fns::{CreateKey, SetKeyEnabled};
+use app::api_keys::{CreatedKey, NewKey, Permission};
+use leptos::server_fn::ServerFn;
+use sea_orm::DatabaseConnection;
+use serde_json::{Value, json};
+use server::verify::tokens::add_token;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const SERVER: &str = env!("CARGO_BIN_EXE_server");
+/// The bound for a change to reach every instance.
+const PROPAGATION: Duration = Duration::from_secs(1);
+
+/// A `server serve` process, killed when dropped.
+struct Instance {
+    child: Child,
+    base: String,
+}
+
+impl Instance {
+    async fn start(database_url: &str) -> Instance {
+        let port = free_port();
+        let child = Command::new(SERVER)
+            .args(["--database-url", database_url, "--addr", &format!("127.0.0.1:{port}"), "serve"])
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("start the server");
+        let instance = Instance { child, base: format!("http://127.0.0.1:{port}") };
+        let started = Instant::now();
+        while reqwest::get(format!("{}/healthz", instance.base)).await.is_err() {
+            assert!(started.elapsed() < Duration::from_secs(30), "the server did not come up");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        instance
+    }
+
+    async fn call(&self, path: &str, body: Value) -> reqwest::Response {
+        let client = reqwest::Client::new();
+        client.post(format!("{}{path}", self.base)).json(&body).send().await.expect("the server answers")
+    }
+
+    async fn create(&self, name: &str) -> CreatedKey {
+        let new = NewKey { name: name.into(), permission: Permission::Chat, ..NewKey::blank() };
+        let response = self.call(CreateKey::PATH, json!({ "new": new })).await;
+        assert!(response.status().is_success(), "{}", response.status());
+        response.json().await.unwrap()
+    }
+
+    async fn set_enabled(&self, key: &CreatedKey, enabled: bool) {
+        let response = self.call(SetKeyEnabled::PATH, json!({ "id": key.key.id, "enabled": enabled })).await;
+        assert!(response.status().is_success(), "{}", response.status());
+    }
+
+    async fn ready(&self) -> bool {
+        let response = reqwest::get(format!("{}/readyz", self.base)).await;
+        response.is_ok_and(|r| r.status().is_success())
+    }
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A verification client for one instance, with a service token.
+#[derive(Clone)]
+struct Channel {
+    client: reqwest::Client,
+    url: String,
+    token: String,
+}
+
+impl Channel {
+    fn new(instance: &Instance, token: &str) -> Channel {
+        Channel {
+            client: reqwest::Client::new(),
+            url: format!("{}/api/v1/keys/verify", instance.base),
+            token: token.to_owned(),
+        }
+    }
+
+    /// `Ok(())` if the key is valid for chat, else the HTTP status or the refusal's code.
+    async fn verify(&self, key: &CreatedKey) -> Result<(), String> {
+        let response = self
+            .client
+            .post(&self.url)
+            .bearer_auth(&self.token)
+            .json(&json!({ "key": key.secret.expose(), "permission": "chat" }))
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        if !response.status().is_success() {
+            return Err(response.status().to_string());
+        }
+        let verdict: Value = response.json().await.map_err(|e| e.to_string())?;
+        if verdict["valid"] == true { Ok(()) } else { Err(verdict["code"].as_str().unwrap_or("?").to_owned()) }
+    }
+
+    /// Waits until `key`'s verdict is `expected`; returns how long that took.
+    async fn until(&self, key: &CreatedKey, expected: Result<(), &str>, limit: Duration) -> Duration {
+        let started = Instant::now();
+        loop {
+            let verdict = self.verify(key).await;
+            if verdict.as_ref().map(|_| ()).map_err(String::as_str) == expected {
+                return started.elapsed();
+            }
+            assert!(started.elapsed() < limit, "still {verdict:?} after {limit:?}, expected {expected:?}");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_on_one_instance_reaches_the_other_within_a_second() {
+    support::with_postgres_url(|url, db| async move { changes_propagate(&url, &db).await }).await;
+}
+
+async fn changes_propagate(url: &str, db: &DatabaseConnection) {
+    let token = add_token(db, "gateway", chrono::Utc::now()).await.unwrap();
+    let (a, b) = (Instance::start(url).await, Instance::start(url).await);
+    let on_b = Channel::new(&b, token.expose());
+
+    let key = a.create("made on A").await;
+    let took = on_b.until(&key, Ok(()), Duration::from_secs(5)).await;
+    assert!(took < PROPAGATION, "a new key verified on B after {took:?}");
+
+    // Hammer B with verifications while A disables the key.
+    let hammer = {
+        let (on_b, key) = (on_b.clone(), key.clone());
+        tokio::spawn(async move {
+            let mut outcomes = Vec::new();
+            let stop = Instant::now() + Duration::from_secs(3);
+            while Instant::now() < stop {
+                let sent = Instant::now();
+                outcomes.push((sent, on_b.verify(&key).await));
+            }
+            outcomes
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    // The commit happens after this instant, so measuring from it is the strict reading.
+    let change_sent = Instant::now();
+    a.set_enabled(&key, false).await;
+    let outcomes = hammer.await.unwrap();
+    assert!(outcomes.len() > 100, "only {} verifications ran", outcomes.len());
+    let late_successes: Vec<_> = outcomes
+        .iter()
+        .filter(|(sent, verdict)| verdict.is_ok() && *sent > change_sent + PROPAGATION)
+        .map(|(sent, _)| sent.duration_since(change_sent))
+        .collect();
+    assert!(late_successes.is_empty(), "B accepted the disabled key {late_successes:?} after the change");
+    let (_, last) = outcomes.last().unwrap();
+    assert_eq!(last, &Err("DISABLED".to_owned()));
+    let unexpected: Vec<_> =
+        outcomes.iter().filter_map(|(_, v)| v.as_ref().err()).filter(|e| *e != "DISABLED").collect();
+    assert!(unexpected.is_empty(), "only valid or DISABLED: {unexpected:?}");
+
+    // Revoking the service token from the command line reaches both instances too.
+    let revoke = Command::new(SERVER)
+        .args(["--database-url", url, "token", "revoke", "gateway"])
+        .env("RUST_LOG", "warn")
+        .status()
+        .unwrap();
+    assert!(revoke.success());
+    let took = on_b.until(&key, Err("401 Unauthorized"), Duration::from_secs(5)).await;
+    assert!(took < PROPAGATION, "the revoked token still worked on B after {took:?}");
+}
+
+/// A PostgreSQL server of the test's own, on a free port, removed when dropped.
+struct ThrowawayPostgres {
+    dir: PathBuf,
+    port: u16,
+}
+
+const PG_BIN: &str = "/usr/lib/postgresql/15/bin";
+
+impl ThrowawayPostgres {
+    fn init() -> Option<ThrowawayPostgres> {
+        if !Path::new(PG_BIN).join("initdb").exists() {
+            support::skip_or_fail("PostgreSQL's server binaries are not installed");
+            return None;
+        }
+        let dir = std::env::temp_dir().join(format!("keydesk-pg-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let pg = ThrowawayPostgres { dir, port: free_port() };
+        if as_root() {
+            let status = Command::new("chown").args(["-R", "postgres:postgres"]).arg(&pg.dir).status().unwrap();
+            assert!(status.success());
+        }
+        let data = pg.dir.join("data");
+        pg.run("initdb", &["-D", data.to_str().unwrap(), "-A", "trust", "-U", "postgres", "--no-sync"]);
+        pg.start();
+        Some(pg)
+    }
+
+    fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+
+    fn start(&self) {
+        let options = format!("-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off", self.port, self.dir.display());
+        let data = self.dir.join("data");
+        let log = self.dir.join("log");
+        self.run("pg_ctl", &["-D", data.to_str().unwrap(), "-o", &options, "-l", log.to_str().unwrap(), "-w", "start"]);
+    }
+
+    fn stop(&self) {
+        let data = self.dir.join("data");
+        self.run("pg_ctl", &["-D", data.to_str().unwrap(), "-m", "fast", "-w", "stop"]);
+    }
+
+    fn run(&self, program: &str, args: &[&str]) {
+        let program = Path::new(PG_BIN).join(program);
+        let mut command = if as_root() {
+            let mut command = Command::new("runuser");
+            command.args(["-u", "postgres", "--"]).arg(program);
+            command
+        } else {
+            Command::new(program)
+        };
+        let output = command.args(args).output().unwrap();
+        assert!(output.status.success(), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    }
+}
+
+impl Drop for ThrowawayPostgres {
+    fn drop(&mut self) {
+        let data = self.dir.join("data");
+        let _ = Command::new(if as_root() { "runuser" } else { "true" })
+            .args(if as_root() { vec!["-u", "postgres", "--"] } else { vec![] })
+            .arg(Path::new(PG_BIN).join("pg_ctl"))
+            .args(["-D", data.to_str().unwrap(), "-m", "immediate", "stop"])
+            .output();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// initdb refuses to run as root; as root, the PostgreSQL tools run as the `postgres` user.
+fn as_root() -> bool {
+    let output = Command::new("id").arg("-u").output().expect("id -u");
+    String::from_utf8_lossy(&output.stdout).trim() == "0"
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verification_answers_through_a_database_restart_and_catches_up() {
+    let Some(pg) = ThrowawayPostgres::init() else { return };
+    let url = pg.url();
+    let db = server::db::connect_and_migrate(&url).await.unwrap();
+    let token = add_token(&db, "gateway", chrono::Utc::now()).await.unwrap();
+    db.close().await.unwrap();
+    let (a, b) = (Instance::start(&url).await, Instance::start(&url).await);
+    let on_b = Channel::new(&b, token.expose());
+    let (kept, changed) = (a.create("kept").await, a.create("changed").await);
+    on_b.until(&changed, Ok(()), PROPAGATION).await;
+    on_b.until(&kept, Ok(()), PROPAGATION).await;
+
+    pg.stop();
+    assert!(!b.ready().await, "readiness says the database is away");
+    let healthz = reqwest::get(format!("{}/healthz", b.base)).await.unwrap();
+    assert!(healthz.status().is_success(), "liveness stays up, so a load balancer keeps the instance");
+    let stopped = Instant::now();
+    let mut answered = 0;
+    while stopped.elapsed() < Duration::from_secs(2) {
+        assert_eq!(on_b.verify(&kept).await, Ok(()), "verification answers from memory");
+        assert_eq!(on_b.verify(&changed).await, Ok(()));
+        answered += 2;
+    }
+    assert!(answered > 20);
+
+    pg.start();
+    let restarted = Instant::now();
+    while !a.ready().await {
+        assert!(restarted.elapsed() < Duration::from_secs(30), "A did not reconnect");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    a.set_enabled(&changed, false).await;
+    let took = on_b.until(&changed, Err("DISABLED"), Duration::from_secs(10)).await;
+    assert_eq!(on_b.verify(&kept).await, Ok(()), "unchanged keys stay valid");
+    let created = a.create("after restart").await;
+    on_b.until(&created, Ok(()), Duration::from_secs(10)).await;
+    eprintln!("after the restart, B saw the change in {took:?}");
+    drop((a, b));
+}
