@@ -27,5 +27,13 @@ export default defineConfig({
     stdout: "pipe",
     stderr: "pipe",
   },
-  projects: [{ name: "chromium", use: { browserName: "chromium" } }],
+  projects: [
+    // Signs in once as admin; every test then starts signed in (see tests/auth.setup.ts).
+    { name: "sign-in", testMatch: /auth\.setup\.ts/, use: { browserName: "chromium" } },
+    {
+      name: "chromium",
+      dependencies: ["sign-in"],
+      use: { browserName: "chromium", storageState: "playwright/.auth/admin.json" },
+    },
+  ],
 });

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Serves the release build on a new, empty SQLite database loaded with the sample keys.
+# Serves the release build on a new, empty SQLite database loaded with the sample keys, with
+# two users: `admin` (all five rights) and `viewer` (canView, canRead); passwords below.
 # Usage: serve-fresh.sh PORT   (SERVER may name the server binary; the default is the release build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +10,8 @@ dir="$(mktemp -d)"
 trap 'rm -rf "$dir"' EXIT
 url="sqlite://$dir/keydesk.db?mode=rwc"
 "$server" --database-url "$url" demo-data
+printf '%s\n' 'admin e2e password' | "$server" --database-url "$url" user add admin --rights all --password-stdin
+printf '%s\n' 'viewer e2e password' | "$server" --database-url "$url" user add viewer --rights canView,canRead --password-stdin
 LEPTOS_SITE_ROOT=target/site "$server" --database-url "$url" --addr "127.0.0.1:$port" serve &
 pid=$!
 trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; rm -rf "$dir"' EXIT INT TERM

@@ -40,8 +40,12 @@ pub enum AppError {
         "Someone else changed this API key after you opened it. Its current values are shown; review them and save again."
     )]
     Conflict { current: Box<ApiKey> },
-    #[error("You are not allowed to {0}.")]
+    /// Signed in, but without the right this needs; the text says which right.
+    #[error("{0}")]
     Forbidden(String),
+    /// Not signed in, or the session has ended.
+    #[error("Your session has ended. Sign in again to continue.")]
+    Unauthenticated,
     /// A failure on the server; the cause is in the server's log, never in this message.
     #[error("Something went wrong on the server and nothing was changed. Please try again.")]
     Internal,
@@ -63,6 +67,7 @@ impl AppError {
     pub fn status_code(&self) -> u16 {
         match self {
             AppError::Invalid { .. } | AppError::Malformed(_) => 400,
+            AppError::Unauthenticated => 401,
             AppError::Forbidden(_) => 403,
             AppError::NotFound => 404,
             AppError::Conflict { .. } => 409,

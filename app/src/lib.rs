@@ -5,6 +5,7 @@
 #![recursion_limit = "256"]
 
 pub mod api_keys;
+pub mod auth;
 pub mod clock;
 pub mod date_format;
 pub mod error;
@@ -44,6 +45,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    auth::provide_current_user();
 
     view! {
         <Stylesheet id="leptos" href="/pkg/keydesk.css"/>
@@ -55,6 +57,7 @@ pub fn App() -> impl IntoView {
                     <span class="menu-title">"Provisioning"</span>
                     <A href=API_KEYS_PATH>"API Keys"</A>
                 </nav>
+                <UserMenu/>
             </header>
             <main>
                 <Routes fallback=|| view! { <p class="not-found">"This page does not exist."</p> }>
@@ -62,8 +65,29 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=|| view! { <Redirect path=API_KEYS_PATH/> }/>
                     // Async: the whole table is in the first HTML, readable before (or without) the wasm.
                     <Route path=path!("/provisioning/api-keys") view=pages::api_keys::ApiKeysPage ssr=SsrMode::Async/>
+                    <Route path=path!("/login") view=pages::login::LoginPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>
+    }
+}
+
+/// Who is signed in, and the "Sign out" button (a form post, so it works without the wasm).
+#[component]
+fn UserMenu() -> impl IntoView {
+    let user = auth::use_current_user();
+    view! {
+        <Suspense>
+            {move || Suspend::new(async move {
+                user.await.ok().flatten().map(|user| view! {
+                    <div class="user-menu">
+                        <span>"Signed in as " <strong>{user.name}</strong></span>
+                        <form method="post" action="/logout">
+                            <button type="submit">"Sign out"</button>
+                        </form>
+                    </div>
+                })
+            })}
+        </Suspense>
     }
 }

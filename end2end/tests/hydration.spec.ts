@@ -3,7 +3,8 @@ import { test, expect } from "@playwright/test";
 const PAGE = "/provisioning/api-keys";
 
 test("the key table is rendered on the server, before any wasm runs", async ({ browser }) => {
-  const context = await browser.newContext({ javaScriptEnabled: false });
+  // Signed in as the other tests are (the sign-in project's saved session).
+  const context = await browser.newContext({ javaScriptEnabled: false, storageState: "playwright/.auth/admin.json" });
   const page = await context.newPage();
   await page.goto("/");
   await expect(page).toHaveURL(new RegExp(`${PAGE}$`));

@@ -2,6 +2,20 @@ import { expect, Page } from "@playwright/test";
 
 export const PAGE = "/provisioning/api-keys";
 
+/** The users serve-fresh.sh creates. */
+export const ADMIN = { username: "admin", password: "admin e2e password" };
+export const VIEWER = { username: "viewer", password: "viewer e2e password" };
+
+/** Signs in through the form at `url` (a page that redirects there, or /login itself). */
+export async function signIn(page: Page, user: { username: string; password: string }, url: string = PAGE) {
+  await page.goto(url);
+  await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
+  await page.getByLabel("Username").fill(user.username);
+  await page.getByLabel("Password").fill(user.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByText(`Signed in as ${user.username}`)).toBeVisible();
+}
+
 /** Opens a URL of the page and waits until the wasm has hydrated it. */
 export async function openHydrated(page: Page, url: string = PAGE) {
   await page.goto(url);

@@ -30,6 +30,11 @@ pub struct Cli {
     #[arg(long, env = "KEYDESK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
 
+    /// Proxies whose X-Forwarded-For and X-Forwarded-Proto are believed: comma-separated
+    /// addresses or networks (`10.0.0.0/8,192.168.1.4`). Empty: the socket's peer is the client.
+    #[arg(long, env = "KEYDESK_TRUSTED_PROXIES", value_delimiter = ',', global = true)]
+    pub trusted_proxies: Vec<TrustedProxy>,
+
     /// Serve the benchmark's baseline route too (bench/verify.sh; never in production).
     #[arg(long, env = "KEYDESK_BENCH_BASELINE", hide = true, global = true)]
     pub bench_baseline: bool,
@@ -64,6 +69,59 @@ pub enum Command {
     /// Manage API keys from the command line.
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Manage the console's users and their rights.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+/// Rights as the guide spells them, comma-separated: `canView,canRead,canCreate,canUpdate,canDelete`
+/// (or `Nexus.ApiKeys.canView`, ...), or `all`.
+const RIGHTS_HELP: &str =
+    "comma-separated: canView,canRead,canCreate,canUpdate,canDelete (or Nexus.ApiKeys.canView, ...), or all";
+
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
+pub enum UserCommand {
+    /// Add a user; the password is read from standard input (one line).
+    Add {
+        name: String,
+        #[arg(long, help = RIGHTS_HELP)]
+        rights: String,
+        /// Read the password from standard input (required: passwords never go on a command line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// List the users and their rights.
+    List,
+    /// Replace a user's rights.
+    SetRights {
+        name: String,
+        #[arg(long, help = RIGHTS_HELP)]
+        rights: String,
+    },
+    /// Set a user's password from standard input; ends their sessions.
+    Passwd {
+        name: String,
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// Remove a user and end their sessions.
+    Remove { name: String },
+}
+
+/// One `--trusted-proxies` entry: an address or a network.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustedProxy(pub ipnet::IpNet);
+
+impl std::str::FromStr for TrustedProxy {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let text = text.trim();
+        text.parse::<ipnet::IpNet>()
+            .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+            .map(TrustedProxy)
+            .map_err(|_| format!("{text:?} is not an IP address or network like 10.0.0.0/8"))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
@@ -116,6 +174,13 @@ mod tests {
         let cli = Cli::try_parse_from(["server", "demo-data"]).unwrap();
         assert_eq!(cli.command, Some(Command::DemoData));
         assert!(Cli::try_parse_from(["server", "--addr", "nowhere"]).is_err());
+        let cli = Cli::try_parse_from(["server", "--trusted-proxies", "10.0.0.0/8,192.168.1.4", "migrate"]).unwrap();
+        assert_eq!(cli.trusted_proxies.len(), 2);
+        assert!(Cli::try_parse_from(["server", "--trusted-proxies", "proxy.internal", "migrate"]).is_err());
+        assert!(
+            Cli::try_parse_from(["server", "user", "add", "ann", "--rights", "all"]).is_err(),
+            "password from stdin only"
+        );
         let cli = Cli::try_parse_from(["server", "token", "revoke", "chat-gateway"]).unwrap();
         assert_eq!(cli.command, Some(Command::Token(TokenCommand::Revoke { name: "chat-gateway".into() })));
     }

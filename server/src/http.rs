@@ -1,18 +1,18 @@
-//! The HTTP surface: the Leptos app with its server functions, the verification API under
-//! `/api/v1`, health probes, static files.
+//! The HTTP surface: the Leptos app with its server functions, sign-in, the verification API
+//! under `/api/v1`, health probes, static files. Everything passes `auth::gate`.
 
+use crate::auth::{self, Auth};
 use crate::db;
 use crate::key_store::SeaKeyStore;
 use crate::verify::VerifyServices;
 use crate::verify::sync::SyncHealth;
 use crate::verify::{api, index::KeyIndex};
-use app::api_keys::server_fns::ssr::Actor;
 use app::api_keys::store::SharedKeyStore;
 use app::{API_KEYS_PATH, App, shell};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Redirect;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use leptos::config::{Env, LeptosOptions};
 use leptos::prelude::provide_context;
@@ -22,9 +22,6 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 use tower_http::trace::TraceLayer;
-
-/// Until sign-in exists, every change is attributed to this user ("Created By").
-const DEFAULT_ACTOR: &str = "admin";
 
 /// Leptos' settings for serving the built site from `site_root`.
 pub fn leptos_options(site_root: &Path, addr: SocketAddr) -> LeptosOptions {
@@ -37,18 +34,27 @@ pub fn leptos_options(site_root: &Path, addr: SocketAddr) -> LeptosOptions {
         .build()
 }
 
-/// The whole application as one router. `verify` must have been loaded from `db`.
-pub fn router(options: LeptosOptions, db: DatabaseConnection, verify: &VerifyServices) -> Router {
-    build(options, db, verify, false)
+/// What the router serves from: the database, the verification index, sign-in.
+#[derive(Clone)]
+pub struct Services {
+    pub db: DatabaseConnection,
+    pub verify: VerifyServices,
+    pub auth: Auth,
+}
+
+/// The whole application as one router.
+pub fn router(options: LeptosOptions, services: &Services) -> Router {
+    build(options, services, false)
 }
 
 /// [`router`] plus `POST /api/v1/bench/baseline`, a trivial handler behind the same layers, for
 /// `bench/verify.sh` to measure the stack's own cost beside the verification API's.
-pub fn router_with_bench_baseline(options: LeptosOptions, db: DatabaseConnection, verify: &VerifyServices) -> Router {
-    build(options, db, verify, true)
+pub fn router_with_bench_baseline(options: LeptosOptions, services: &Services) -> Router {
+    build(options, services, true)
 }
 
-fn build(options: LeptosOptions, db: DatabaseConnection, verify: &VerifyServices, bench_baseline: bool) -> Router {
+fn build(options: LeptosOptions, services: &Services, bench_baseline: bool) -> Router {
+    let Services { db, verify, auth } = services.clone();
     let store: SharedKeyStore = Arc::new(SeaKeyStore::with_index(db.clone(), verify.index().clone()));
     // `/` is a plain HTTP redirect here, so browsers without wasm and tools get there too.
     let routes = generate_route_list(App).into_iter().filter(|route| route.path() != "/").collect();
@@ -58,24 +64,19 @@ fn build(options: LeptosOptions, db: DatabaseConnection, verify: &VerifyServices
         .route("/readyz", get(readyz))
         .with_state(Readiness { db, index: verify.index().clone(), health: verify.health().clone() });
     Router::new()
-        .leptos_routes_with_context(
-            &options,
-            routes,
-            move || {
-                provide_context(store.clone());
-                provide_context(Actor(DEFAULT_ACTOR.to_owned()));
-            },
-            {
-                let options = options.clone();
-                move || shell(options.clone())
-            },
-        )
+        .leptos_routes_with_context(&options, routes, move || provide_context(store.clone()), {
+            let options = options.clone();
+            move || shell(options.clone())
+        })
         .fallback(leptos_axum::file_and_error_handler(shell))
         .with_state(options)
         .merge(probes)
-        .nest("/api/v1", api::routes(verify, bench_baseline))
+        .nest("/api/v1", api::routes(&verify, bench_baseline))
         // The nested router's fallback does not see its own root; it is the API's, not the page's.
         .route("/api/v1/", axum::routing::any(api::not_found))
+        .route(app::auth::LOGIN_PATH, post(auth::sign_in).with_state(auth.clone()))
+        .route("/logout", post(auth::sign_out).with_state(auth.clone()))
+        .layer(axum::middleware::from_fn_with_state(auth, auth::gate))
         .layer(TraceLayer::new_for_http())
 }
 

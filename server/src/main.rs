@@ -3,7 +3,8 @@
 use app::api_keys::store::KeyStore;
 use app::api_keys::{NewKey, Permission};
 use clap::Parser;
-use server::cli::{Cli, Command, KeyCommand, LogFormat, TokenCommand};
+use server::auth::{Auth, passwords, users};
+use server::cli::{Cli, Command, KeyCommand, LogFormat, TokenCommand, UserCommand};
 use server::key_store::SeaKeyStore;
 use server::verify::VerifyServices;
 use server::verify::sync::SyncIntervals;
@@ -70,7 +71,11 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Token(command) => token_command(&db, command).await,
         Command::Key(command) => key_command(db, command).await,
+        Command::User(command) => user_command(&db, command).await,
         Command::Serve => {
+            let trusted_proxies = cli.trusted_proxies.iter().map(|proxy| proxy.0).collect();
+            let auth = Auth::new(db.clone(), trusted_proxies);
+            ensure_an_administrator(&db, &auth.passwords).await?;
             let options = http::leptos_options(&cli.site_root, cli.addr);
             let verify = VerifyServices::load(db.clone(), SyncIntervals::default())
                 .await
@@ -80,11 +85,13 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .map_err(|e| format!("cannot listen on {}: {e}", cli.addr))?;
             let background = verify.spawn_background();
             tracing::info!(addr = %cli.addr, backend, "Keydesk is serving on http://{}", cli.addr);
+            let services = http::Services { db, verify, auth };
             let router = if cli.bench_baseline {
-                http::router_with_bench_baseline(options, db, &verify)
+                http::router_with_bench_baseline(options, &services)
             } else {
-                http::router(options, db, &verify)
+                http::router(options, &services)
             };
+            let router = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
             let served = axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await;
             background.shut_down().await;
             served.map_err(|e| format!("server failed: {e}"))?;
@@ -92,6 +99,88 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
     }
+}
+
+/// On a database without users, creates `admin` with all five rights. The password is
+/// `KEYDESK_INITIAL_ADMIN_PASSWORD` if set (`make run` and the browser tests use a fixed one),
+/// else generated and printed once to standard error: not through the log system, never again.
+async fn ensure_an_administrator(
+    db: &sea_orm::DatabaseConnection,
+    hasher: &passwords::Passwords,
+) -> Result<(), String> {
+    if users::count_users(db).await.map_err(|e| e.to_string())? > 0 {
+        return Ok(());
+    }
+    let (password, generated) = match std::env::var("KEYDESK_INITIAL_ADMIN_PASSWORD") {
+        Ok(password) => {
+            passwords::check_new_password(&password).map_err(|e| format!("KEYDESK_INITIAL_ADMIN_PASSWORD: {e}"))?;
+            (password, false)
+        }
+        // 24 random base62 characters (about 143 bits), cut from a fresh token.
+        Err(_) => (app::api_keys::secret::generate_service_token().expose()[8..32].to_owned(), true),
+    };
+    let hash = hasher.hash(password.clone()).await;
+    match users::add_user(db, "admin", app::auth::Rights::all(), hash, app::clock::now()).await {
+        Ok(()) => {}
+        // Another instance starting at the same moment made it first.
+        Err(users::UserError::Exists(_)) => return Ok(()),
+        Err(error) => return Err(format!("cannot create the first user: {error}")),
+    }
+    if generated {
+        let _ = writeln!(
+            std::io::stderr(),
+            "\nNo users yet: created \"admin\" with all five rights. Its password, shown this once:\n\n    {password}\n\nChange it with `server user passwd admin --password-stdin`.\n"
+        );
+    } else {
+        tracing::info!("no users yet: created \"admin\" with the password from KEYDESK_INITIAL_ADMIN_PASSWORD");
+    }
+    Ok(())
+}
+
+/// One line from standard input, without its line ending.
+fn read_password_line() -> Result<String, String> {
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line).map_err(|e| format!("cannot read the password: {e}"))?;
+    let password = line.trim_end_matches(['\r', '\n']).to_owned();
+    passwords::check_new_password(&password)?;
+    Ok(password)
+}
+
+async fn user_command(db: &sea_orm::DatabaseConnection, command: UserCommand) -> Result<(), String> {
+    let now = app::clock::now();
+    let hasher = || passwords::Passwords::new();
+    match command {
+        UserCommand::Add { name, rights, password_stdin: _ } => {
+            let rights = users::parse_rights(&rights).map_err(|e| e.to_string())?;
+            users::validate_user_name(&name).map_err(|e| e.to_string())?;
+            let hash = hasher().hash(read_password_line()?).await;
+            users::add_user(db, &name, rights, hash, now).await.map_err(|e| e.to_string())?;
+            tracing::info!(name, rights = rights.to_list(), "user added");
+        }
+        UserCommand::List => {
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "{:<32} {:<26} RIGHTS", "NAME", "CREATED").map_err(|e| e.to_string())?;
+            for user in users::list_users(db).await.map_err(|e| e.to_string())? {
+                let line = format!("{:<32} {:<26} {}", user.name, user.created_at.to_rfc3339(), user.rights.to_list());
+                writeln!(out, "{line}").map_err(|e| e.to_string())?;
+            }
+        }
+        UserCommand::SetRights { name, rights } => {
+            let rights = users::parse_rights(&rights).map_err(|e| e.to_string())?;
+            users::set_rights(db, &name, rights, now).await.map_err(|e| e.to_string())?;
+            tracing::info!(name, rights = rights.to_list(), "rights replaced");
+        }
+        UserCommand::Passwd { name, password_stdin: _ } => {
+            let hash = hasher().hash(read_password_line()?).await;
+            users::set_password(db, &name, hash, now).await.map_err(|e| e.to_string())?;
+            tracing::info!(name, "password changed; the user's sessions ended");
+        }
+        UserCommand::Remove { name } => {
+            users::remove_user(db, &name).await.map_err(|e| e.to_string())?;
+            tracing::info!(name, "user removed");
+        }
+    }
+    Ok(())
 }
 
 /// Prints a secret once, to standard output only (never through the log system).

@@ -6,6 +6,7 @@ mod support;
 
 use app::api_keys::server_fns::{CreateKey, ListKeys, UpdateKey};
 use app::api_keys::{CreatedKey, KeyPage, KeyQuery, NewKey};
+use app::auth::Rights;
 use app::error::AppError;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
@@ -17,9 +18,15 @@ use tower::ServiceExt;
 
 on_both_databases!(server_functions_create_list_and_refuse_bad_input);
 
+/// The application on a new database, as a signed-in user with all five rights.
 async fn app() -> (axum::Router, DatabaseConnection) {
     let db = support::sqlite().await;
-    (support::router_on(&db).await.0, db)
+    (signed_in_app(&db).await, db)
+}
+
+async fn signed_in_app(db: &DatabaseConnection) -> axum::Router {
+    let cookie = support::signed_in(db, "admin", Rights::all()).await;
+    support::as_signed_in(support::router_on(db).await.0, cookie)
 }
 
 async fn body_text(response: Response) -> String {
@@ -70,7 +77,7 @@ async fn the_page_is_rendered_on_the_server_with_the_keys() {
 }
 
 async fn server_functions_create_list_and_refuse_bad_input(db: DatabaseConnection) {
-    let app = support::router_on(&db).await.0;
+    let app = signed_in_app(&db).await;
     let new = NewKey { name: "Widget".into(), ..NewKey::blank() };
     let response = call(&app, CreateKey::PATH, serde_json::json!({ "new": new })).await;
     assert_eq!(response.status(), StatusCode::OK);

@@ -19,10 +19,15 @@ const SERVER: &str = env!("CARGO_BIN_EXE_server");
 /// The bound for a change to reach every instance.
 const PROPAGATION: Duration = Duration::from_secs(1);
 
+/// The first user's password on the test databases.
+const ADMIN_PASSWORD: &str = "multi-instance test password";
+
 /// A `server serve` process, killed when dropped.
 struct Instance {
     child: Child,
     base: String,
+    /// The signed-in session cookie the console calls carry.
+    cookie: String,
 }
 
 impl Instance {
@@ -31,21 +36,45 @@ impl Instance {
         let child = Command::new(SERVER)
             .args(["--database-url", database_url, "--addr", &format!("127.0.0.1:{port}"), "serve"])
             .env("RUST_LOG", "warn")
+            .env("KEYDESK_INITIAL_ADMIN_PASSWORD", ADMIN_PASSWORD)
             .stdout(Stdio::null())
             .spawn()
             .expect("start the server");
-        let instance = Instance { child, base: format!("http://127.0.0.1:{port}") };
+        let mut instance = Instance { child, base: format!("http://127.0.0.1:{port}"), cookie: String::new() };
         let started = Instant::now();
         while reqwest::get(format!("{}/healthz", instance.base)).await.is_err() {
             assert!(started.elapsed() < Duration::from_secs(30), "the server did not come up");
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+        instance.cookie = instance.sign_in().await;
         instance
+    }
+
+    /// Signs in as the first user through the form, and returns the session cookie.
+    async fn sign_in(&self) -> String {
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let response = client
+            .post(format!("{}/login", self.base))
+            .form(&[("username", "admin"), ("password", ADMIN_PASSWORD), ("next", "/")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), reqwest::StatusCode::SEE_OTHER);
+        let set_cookie = response.headers().get("set-cookie").expect("a session cookie").to_str().unwrap();
+        set_cookie.split(';').next().unwrap().to_owned()
     }
 
     async fn call(&self, path: &str, body: Value) -> reqwest::Response {
         let client = reqwest::Client::new();
-        client.post(format!("{}{path}", self.base)).json(&body).send().await.expect("the server answers")
+        let request = client.post(format!("{}{path}", self.base)).header("cookie", &self.cookie).json(&body);
+        request.send().await.expect("the server answers")
+    }
+
+    /// The status of the API Keys page for a browser with `cookie`.
+    async fn page_status(&self, cookie: &str) -> reqwest::StatusCode {
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let request = client.get(format!("{}/provisioning/api-keys", self.base)).header("cookie", cookie);
+        request.send().await.unwrap().status()
     }
 
     async fn create(&self, name: &str) -> CreatedKey {
@@ -132,8 +161,11 @@ async fn a_change_on_one_instance_reaches_the_other_within_a_second() {
 
 async fn changes_propagate(url: &str, db: &DatabaseConnection) {
     let token = add_token(db, "gateway", chrono::Utc::now()).await.unwrap();
-    let (a, b) = (Instance::start(url).await, Instance::start(url).await);
+    let a = Instance::start(url).await;
+    let b = Instance::start(url).await;
     let on_b = Channel::new(&b, token.expose());
+    assert_eq!(b.page_status(&a.cookie).await, reqwest::StatusCode::OK, "a session made on A works on B");
+    assert_eq!(b.page_status("keydesk_session=forged").await, reqwest::StatusCode::SEE_OTHER);
 
     let key = a.create("made on A").await;
     let took = on_b.until(&key, Ok(()), Duration::from_secs(5)).await;
@@ -263,7 +295,8 @@ async fn verification_answers_through_a_database_restart_and_catches_up() {
     let db = server::db::connect_and_migrate(&url).await.unwrap();
     let token = add_token(&db, "gateway", chrono::Utc::now()).await.unwrap();
     db.close().await.unwrap();
-    let (a, b) = (Instance::start(&url).await, Instance::start(&url).await);
+    let a = Instance::start(&url).await;
+    let b = Instance::start(&url).await;
     let on_b = Channel::new(&b, token.expose());
     let (kept, changed) = (a.create("kept").await, a.create("changed").await);
     on_b.until(&changed, Ok(()), PROPAGATION).await;

@@ -1,9 +1,12 @@
-//! The server functions the page calls. Each one reads the store and the acting user from
-//! context (the server provides both) and reads the clock once.
+//! The server functions the page calls. Each one first checks that the signed-in user may take
+//! its action (`auth::ssr::authorize`: the server is the guard, whatever the page shows), then
+//! reads the store from context and the clock once.
 
 use super::input::{KeyChanges, NewKey};
 use super::model::{ApiKey, CreatedKey};
 use super::query::{KeyPage, KeyQuery};
+#[cfg(feature = "ssr")]
+use crate::auth::{Action, ssr::authorize};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
@@ -15,19 +18,11 @@ pub mod ssr {
     use crate::error::AppError;
     use leptos::prelude::*;
 
-    /// Who is acting, as "Created By" records it. Provided by the server per request.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    pub struct Actor(pub String);
-
     pub fn store() -> Result<SharedKeyStore, AppError> {
         use_context::<SharedKeyStore>().ok_or_else(|| {
             tracing::error!("no key store in the server function's context");
             AppError::Internal
         })
-    }
-
-    pub fn actor() -> Result<Actor, AppError> {
-        use_context::<Actor>().ok_or_else(|| AppError::Forbidden("act without signing in".into()))
     }
 
     /// Gives a failed server function the HTTP status its error deserves (400, 404, 409, ...),
@@ -51,17 +46,35 @@ pub mod ssr {
 
 #[server(input = Json)]
 pub async fn list_keys(query: KeyQuery) -> Result<KeyPage, AppError> {
-    ssr::answer(async { ssr::store()?.list(&query, crate::clock::now()).await }.await)
+    ssr::answer(
+        async {
+            authorize(Action::ViewKeys)?;
+            ssr::store()?.list(&query, crate::clock::now()).await
+        }
+        .await,
+    )
 }
 
 #[server(input = Json)]
 pub async fn get_key(id: Uuid) -> Result<ApiKey, AppError> {
-    ssr::answer(async { ssr::store()?.get(id).await }.await)
+    ssr::answer(
+        async {
+            authorize(Action::ViewKeys)?;
+            ssr::store()?.get(id).await
+        }
+        .await,
+    )
 }
 
 #[server(input = Json)]
 pub async fn propose_copy(id: Uuid) -> Result<NewKey, AppError> {
-    ssr::answer(async { ssr::store()?.propose_copy(id, crate::clock::now()).await }.await)
+    ssr::answer(
+        async {
+            authorize(Action::CreateKey)?;
+            ssr::store()?.propose_copy(id, crate::clock::now()).await
+        }
+        .await,
+    )
 }
 
 #[server(input = Json)]
@@ -69,8 +82,8 @@ pub async fn create_key(new: NewKey) -> Result<CreatedKey, AppError> {
     ssr::forbid_caching();
     ssr::answer(
         async {
-            let actor = ssr::actor()?;
-            ssr::store()?.create(new, &actor.0, crate::clock::now()).await
+            let user = authorize(Action::CreateKey)?;
+            ssr::store()?.create(new, &user.name, crate::clock::now()).await
         }
         .await,
     )
@@ -80,7 +93,7 @@ pub async fn create_key(new: NewKey) -> Result<CreatedKey, AppError> {
 pub async fn update_key(id: Uuid, changes: KeyChanges) -> Result<ApiKey, AppError> {
     ssr::answer(
         async {
-            ssr::actor()?;
+            authorize(Action::UpdateKey)?;
             ssr::store()?.update(id, changes, crate::clock::now()).await
         }
         .await,
@@ -91,7 +104,7 @@ pub async fn update_key(id: Uuid, changes: KeyChanges) -> Result<ApiKey, AppErro
 pub async fn set_key_enabled(id: Uuid, enabled: bool) -> Result<ApiKey, AppError> {
     ssr::answer(
         async {
-            ssr::actor()?;
+            authorize(Action::UpdateKey)?;
             ssr::store()?.set_enabled(id, enabled, crate::clock::now()).await
         }
         .await,
@@ -102,7 +115,7 @@ pub async fn set_key_enabled(id: Uuid, enabled: bool) -> Result<ApiKey, AppError
 pub async fn delete_key(id: Uuid) -> Result<(), AppError> {
     ssr::answer(
         async {
-            ssr::actor()?;
+            authorize(Action::DeleteKey)?;
             ssr::store()?.delete(id).await
         }
         .await,

@@ -1,3 +1,4 @@
 //! The pages of the console, one module each.
 
 pub mod api_keys;
+pub mod login;

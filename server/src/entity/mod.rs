@@ -3,3 +3,5 @@
 
 pub mod api_key;
 pub mod service_token;
+pub mod session;
+pub mod user;

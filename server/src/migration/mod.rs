@@ -5,6 +5,7 @@ use sea_orm_migration::prelude::*;
 
 mod m20261127_000001_create_api_keys;
 mod m20261127_000002_create_service_tokens;
+mod m20261127_000003_create_users_and_sessions;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261127_000001_create_api_keys::Migration),
             Box::new(m20261127_000002_create_service_tokens::Migration),
+            Box::new(m20261127_000003_create_users_and_sessions::Migration),
         ]
     }
 }

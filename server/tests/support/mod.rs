@@ -5,11 +5,14 @@
 #![allow(dead_code)]
 
 use app::api_keys::{NewKey, Permission};
+use app::auth::Rights;
 use chrono::{DateTime, Utc};
 use futures::FutureExt;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection};
+use server::auth::sessions::{self, SessionPolicy};
+use server::auth::{Auth, users};
 use server::db;
-use server::http::{leptos_options, router};
+use server::http::{Services, leptos_options, router};
 use server::key_store::SeaKeyStore;
 use server::verify::VerifyServices;
 use server::verify::sync::SyncIntervals;
@@ -24,7 +27,31 @@ pub const DEFAULT_TEST_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/
 pub async fn router_on(db: &DatabaseConnection) -> (axum::Router, VerifyServices) {
     let options = leptos_options(std::path::Path::new("target/site"), "127.0.0.1:0".parse().unwrap());
     let verify = VerifyServices::load(db.clone(), SyncIntervals::default()).await.expect("load the key index");
-    (router(options, db.clone(), &verify), verify)
+    let services = Services { db: db.clone(), verify: verify.clone(), auth: Auth::new(db.clone(), Vec::new()) };
+    (router(options, &services), verify)
+}
+
+/// Adds user `name` with `rights` (and a password nobody knows) and starts a session for them;
+/// returns the `Cookie` header value that carries it.
+pub async fn signed_in(db: &DatabaseConnection, name: &str, rights: Rights) -> String {
+    users::add_user(db, name, rights, "$argon2id$v=19$m=19456,t=2,p=1$unknown".into(), Utc::now())
+        .await
+        .expect("add a test user");
+    let user = users::find_for_sign_in(db, name).await.unwrap().unwrap();
+    let session = sessions::start_session(db, user.id, SessionPolicy::default(), Utc::now()).await.unwrap();
+    format!("{}={}", sessions::COOKIE, session.cookie_value())
+}
+
+/// `router` with every request carrying `cookie`, as a signed-in browser's would.
+pub fn as_signed_in(router: axum::Router, cookie: String) -> axum::Router {
+    let cookie = axum::http::HeaderValue::from_str(&cookie).unwrap();
+    router.layer(axum::middleware::map_request(move |mut request: axum::extract::Request| {
+        let cookie = cookie.clone();
+        async move {
+            request.headers_mut().insert(axum::http::header::COOKIE, cookie);
+            request
+        }
+    }))
 }
 
 pub async fn sqlite() -> DatabaseConnection {

@@ -1,9 +1,10 @@
 //! The right-side panel: "New API Key" (empty or as a copy) and "API Key Details".
 
-use super::PageContext;
 use super::view_state::Panel;
+use super::{PageContext, reason_id};
 use crate::api_keys::server_fns::{create_key, get_key, propose_copy, set_key_enabled, update_key};
 use crate::api_keys::{ApiKey, CreatedKey, KeyChanges, NewKey, Permission};
+use crate::auth;
 use crate::date_format::{from_local_input, local_offset, to_datetime_local};
 use crate::error::{AppError, Field};
 use crate::widgets::PageClock;
@@ -224,6 +225,7 @@ fn CommonFields(fields: KeyFields, permission_fixed: bool) -> impl IntoView {
 #[component]
 fn NewKeyForm(initial: NewKey) -> impl IntoView {
     let page = expect_context::<PageContext>();
+    let may_create = page.may(auth::Action::CreateKey);
     let fields = KeyFields::new(initial.enabled, &initial.name, initial.permission, initial.expires_at);
     let copied_from = initial.copied_from;
     let created = RwSignal::new(None::<CreatedKey>);
@@ -270,7 +272,10 @@ fn NewKeyForm(initial: NewKey) -> impl IntoView {
                 <CommonFields fields permission_fixed=false/>
                 {move || fields.error.with(|e| e.as_ref().filter(|(f, _)| f.is_none()).map(|(_, m)| view! { <p class="error" role="alert">{m.clone()}</p> }))}
                 <div class="buttons">
-                    <button type="submit" class="primary" disabled=move || create.pending().get()>
+                    <button type="submit" class="primary" disabled=move || create.pending().get() || !may_create
+                        aria-disabled=(!may_create).then_some("true")
+                        aria-describedby=(!may_create).then_some(reason_id(auth::Action::CreateKey))
+                        title=(!may_create).then_some(auth::Action::CreateKey.refusal())>
                         {move || if create.pending().get() { "Creating…" } else { "Create" }}
                     </button>
                 </div>
@@ -321,6 +326,7 @@ fn SecretOnce(created: CreatedKey) -> impl IntoView {
 #[component]
 fn DetailsForm(key: ApiKey) -> impl IntoView {
     let page = expect_context::<PageContext>();
+    let may_update = page.may(auth::Action::UpdateKey);
     let clock = PageClock::expect();
     let id = key.id;
     let fields = KeyFields::new(key.enabled, &key.name, key.permission, key.expires_at);
@@ -398,6 +404,10 @@ fn DetailsForm(key: ApiKey) -> impl IntoView {
 
     view! {
         <form class="key-form" on:submit=submit novalidate>
+          // Without canUpdate every control is disabled, and says why.
+          <fieldset class="plain" disabled=!may_update
+              aria-describedby=(!may_update).then_some(reason_id(auth::Action::UpdateKey))
+              title=(!may_update).then_some(auth::Action::UpdateKey.refusal())>
             <label class="check switch">
                 <input type="checkbox" role="switch" checked=fields.enabled.get_untracked() prop:checked=fields.enabled
                     disabled=move || toggle.pending().get()
@@ -423,6 +433,7 @@ fn DetailsForm(key: ApiKey) -> impl IntoView {
                 <button type="submit" class="primary" disabled=busy>{move || if save.pending().get() { "Saving…" } else { "Save" }}</button>
                 <button type="button" disabled=busy on:click=expire_now>"Expire now"</button>
             </div>
+          </fieldset>
         </form>
     }
 }

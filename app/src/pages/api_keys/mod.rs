@@ -9,6 +9,7 @@ pub mod view_state;
 
 use crate::api_keys::server_fns::list_keys;
 use crate::api_keys::{KeyQuery, Permission, Status};
+use crate::auth::{Action, CurrentUser, Rights, use_current_user};
 use crate::widgets::PageClock;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -25,10 +26,16 @@ pub(crate) struct PageContext {
     pub changes: RwSignal<u64>,
     /// The key whose deletion is being confirmed: its id and name.
     pub deleting: RwSignal<Option<(Uuid, String)>>,
+    /// The signed-in user's rights: what the page offers (the server checks again).
+    pub rights: Rights,
     navigate: Callback<(String, bool)>,
 }
 
 impl PageContext {
+    pub fn may(&self, action: Action) -> bool {
+        action.allowed(self.rights)
+    }
+
     /// Shows `state`. `replace` rewrites the current history entry (typing in Search) instead
     /// of adding one (a real change of view, which Back should undo).
     pub fn go(&self, state: ViewState, replace: bool) {
@@ -48,8 +55,38 @@ impl PageContext {
     }
 }
 
+/// The id of the page's note saying why `action` is not offered (for `aria-describedby`).
+pub(crate) fn reason_id(action: Action) -> &'static str {
+    match action {
+        Action::ViewKeys => "why-not-view",
+        Action::CreateKey => "why-not-create",
+        Action::UpdateKey => "why-not-update",
+        Action::DeleteKey => "why-not-delete",
+    }
+}
+
+/// The page once the signed-in user is known (the server sends pages only to signed-in users).
 #[component]
 pub fn ApiKeysPage() -> impl IntoView {
+    let user = use_current_user();
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading API keys…"</p> }>
+            {move || Suspend::new(async move {
+                match user.await {
+                    Ok(Some(user)) if user.may(Action::ViewKeys) => view! { <KeysView user/> }.into_any(),
+                    Ok(Some(_)) => view! {
+                        <section class="api-keys"><h1>"API Keys"</h1><p class="error" role="alert">{Action::ViewKeys.refusal()}</p></section>
+                    }.into_any(),
+                    Ok(None) => view! { <p class="error" role="alert">"Sign in to see API keys."</p> }.into_any(),
+                    Err(error) => view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn KeysView(user: CurrentUser) -> impl IntoView {
     let params = use_query_map();
     let state = Memo::new(move |_| params.with(|p| ViewState::from_url_params(|k| p.get(k))));
     let navigate = use_navigate();
@@ -57,6 +94,7 @@ pub fn ApiKeysPage() -> impl IntoView {
         state,
         changes: RwSignal::new(0),
         deleting: RwSignal::new(None),
+        rights: user.rights,
         navigate: Callback::new(move |(href, replace): (String, bool)| {
             navigate(&href, NavigateOptions { replace, scroll: false, ..Default::default() })
         }),
@@ -72,8 +110,16 @@ pub fn ApiKeysPage() -> impl IntoView {
         <section class="api-keys">
             <div class="page-head">
                 <h1>"API Keys"</h1>
-                <button class="primary" on:click=move |_| page.open(Some(Panel::New))>"+ Add API Key"</button>
+                {page.may(Action::CreateKey).then(|| view! {
+                    <button class="primary" on:click=move |_| page.open(Some(Panel::New))>"+ Add API Key"</button>
+                })}
             </div>
+            // Why controls are missing or disabled, for aria-describedby and screen readers.
+            {[Action::CreateKey, Action::UpdateKey, Action::DeleteKey]
+                .into_iter()
+                .filter(|&action| !page.may(action))
+                .map(|action| view! { <p id=reason_id(action) class="rights-note">{action.refusal()}</p> })
+                .collect_view()}
             <Toolbar query/>
             <Transition fallback=|| view! { <p class="loading">"Loading API keys…"</p> }>
                 <ErrorBoundary fallback=|errors| view! { <ErrorList errors/> }>

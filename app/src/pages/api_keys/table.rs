@@ -3,11 +3,12 @@
 //! The table stays mounted while its data changes: rows are keyed by key id and version, so a
 //! new search result reuses every row it shares with the last one and builds only the rest.
 
-use super::PageContext;
 use super::view_state::Panel;
+use super::{PageContext, reason_id};
 use crate::api_keys::server_fns::set_key_enabled;
 use crate::api_keys::status;
 use crate::api_keys::{ApiKey, KeyPage, KeyQuery, SortColumn, SortDirection};
+use crate::auth::Action;
 use crate::error::AppError;
 use crate::widgets::{PageClock, StatusIcon, Timestamp};
 use chrono::{DateTime, Utc};
@@ -159,6 +160,8 @@ fn KeyRow(key: ApiKey, read_at: Signal<DateTime<Utc>>) -> impl IntoView {
     };
     let details_href = move || page.state.with(|s| s.with_panel(Some(Panel::Details(id))).href());
     let delete_name = name.clone();
+    let copy_name = name.clone();
+    let may_update = page.may(Action::UpdateKey);
 
     view! {
         <tr data-key-id=id.to_string()>
@@ -171,7 +174,10 @@ fn KeyRow(key: ApiKey, read_at: Signal<DateTime<Utc>>) -> impl IntoView {
                     // The attribute is for the server's HTML; the property keeps it current after.
                     checked=key.enabled
                     prop:checked=enabled
-                    disabled=saving
+                    disabled=move || saving.get() || !may_update
+                    aria-disabled=(!may_update).then_some("true")
+                    aria-describedby=(!may_update).then_some(reason_id(Action::UpdateKey))
+                    title=(!may_update).then_some(Action::UpdateKey.refusal())
                     on:change=move |ev| toggle(event_target_checked(&ev))
                 />
                 {move || toggle_error.get().map(|e| view! { <span class="row-error" role="alert">{e}</span> })}
@@ -187,10 +193,14 @@ fn KeyRow(key: ApiKey, read_at: Signal<DateTime<Utc>>) -> impl IntoView {
             <td><TimestampOrNever at=expires_at read_at/></td>
             <td><TimestampOrNever at=key.last_used_at read_at/></td>
             <td class="actions">
-                <button type="button" class="icon" aria-label=format!("Copy {name}") title="Copy"
-                    on:click=move |_| page.open(Some(Panel::Copy(id)))>"⧉"</button>
-                <button type="button" class="icon danger" aria-label=format!("Delete {name}") title="Delete"
-                    on:click=move |_| page.deleting.set(Some((id, delete_name.clone())))>"🗑"</button>
+                {page.may(Action::CreateKey).then(|| view! {
+                    <button type="button" class="icon" aria-label=format!("Copy {copy_name}") title="Copy"
+                        on:click=move |_| page.open(Some(Panel::Copy(id)))>"⧉"</button>
+                })}
+                {page.may(Action::DeleteKey).then(|| view! {
+                    <button type="button" class="icon danger" aria-label=format!("Delete {delete_name}") title="Delete"
+                        on:click=move |_| page.deleting.set(Some((id, delete_name.clone())))>"🗑"</button>
+                })}
             </td>
         </tr>
     }

@@ -1,0 +1,41 @@
+//! The sign-in page. A plain HTML form posted to the server (`POST /login`), so it works before
+//! and without the wasm; the server answers with a redirect back to `next` or to this page.
+
+use crate::auth::LOGIN_PATH;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let params = use_query_map();
+    let next = move || params.with(|p| p.get("next")).unwrap_or_default();
+    let problem = move || {
+        params.with(|p| {
+            if let Some(wait) = p.get("wait") {
+                Some(format!("Too many failed sign-ins. Try again in {wait} seconds."))
+            } else {
+                p.get("failed").map(|_| "The username or password is not right.".to_owned())
+            }
+        })
+    };
+    view! {
+        <Title text="Sign in · Keydesk"/>
+        <section class="login">
+            <h1>"Sign in"</h1>
+            <form method="post" action=LOGIN_PATH class="login-form">
+                <input type="hidden" name="next" value=next/>
+                {move || problem().map(|text| view! { <p class="error" role="alert">{text}</p> })}
+                <label>
+                    <span>"Username"</span>
+                    <input type="text" name="username" autocomplete="username" required autofocus/>
+                </label>
+                <label>
+                    <span>"Password"</span>
+                    <input type="password" name="password" autocomplete="current-password" required/>
+                </label>
+                <button type="submit" class="primary">"Sign in"</button>
+            </form>
+        </section>
+    }
+}

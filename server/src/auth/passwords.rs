@@ -1,0 +1,96 @@
+//! Password hashing: Argon2id with OWASP's parameters (19 MiB, 2 passes, 1 lane), always off the
+//! async runtime and at most [`MAX_CONCURRENT_HASHES`] at once, so a burst of sign-ins cannot
+//! starve the server. Checking an unknown user costs one full hash too (against a dummy), so
+//! the time taken does not tell whether a user exists.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use std::sync::Arc;
+use tokio::sync::Semaphore;
+
+/// One hash per core of this kind of machine.
+pub const MAX_CONCURRENT_HASHES: usize = 2;
+/// The shortest password `server user add` / `passwd` accept.
+pub const MIN_PASSWORD_CHARS: usize = 12;
+
+fn argon2() -> Argon2<'static> {
+    let params = Params::new(19 * 1024, 2, 1, None).expect("OWASP's Argon2id parameters are valid");
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+/// A policy check for new passwords, with a message for the person choosing one.
+pub fn check_new_password(password: &str) -> Result<(), String> {
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(format!("a password needs at least {MIN_PASSWORD_CHARS} characters"));
+    }
+    Ok(())
+}
+
+#[derive(Clone)]
+pub struct Passwords {
+    permits: Arc<Semaphore>,
+    /// A hash of nothing anyone knows, checked against when the user does not exist.
+    dummy: Arc<str>,
+}
+
+impl Default for Passwords {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Passwords {
+    pub fn new() -> Self {
+        let dummy = hash_blocking(&uuid::Uuid::new_v4().to_string());
+        Passwords { permits: Arc::new(Semaphore::new(MAX_CONCURRENT_HASHES)), dummy: dummy.into() }
+    }
+
+    /// The PHC string to store for `password`.
+    pub async fn hash(&self, password: String) -> String {
+        let _permit = self.permits.acquire().await.expect("the semaphore is never closed");
+        tokio::task::spawn_blocking(move || hash_blocking(&password)).await.expect("hashing does not panic")
+    }
+
+    /// Whether `password` matches `stored`; with no stored hash (unknown user), spends the same
+    /// time and says no.
+    pub async fn verify(&self, password: String, stored: Option<String>) -> bool {
+        let _permit = self.permits.acquire().await.expect("the semaphore is never closed");
+        let known = stored.is_some();
+        let stored = stored.unwrap_or_else(|| self.dummy.to_string());
+        let matches = tokio::task::spawn_blocking(move || {
+            PasswordHash::new(&stored).is_ok_and(|hash| argon2().verify_password(password.as_bytes(), &hash).is_ok())
+        })
+        .await
+        .unwrap_or(false);
+        known && matches
+    }
+}
+
+fn hash_blocking(password: &str) -> String {
+    let mut salt = [0u8; 16];
+    getrandom::fill(&mut salt).expect("the operating system's random source failed");
+    let salt = SaltString::encode_b64(&salt).expect("16 bytes make a valid salt");
+    argon2().hash_password(password.as_bytes(), &salt).expect("Argon2id hashing of a password succeeds").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_password_verifies_against_its_hash_only() {
+        let passwords = Passwords::new();
+        let hash = passwords.hash("correct horse battery".into()).await;
+        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+        assert!(!hash.contains("correct horse"));
+        assert!(passwords.verify("correct horse battery".into(), Some(hash.clone())).await);
+        assert!(!passwords.verify("correct horse batterz".into(), Some(hash)).await);
+        assert!(!passwords.verify("anything".into(), None).await, "unknown users never sign in");
+    }
+
+    #[test]
+    fn short_passwords_are_refused() {
+        assert!(check_new_password("short").is_err());
+        assert!(check_new_password("twelve chars").is_ok());
+    }
+}

@@ -1,0 +1,191 @@
+//! Users and their rights (`server user ...`), with the rule that someone must always hold all
+//! five rights: the last such user cannot be removed or lose one.
+
+use crate::entity::user::{self, Column, Entity as Users};
+use app::auth::Rights;
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection,
+    DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, SqliteTransactionMode, Statement,
+    TransactionOptions, TransactionTrait,
+};
+use uuid::Uuid;
+
+#[derive(Debug, thiserror::Error)]
+pub enum UserError {
+    #[error("a user name is 1 to 64 letters, digits, '.', '_', '-' or '@'")]
+    BadName,
+    #[error("{0}")]
+    BadRights(String),
+    #[error("{0}")]
+    BadPassword(String),
+    #[error("a user named {0:?} exists already")]
+    Exists(String),
+    #[error("no user is named {0:?}")]
+    NotFound(String),
+    #[error("{0:?} is the last user with all five rights; give them to someone else first")]
+    LastAdministrator(String),
+    #[error("database: {0}")]
+    Database(#[from] DbErr),
+}
+
+/// A user as `server user list` shows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserInfo {
+    pub name: String,
+    pub rights: Rights,
+    pub created_at: DateTime<Utc>,
+}
+
+/// What signing in needs to know about a user.
+#[derive(Debug, Clone)]
+pub struct SignInRecord {
+    pub id: Uuid,
+    pub name: String,
+    pub password_hash: String,
+}
+
+pub fn validate_user_name(name: &str) -> Result<(), UserError> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@');
+    if name.is_empty() || name.len() > 64 || !name.chars().all(allowed) {
+        return Err(UserError::BadName);
+    }
+    Ok(())
+}
+
+pub fn parse_rights(text: &str) -> Result<Rights, UserError> {
+    Rights::parse_list(text).map_err(UserError::BadRights)
+}
+
+/// A write transaction that excludes other changes to users (SQLite: `BEGIN IMMEDIATE`;
+/// PostgreSQL: an advisory lock), so the last-administrator rule holds under concurrency.
+async fn begin_users_change(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    let options =
+        TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), ..Default::default() };
+    let txn = db.begin_with_options(options).await?;
+    if txn.get_database_backend() == DatabaseBackend::Postgres {
+        let lock = Statement::from_string(
+            DatabaseBackend::Postgres,
+            "SELECT pg_advisory_xact_lock(hashtext('keydesk.users'))",
+        );
+        txn.execute_raw(lock).await?;
+    }
+    Ok(txn)
+}
+
+async fn find(txn: &impl ConnectionTrait, name: &str) -> Result<user::Model, UserError> {
+    Users::find().filter(Column::Name.eq(name)).one(txn).await?.ok_or_else(|| UserError::NotFound(name.to_owned()))
+}
+
+/// Refuses a change that would leave nobody with all five rights.
+async fn keep_an_administrator(txn: &impl ConnectionTrait, user: &user::Model) -> Result<(), UserError> {
+    let is_administrator = Rights::parse_list(&user.rights).is_ok_and(Rights::is_all);
+    if is_administrator {
+        let administrators = Users::find().filter(Column::Rights.eq(Rights::all().to_list())).count(txn).await?;
+        if administrators <= 1 {
+            return Err(UserError::LastAdministrator(user.name.clone()));
+        }
+    }
+    Ok(())
+}
+
+/// Adds a user; `password_hash` from [`super::passwords::Passwords::hash`].
+pub async fn add_user(
+    db: &DatabaseConnection,
+    name: &str,
+    rights: Rights,
+    password_hash: String,
+    now: DateTime<Utc>,
+) -> Result<(), UserError> {
+    validate_user_name(name)?;
+    let txn = begin_users_change(db).await?;
+    if Users::find().filter(Column::Name.eq(name)).one(&txn).await?.is_some() {
+        return Err(UserError::Exists(name.to_owned()));
+    }
+    user::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        name: Set(name.to_owned()),
+        password_hash: Set(password_hash),
+        rights: Set(rights.to_list()),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Replaces a user's rights.
+pub async fn set_rights(
+    db: &DatabaseConnection,
+    name: &str,
+    rights: Rights,
+    now: DateTime<Utc>,
+) -> Result<(), UserError> {
+    let txn = begin_users_change(db).await?;
+    let user = find(&txn, name).await?;
+    if !rights.is_all() {
+        keep_an_administrator(&txn, &user).await?;
+    }
+    let mut active: user::ActiveModel = user.into();
+    active.rights = Set(rights.to_list());
+    active.updated_at = Set(now);
+    active.update(&txn).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Sets a new password and ends the user's sessions (a password change signs them out everywhere).
+pub async fn set_password(
+    db: &DatabaseConnection,
+    name: &str,
+    password_hash: String,
+    now: DateTime<Utc>,
+) -> Result<(), UserError> {
+    let txn = begin_users_change(db).await?;
+    let user = find(&txn, name).await?;
+    let id = user.id;
+    let mut active: user::ActiveModel = user.into();
+    active.password_hash = Set(password_hash);
+    active.updated_at = Set(now);
+    active.update(&txn).await?;
+    super::sessions::end_all_sessions_of(&txn, id).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Removes a user and their sessions.
+pub async fn remove_user(db: &DatabaseConnection, name: &str) -> Result<(), UserError> {
+    let txn = begin_users_change(db).await?;
+    let user = find(&txn, name).await?;
+    keep_an_administrator(&txn, &user).await?;
+    super::sessions::end_all_sessions_of(&txn, user.id).await?;
+    Users::delete_by_id(user.id).exec(&txn).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+pub async fn list_users(db: &DatabaseConnection) -> Result<Vec<UserInfo>, DbErr> {
+    let rows = Users::find().order_by_asc(Column::Name).all(db).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| UserInfo {
+            rights: Rights::parse_list(&row.rights).unwrap_or_default(),
+            name: row.name,
+            created_at: row.created_at,
+        })
+        .collect())
+}
+
+pub async fn count_users(db: &DatabaseConnection) -> Result<u64, DbErr> {
+    Users::find().count(db).await
+}
+
+pub async fn find_for_sign_in(db: &DatabaseConnection, name: &str) -> Result<Option<SignInRecord>, DbErr> {
+    Ok(Users::find().filter(Column::Name.eq(name)).one(db).await?.map(|row| SignInRecord {
+        id: row.id,
+        name: row.name,
+        password_hash: row.password_hash,
+    }))
+}
