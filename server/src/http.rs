@@ -15,7 +15,10 @@ use axum::response::Redirect;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use leptos::config::{Env, LeptosOptions};
-use leptos::prelude::provide_context;
+use crate::security_headers::{CspNonce, security_headers};
+use axum::http;
+use leptos::nonce::Nonce;
+use leptos::prelude::{provide_context, use_context};
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use sea_orm::DatabaseConnection;
 use std::net::SocketAddr;
@@ -64,10 +67,23 @@ fn build(options: LeptosOptions, services: &Services, bench_baseline: bool) -> R
         .route("/readyz", get(readyz))
         .with_state(Readiness { db, index: verify.index().clone(), health: verify.health().clone() });
     Router::new()
-        .leptos_routes_with_context(&options, routes, move || provide_context(store.clone()), {
-            let options = options.clone();
-            move || shell(options.clone())
-        })
+        .leptos_routes_with_context(
+            &options,
+            routes,
+            move || {
+                provide_context(store.clone());
+                // The nonce the Content-Security-Policy header names, on Leptos' inline scripts.
+                let nonce = use_context::<http::request::Parts>()
+                    .and_then(|parts| parts.extensions.get::<CspNonce>().cloned());
+                if let Some(CspNonce(nonce)) = nonce {
+                    provide_context(Nonce::from_value(nonce));
+                }
+            },
+            {
+                let options = options.clone();
+                move || shell(options.clone())
+            },
+        )
         .fallback(leptos_axum::file_and_error_handler(shell))
         .with_state(options)
         .merge(probes)
@@ -77,6 +93,7 @@ fn build(options: LeptosOptions, services: &Services, bench_baseline: bool) -> R
         .route(app::auth::LOGIN_PATH, post(auth::sign_in).with_state(auth.clone()))
         .route("/logout", post(auth::sign_out).with_state(auth.clone()))
         .layer(axum::middleware::from_fn_with_state(auth, auth::gate))
+        .layer(axum::middleware::from_fn(security_headers))
         .layer(TraceLayer::new_for_http())
 }
 

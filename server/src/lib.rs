@@ -10,4 +10,5 @@ pub mod entity;
 pub mod http;
 pub mod key_store;
 pub mod migration;
+pub mod security_headers;
 pub mod verify;

@@ -114,3 +114,23 @@ async fn server_functions_create_list_and_refuse_bad_input(db: DatabaseConnectio
     let error: AppError = serde_json::from_str(&body_text(nonsense).await).unwrap();
     assert!(matches!(error, AppError::Malformed(_)), "{error:?}");
 }
+
+#[tokio::test]
+async fn pages_carry_security_headers_and_their_scripts_the_policy_nonce() {
+    let (app, _db) = app().await;
+    let response = get(&app, "/provisioning/api-keys").await;
+    let headers = response.headers().clone();
+    let policy = headers.get(header::CONTENT_SECURITY_POLICY).unwrap().to_str().unwrap().to_owned();
+    assert!(policy.contains("frame-ancestors 'none'") && policy.contains("'wasm-unsafe-eval'"), "{policy}");
+    let nonce = policy.split("'nonce-").nth(1).and_then(|rest| rest.split('\'').next()).unwrap().to_owned();
+    assert_eq!(headers.get(header::REFERRER_POLICY).unwrap(), "same-origin");
+    assert_eq!(headers.get(header::X_CONTENT_TYPE_OPTIONS).unwrap(), "nosniff");
+    assert_eq!(headers.get(header::CACHE_CONTROL).unwrap(), "no-store");
+    let html = body_text(response).await;
+    let scripts = html.matches("<script").count();
+    assert!(scripts > 0);
+    assert_eq!(html.matches(&format!("nonce=\"{nonce}\"")).count(), scripts, "every inline script has the nonce");
+    let again = get(&app, "/provisioning/api-keys").await;
+    let other = again.headers().get(header::CONTENT_SECURITY_POLICY).unwrap().to_str().unwrap();
+    assert!(!other.contains(&nonce), "a new nonce per response");
+}
