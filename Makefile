@@ -24,10 +24,15 @@ help:
 	@echo "make run    build and serve Keydesk on SQLite at http://$(KEYDESK_ADDR) (sample keys on a new database)"
 	@echo "make test   every test: unit, store tests on SQLite and PostgreSQL, browser tests"
 
+# The development database's first user: admin / keydesk-dev-password (README). A production
+# start without KEYDESK_INITIAL_ADMIN_PASSWORD generates the password and prints it once.
+DEV_ADMIN_PASSWORD := keydesk-dev-password
+
 run: tools build
 	mkdir -p data
 	$(SERVER) --database-url '$(DATABASE_URL)' demo-data
-	LEPTOS_SITE_ROOT=target/site $(SERVER) --database-url '$(DATABASE_URL)' --addr '$(KEYDESK_ADDR)' serve
+	KEYDESK_INITIAL_ADMIN_PASSWORD='$(DEV_ADMIN_PASSWORD)' LEPTOS_SITE_ROOT=target/site \
+	  $(SERVER) --database-url '$(DATABASE_URL)' --addr '$(KEYDESK_ADDR)' serve
 
 test: tools browser rust-tests build e2e-tests
 

@@ -5,6 +5,7 @@
 #![recursion_limit = "256"]
 
 pub mod api_keys;
+pub mod audit;
 pub mod auth;
 pub mod clock;
 pub mod date_format;

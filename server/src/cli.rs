@@ -72,6 +72,27 @@ pub enum Command {
     /// Manage the console's users and their rights.
     #[command(subcommand)]
     User(UserCommand),
+    /// Print the audit trail: every change and sign-in, oldest first.
+    Audit {
+        /// How far back: a number and a unit, `30m`, `12h` or `7d`.
+        #[arg(long, default_value = "7d", value_parser = parse_age)]
+        since: chrono::Duration,
+    },
+}
+
+/// `30m`, `12h`, `7d` as a duration.
+fn parse_age(text: &str) -> Result<chrono::Duration, String> {
+    let problem = || format!("{text:?} is not an age like 30m, 12h or 7d");
+    let (number, unit) = text.trim().split_at(text.trim().len().saturating_sub(1));
+    let number: i64 = number.parse().map_err(|_| problem())?;
+    match unit {
+        "m" => chrono::Duration::try_minutes(number),
+        "h" => chrono::Duration::try_hours(number),
+        "d" => chrono::Duration::try_days(number),
+        _ => None,
+    }
+    .filter(|age| *age >= chrono::Duration::zero())
+    .ok_or_else(problem)
 }
 
 /// Rights as the guide spells them, comma-separated: `canView,canRead,canCreate,canUpdate,canDelete`
@@ -139,7 +160,8 @@ pub enum TokenCommand {
 
 #[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
 pub enum KeyCommand {
-    /// Create an enabled API key and print its secret once to standard output.
+    /// Create an enabled API key and print its secret once to standard output. Its creator is
+    /// recorded as `cli:$USER`.
     Create {
         name: String,
         /// `chat` or `secure_mail`.
@@ -148,9 +170,6 @@ pub enum KeyCommand {
         /// When it stops working, RFC 3339 (e.g. 2027-12-31T23:59:00Z); never, if left out.
         #[arg(long)]
         expires_at: Option<String>,
-        /// Recorded as the key's creator.
-        #[arg(long, default_value = "cli")]
-        created_by: String,
     },
 }
 
@@ -181,6 +200,11 @@ mod tests {
             Cli::try_parse_from(["server", "user", "add", "ann", "--rights", "all"]).is_err(),
             "password from stdin only"
         );
+        let cli = Cli::try_parse_from(["server", "audit", "--since", "12h"]).unwrap();
+        assert_eq!(cli.command, Some(Command::Audit { since: chrono::Duration::hours(12) }));
+        for bad in ["12", "h", "-1d", "3w"] {
+            assert!(Cli::try_parse_from(["server", "audit", "--since", bad]).is_err(), "{bad}");
+        }
         let cli = Cli::try_parse_from(["server", "token", "revoke", "chat-gateway"]).unwrap();
         assert_eq!(cli.command, Some(Command::Token(TokenCommand::Revoke { name: "chat-gateway".into() })));
     }

@@ -15,9 +15,12 @@ use app::api_keys::secret::generate_secret;
 use app::api_keys::status::soon_window;
 use app::api_keys::store::KeyStore;
 use app::api_keys::verification::KeyFacts;
+use app::audit::{Actor, AuditAction, AuditEntry};
+use crate::audit::{self, Event};
 use app::api_keys::{
     ApiKey, CreatedKey, KeyChanges, KeyPage, KeyQuery, NewKey, SortColumn, SortDirection, StatusFilter,
 };
+use app::api_keys::input::FieldChange;
 use app::error::{AppError, Field};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, LikeExpr, NullOrdering, Order};
@@ -148,7 +151,7 @@ impl KeyStore for SeaKeyStore {
         Ok(NewKey::copy_of(&source, names.iter().map(String::as_str), now))
     }
 
-    async fn create(&self, new: NewKey, created_by: &str, now: DateTime<Utc>) -> Result<CreatedKey, AppError> {
+    async fn create(&self, new: NewKey, actor: &Actor, now: DateTime<Utc>) -> Result<CreatedKey, AppError> {
         let mut new = new.validate(now)?;
         let txn = self.begin_write().await?;
         if let Some(source_id) = new.copied_from {
@@ -163,14 +166,30 @@ impl KeyStore for SeaKeyStore {
                     .map_err(|e| AppError::invalid(Field::Name, e))?;
             }
         }
-        let (created, row) = Self::insert(&txn, &new, created_by, now).await?;
+        let (created, row) = Self::insert(&txn, &new, &actor.name, now).await?;
+        let key = &created.key;
+        let expires = key.expires_at.map_or_else(|| "never".to_owned(), |at| at.to_rfc3339());
+        let state = if key.enabled { "enabled" } else { "disabled" };
+        let facts = format!("permission {}, {state}, expires {expires}", key.permission.as_str());
+        let event = match new.copied_from {
+            Some(source) => Event::new(actor, AuditAction::KeyCopied, &key.name, now).note(format!("copy of key {source}; {facts}")),
+            None => Event::new(actor, AuditAction::KeyCreated, &key.name, now).note(facts),
+        };
+        let event = event.key(key.id);
+        audit::record(&txn, event).await.map_err(internal)?;
         self.commit_change(txn, row.id, Some(&row)).await?;
         let key = &created.key;
         tracing::info!(key_id = %key.id, permission = key.permission.as_str(), copied_from = ?new.copied_from, "API key created");
         Ok(created)
     }
 
-    async fn update(&self, id: Uuid, changes: KeyChanges, now: DateTime<Utc>) -> Result<ApiKey, AppError> {
+    async fn update(
+        &self,
+        id: Uuid,
+        changes: KeyChanges,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<ApiKey, AppError> {
         let txn = self.begin_write().await?;
         let current = find(&txn, id).await?;
         let (changes, changed) = changes.validate(&current, now)?;
@@ -199,13 +218,21 @@ impl KeyStore for SeaKeyStore {
             return Err(AppError::Conflict { current: Box::new(current) });
         }
         let row = find_row(&txn, id).await?;
+        let event = Event::new(actor, AuditAction::KeyUpdated, &row.name, now).key(id).changes(&changed);
+        audit::record(&txn, event).await.map_err(internal)?;
         self.commit_change(txn, id, Some(&row)).await?;
         let fields: Vec<String> = changed.iter().map(|c| c.field.to_string()).collect();
         tracing::info!(key_id = %id, changed = ?fields, "API key updated");
         to_api_key(row)
     }
 
-    async fn set_enabled(&self, id: Uuid, enabled: bool, now: DateTime<Utc>) -> Result<ApiKey, AppError> {
+    async fn set_enabled(
+        &self,
+        id: Uuid,
+        enabled: bool,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<ApiKey, AppError> {
         let txn = self.begin_write().await?;
         let current = find(&txn, id).await?;
         if current.enabled == enabled {
@@ -220,20 +247,31 @@ impl KeyStore for SeaKeyStore {
             .await
             .map_err(internal)?;
         let row = find_row(&txn, id).await?;
+        let action = if enabled { AuditAction::KeyEnabled } else { AuditAction::KeyDisabled };
+        let changed = [FieldChange { field: Field::Enabled, old: (!enabled).to_string(), new: enabled.to_string() }];
+        audit::record(&txn, Event::new(actor, action, &row.name, now).key(id).changes(&changed))
+            .await
+            .map_err(internal)?;
         self.commit_change(txn, id, Some(&row)).await?;
         tracing::info!(key_id = %id, enabled, "API key toggled");
         to_api_key(row)
     }
 
-    async fn delete(&self, id: Uuid) -> Result<(), AppError> {
+    async fn delete(&self, id: Uuid, actor: &Actor, now: DateTime<Utc>) -> Result<(), AppError> {
         let txn = self.begin_write().await?;
-        let result = ApiKeys::delete_by_id(id).exec(&txn).await.map_err(internal)?;
-        if result.rows_affected == 0 {
-            return Err(AppError::NotFound);
-        }
+        let key = find(&txn, id).await?;
+        ApiKeys::delete_by_id(id).exec(&txn).await.map_err(internal)?;
+        let note = format!("permission {}, prefix {}", key.permission.as_str(), key.display_prefix);
+        audit::record(&txn, Event::new(actor, AuditAction::KeyDeleted, &key.name, now).key(id).note(note))
+            .await
+            .map_err(internal)?;
         self.commit_change(txn, id, None).await?;
         tracing::info!(key_id = %id, "API key deleted");
         Ok(())
+    }
+
+    async fn history(&self, id: Uuid) -> Result<Vec<AuditEntry>, AppError> {
+        audit::history_of_key(&self.db, id).await.map_err(internal)
     }
 }
 

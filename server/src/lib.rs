@@ -2,6 +2,7 @@
 //! that implements `app`'s `KeyStore`, the HTTP router, the verification
 //! API with its in-memory key index, and the command line.
 
+pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod db;

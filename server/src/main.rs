@@ -2,6 +2,7 @@
 
 use app::api_keys::store::KeyStore;
 use app::api_keys::{NewKey, Permission};
+use app::audit::Actor;
 use clap::Parser;
 use server::auth::{Auth, passwords, users};
 use server::cli::{Cli, Command, KeyCommand, LogFormat, TokenCommand, UserCommand};
@@ -72,6 +73,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Token(command) => token_command(&db, command).await,
         Command::Key(command) => key_command(db, command).await,
         Command::User(command) => user_command(&db, command).await,
+        Command::Audit { since } => print_audit(&db, since).await,
         Command::Serve => {
             let trusted_proxies = cli.trusted_proxies.iter().map(|proxy| proxy.0).collect();
             let auth = Auth::new(db.clone(), trusted_proxies);
@@ -120,7 +122,8 @@ async fn ensure_an_administrator(
         Err(_) => (app::api_keys::secret::generate_service_token().expose()[8..32].to_owned(), true),
     };
     let hash = hasher.hash(password.clone()).await;
-    match users::add_user(db, "admin", app::auth::Rights::all(), hash, app::clock::now()).await {
+    let actor = Actor::new("server", None);
+    match users::add_user(db, "admin", app::auth::Rights::all(), hash, &actor, app::clock::now()).await {
         Ok(()) => {}
         // Another instance starting at the same moment made it first.
         Err(users::UserError::Exists(_)) => return Ok(()),
@@ -154,7 +157,7 @@ async fn user_command(db: &sea_orm::DatabaseConnection, command: UserCommand) ->
             let rights = users::parse_rights(&rights).map_err(|e| e.to_string())?;
             users::validate_user_name(&name).map_err(|e| e.to_string())?;
             let hash = hasher().hash(read_password_line()?).await;
-            users::add_user(db, &name, rights, hash, now).await.map_err(|e| e.to_string())?;
+            users::add_user(db, &name, rights, hash, &Actor::command_line(), now).await.map_err(|e| e.to_string())?;
             tracing::info!(name, rights = rights.to_list(), "user added");
         }
         UserCommand::List => {
@@ -167,18 +170,40 @@ async fn user_command(db: &sea_orm::DatabaseConnection, command: UserCommand) ->
         }
         UserCommand::SetRights { name, rights } => {
             let rights = users::parse_rights(&rights).map_err(|e| e.to_string())?;
-            users::set_rights(db, &name, rights, now).await.map_err(|e| e.to_string())?;
+            users::set_rights(db, &name, rights, &Actor::command_line(), now).await.map_err(|e| e.to_string())?;
             tracing::info!(name, rights = rights.to_list(), "rights replaced");
         }
         UserCommand::Passwd { name, password_stdin: _ } => {
             let hash = hasher().hash(read_password_line()?).await;
-            users::set_password(db, &name, hash, now).await.map_err(|e| e.to_string())?;
+            users::set_password(db, &name, hash, &Actor::command_line(), now).await.map_err(|e| e.to_string())?;
             tracing::info!(name, "password changed; the user's sessions ended");
         }
         UserCommand::Remove { name } => {
-            users::remove_user(db, &name).await.map_err(|e| e.to_string())?;
+            users::remove_user(db, &name, &Actor::command_line(), now).await.map_err(|e| e.to_string())?;
             tracing::info!(name, "user removed");
         }
+    }
+    Ok(())
+}
+
+/// `server audit`: one line per event, oldest first.
+async fn print_audit(db: &sea_orm::DatabaseConnection, since: chrono::Duration) -> Result<(), String> {
+    let entries = server::audit::since(db, app::clock::now() - since).await.map_err(|e| e.to_string())?;
+    let mut out = std::io::stdout().lock();
+    for entry in entries {
+        let changes: Vec<String> =
+            entry.changes.iter().map(|c| format!("{}: {:?} -> {:?}", c.field, c.old, c.new)).collect();
+        let line = format!(
+            "{}  {:<20} {:<16} {:<18} {:?}{}{}",
+            entry.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            entry.actor,
+            entry.address.as_deref().unwrap_or("-"),
+            entry.action.as_str(),
+            entry.subject,
+            if changes.is_empty() { String::new() } else { format!("  {}", changes.join("; ")) },
+            entry.note.map(|note| format!("  ({note})")).unwrap_or_default(),
+        );
+        writeln!(out, "{line}").map_err(|e| e.to_string())?;
     }
     Ok(())
 }
@@ -192,7 +217,7 @@ async fn token_command(db: &sea_orm::DatabaseConnection, command: TokenCommand) 
     let now = app::clock::now();
     match command {
         TokenCommand::Add { name } => {
-            let token = tokens::add_token(db, &name, now).await.map_err(|e| e.to_string())?;
+            let token = tokens::add_token(db, &name, &Actor::command_line(), now).await.map_err(|e| e.to_string())?;
             print_secret_once(token.expose())?;
             tracing::info!(name, "service token added; it is shown this once");
         }
@@ -214,7 +239,7 @@ async fn token_command(db: &sea_orm::DatabaseConnection, command: TokenCommand) 
             }
         }
         TokenCommand::Revoke { name } => {
-            tokens::revoke_token(db, &name, now).await.map_err(|e| e.to_string())?;
+            tokens::revoke_token(db, &name, &Actor::command_line(), now).await.map_err(|e| e.to_string())?;
             tracing::info!(name, "service token revoked");
         }
     }
@@ -223,7 +248,7 @@ async fn token_command(db: &sea_orm::DatabaseConnection, command: TokenCommand) 
 
 async fn key_command(db: sea_orm::DatabaseConnection, command: KeyCommand) -> Result<(), String> {
     match command {
-        KeyCommand::Create { name, permission, expires_at, created_by } => {
+        KeyCommand::Create { name, permission, expires_at } => {
             let permission: Permission = permission.parse().map_err(|e| format!("--permission: {e}"))?;
             let expires_at = expires_at
                 .map(|text| chrono::DateTime::parse_from_rfc3339(&text).map(|at| at.to_utc()))
@@ -231,7 +256,7 @@ async fn key_command(db: sea_orm::DatabaseConnection, command: KeyCommand) -> Re
                 .map_err(|e| format!("--expires-at must be RFC 3339, e.g. 2027-12-31T23:59:00Z: {e}"))?;
             let new = NewKey { name, permission, enabled: true, expires_at, copied_from: None };
             let created =
-                SeaKeyStore::new(db).create(new, &created_by, app::clock::now()).await.map_err(|e| e.to_string())?;
+                SeaKeyStore::new(db).create(new, &Actor::command_line(), app::clock::now()).await.map_err(|e| e.to_string())?;
             print_secret_once(created.secret.expose())?;
             tracing::info!(key_id = %created.key.id, "API key created; its secret is shown this once");
         }

@@ -7,6 +7,7 @@ mod support;
 use app::api_keys::server_fns::{CreateKey, DeleteKey, GetKey, ListKeys, ProposeCopy, SetKeyEnabled, UpdateKey};
 use app::api_keys::store::KeyStore;
 use app::api_keys::{KeyQuery, NewKey};
+use app::audit::AuditAction;
 use app::auth::{Right, Rights};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
@@ -83,7 +84,7 @@ async fn snapshot(db: &DatabaseConnection) -> String {
 async fn each_missing_right_refuses_its_server_functions_and_changes_nothing(db: DatabaseConnection) {
     let (app, _) = support::router_on(&db).await;
     let store = SeaKeyStore::new(db.clone());
-    let key = store.create(NewKey { name: "Widget".into(), ..NewKey::blank() }, "admin", Utc::now()).await.unwrap().key;
+    let key = store.create(NewKey { name: "Widget".into(), ..NewKey::blank() }, &support::by("admin"), Utc::now()).await.unwrap().key;
     let changes = json!({ "name": "Renamed", "enabled": false, "expires_at": null, "permission": null, "expected_version": key.version });
     let calls: [(&str, Value, &[Right]); 7] = [
         (ListKeys::PATH, json!({ "query": KeyQuery::default() }), &[Right::CanView, Right::CanRead]),
@@ -132,7 +133,7 @@ async fn each_missing_right_refuses_its_server_functions_and_changes_nothing(db:
 async fn sessions_end_by_idle_time_absolute_time_and_sign_out(db: DatabaseConnection) {
     let (app, _) = support::router_on(&db).await;
     let hash = Passwords::new().hash(PASSWORD.into()).await;
-    users::add_user(&db, "ann", Rights::all(), hash, Utc::now()).await.unwrap();
+    users::add_user(&db, "ann", Rights::all(), hash, &support::by("ops"), Utc::now()).await.unwrap();
 
     let signed_in = send(&app, sign_in_form("ann", PASSWORD, "/provisioning/api-keys?status=available")).await;
     assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
@@ -193,7 +194,7 @@ async fn repeated_failures_slow_sign_in_down_without_saying_who_exists() {
     let db = support::sqlite().await;
     let (app, _) = support::router_on(&db).await;
     let hash = Passwords::new().hash(PASSWORD.into()).await;
-    users::add_user(&db, "ann", Rights::all(), hash, Utc::now()).await.unwrap();
+    users::add_user(&db, "ann", Rights::all(), hash, &support::by("ops"), Utc::now()).await.unwrap();
 
     let unknown = send(&app, sign_in_form("nobody", PASSWORD, "/")).await;
     let wrong = send(&app, sign_in_form("ann", "wrong password", "/")).await;
@@ -209,6 +210,14 @@ async fn repeated_failures_slow_sign_in_down_without_saying_who_exists() {
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     let after_the_wait = send(&app, sign_in_form("ann", PASSWORD, "/")).await;
     assert!(session_cookie(&after_the_wait).is_some(), "{}", location(&after_the_wait));
+
+    // Every attempt that reached the password check is in the audit trail, with its address.
+    let trail = server::audit::since(&db, Utc::now() - Duration::hours(1)).await.unwrap();
+    let count = |action| trail.iter().filter(|e| e.action == action).count();
+    assert_eq!(count(AuditAction::SignInFailed), FREE_FAILURES as usize);
+    assert_eq!(count(AuditAction::SignedIn), 1);
+    assert!(trail.iter().all(|e| e.address.is_some()));
+    assert!(trail.iter().all(|e| !format!("{e:?}").contains(PASSWORD) && !format!("{e:?}").contains("wrong password")));
 }
 
 #[tokio::test]
@@ -230,7 +239,7 @@ async fn cross_site_posts_and_open_redirects_are_refused() {
     assert_eq!(send(&app, same_site).await.status(), StatusCode::OK);
 
     let hash = Passwords::new().hash(PASSWORD.into()).await;
-    users::add_user(&db, "bob", Rights::all(), hash, Utc::now()).await.unwrap();
+    users::add_user(&db, "bob", Rights::all(), hash, &support::by("ops"), Utc::now()).await.unwrap();
     for hostile in ["//evil.example/x", "https://evil.example/", "/\\evil.example"] {
         let response = send(&app, sign_in_form("bob", PASSWORD, hostile)).await;
         assert_eq!(location(&response), app::API_KEYS_PATH, "{hostile}");

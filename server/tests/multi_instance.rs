@@ -160,7 +160,7 @@ async fn a_change_on_one_instance_reaches_the_other_within_a_second() {
 }
 
 async fn changes_propagate(url: &str, db: &DatabaseConnection) {
-    let token = add_token(db, "gateway", chrono::Utc::now()).await.unwrap();
+    let token = add_token(db, "gateway", &support::by("ops"), chrono::Utc::now()).await.unwrap();
     let a = Instance::start(url).await;
     let b = Instance::start(url).await;
     let on_b = Channel::new(&b, token.expose());
@@ -293,7 +293,7 @@ async fn verification_answers_through_a_database_restart_and_catches_up() {
     let Some(pg) = ThrowawayPostgres::init() else { return };
     let url = pg.url();
     let db = server::db::connect_and_migrate(&url).await.unwrap();
-    let token = add_token(&db, "gateway", chrono::Utc::now()).await.unwrap();
+    let token = add_token(&db, "gateway", &support::by("ops"), chrono::Utc::now()).await.unwrap();
     db.close().await.unwrap();
     let a = Instance::start(&url).await;
     let b = Instance::start(&url).await;

@@ -26,6 +26,7 @@ on_both_databases!(
     copies_are_numbered_from_the_largest_in_use,
     concurrent_copies_get_distinct_names,
     demo_data_loads_once,
+    the_audit_trail_records_every_change_and_outlives_the_key,
 );
 
 fn now() -> DateTime<Utc> {
@@ -52,7 +53,7 @@ async fn create_shows_the_secret_once_and_stores_only_its_hash(db: DatabaseConne
     let store = SeaKeyStore::new(db.clone());
     let mut new = new_key("  Chat widget ");
     new.permission = Permission::SecureMail;
-    let created = store.create(new, "nexus", now()).await.unwrap();
+    let created = store.create(new, &support::by("nexus"), now()).await.unwrap();
     let secret = created.secret.expose();
     assert_eq!(parse_secret(secret), Ok(Permission::SecureMail));
     assert_eq!(created.key.name, "Chat widget", "names are trimmed");
@@ -66,29 +67,29 @@ async fn create_shows_the_secret_once_and_stores_only_its_hash(db: DatabaseConne
     assert!(!stored.contains(secret), "the secret itself is nowhere in the row");
 
     assert_eq!(store.get(created.key.id).await.unwrap(), created.key);
-    let other = store.create(new_key("Chat widget"), "nexus", now()).await.unwrap();
+    let other = store.create(new_key("Chat widget"), &support::by("nexus"), now()).await.unwrap();
     assert_ne!(other.secret, created.secret, "each key gets its own secret; names may repeat");
 }
 
 async fn bad_input_is_refused_and_changes_nothing(db: DatabaseConnection) {
     let store = SeaKeyStore::new(db.clone());
-    let blank = store.create(new_key("   "), "nexus", now()).await;
+    let blank = store.create(new_key("   "), &support::by("nexus"), now()).await;
     assert!(matches!(blank, Err(AppError::Invalid { field: Field::Name, .. })));
     let mut past = new_key("past");
     past.expires_at = Some(now() - Duration::seconds(1));
-    assert!(matches!(store.create(past, "nexus", now()).await, Err(AppError::Invalid { field: Field::ExpiresAt, .. })));
+    assert!(matches!(store.create(past, &support::by("nexus"), now()).await, Err(AppError::Invalid { field: Field::ExpiresAt, .. })));
     let mut long = new_key(&"x".repeat(101));
     long.permission = Permission::Chat;
-    assert!(matches!(store.create(long, "nexus", now()).await, Err(AppError::Invalid { field: Field::Name, .. })));
+    assert!(matches!(store.create(long, &support::by("nexus"), now()).await, Err(AppError::Invalid { field: Field::Name, .. })));
     let mut orphan_copy = new_key("gone_1");
     orphan_copy.copied_from = Some(uuid::Uuid::new_v4());
-    assert!(store.create(orphan_copy, "nexus", now()).await.is_err());
+    assert!(store.create(orphan_copy, &support::by("nexus"), now()).await.is_err());
     assert_eq!(key_count(&db).await, 0);
 
     let unknown = uuid::Uuid::new_v4();
     assert_eq!(store.get(unknown).await, Err(AppError::NotFound));
-    assert_eq!(store.delete(unknown).await, Err(AppError::NotFound));
-    assert_eq!(store.set_enabled(unknown, false, now()).await, Err(AppError::NotFound));
+    assert_eq!(store.delete(unknown, &support::by("admin"), Utc::now()).await, Err(AppError::NotFound));
+    assert_eq!(store.set_enabled(unknown, false, &support::by("admin"), now()).await, Err(AppError::NotFound));
 }
 
 fn changes_to(key: &app::api_keys::ApiKey) -> KeyChanges {
@@ -104,35 +105,35 @@ fn changes_to(key: &app::api_keys::ApiKey) -> KeyChanges {
 
 async fn updates_apply_the_rules_and_detect_conflicts(db: DatabaseConnection) {
     let store = SeaKeyStore::new(db.clone());
-    let key = store.create(new_key("before"), "nexus", now()).await.unwrap().key;
+    let key = store.create(new_key("before"), &support::by("nexus"), now()).await.unwrap().key;
     let later = now() + Duration::hours(1);
 
     let mut rename = changes_to(&key);
     rename.name = "after".into();
-    let renamed = store.update(key.id, rename.clone(), later).await.unwrap();
+    let renamed = store.update(key.id, rename.clone(), &support::by("admin"), later).await.unwrap();
     assert_eq!((renamed.name.as_str(), renamed.version, renamed.updated_at), ("after", 2, later));
     assert_eq!(renamed.created_at, now());
 
     // A second admin still holding version 1 is told, and shown the current key.
     let mut stale = rename;
     stale.name = "lost update".into();
-    match store.update(key.id, stale, later).await {
+    match store.update(key.id, stale, &support::by("admin"), later).await {
         Err(AppError::Conflict { current }) => assert_eq!(*current, renamed),
         other => panic!("expected a conflict, got {other:?}"),
     }
 
     let mut other_permission = changes_to(&renamed);
     other_permission.permission = Some(Permission::SecureMail);
-    let refused = store.update(key.id, other_permission, later).await.unwrap_err();
+    let refused = store.update(key.id, other_permission, &support::by("admin"), later).await.unwrap_err();
     assert_eq!(refused.to_string(), "Permissions of existing API key cannot be changed.");
     let mut blank = changes_to(&renamed);
     blank.name = " ".into();
-    assert!(matches!(store.update(key.id, blank, later).await, Err(AppError::Invalid { field: Field::Name, .. })));
+    assert!(matches!(store.update(key.id, blank, &support::by("admin"), later).await, Err(AppError::Invalid { field: Field::Name, .. })));
     assert_eq!(store.get(key.id).await.unwrap(), renamed, "refused updates change nothing");
 
-    let unchanged = store.update(key.id, changes_to(&renamed), later + Duration::hours(1)).await.unwrap();
+    let unchanged = store.update(key.id, changes_to(&renamed), &support::by("admin"), later + Duration::hours(1)).await.unwrap();
     assert_eq!(unchanged, renamed, "saving without changes does not bump the version");
-    assert_eq!(store.update(uuid::Uuid::new_v4(), changes_to(&renamed), later).await, Err(AppError::NotFound));
+    assert_eq!(store.update(uuid::Uuid::new_v4(), changes_to(&renamed), &support::by("admin"), later).await, Err(AppError::NotFound));
 }
 
 async fn an_expired_key_can_be_extended_and_a_live_one_expired_now(db: DatabaseConnection) {
@@ -146,42 +147,42 @@ async fn an_expired_key_can_be_extended_and_a_live_one_expired_now(db: DatabaseC
     // Renaming keeps the past expiry: an unchanged expiry is not checked again.
     let mut rename = changes_to(&key);
     rename.name = "old but renamed".into();
-    let key = store.update(id, rename, now()).await.unwrap();
+    let key = store.update(id, rename, &support::by("admin"), now()).await.unwrap();
     assert_eq!(key.expires_at, Some(expired_at));
 
     let mut other_past = changes_to(&key);
     other_past.expires_at = Some(now() - Duration::days(1));
     assert!(matches!(
-        store.update(id, other_past, now()).await,
+        store.update(id, other_past, &support::by("admin"), now()).await,
         Err(AppError::Invalid { field: Field::ExpiresAt, .. })
     ));
 
     let mut extend = changes_to(&key);
     extend.expires_at = Some(now() + Duration::days(90));
-    let key = store.update(id, extend, now()).await.unwrap();
+    let key = store.update(id, extend, &support::by("admin"), now()).await.unwrap();
     assert_eq!(key.status(now()), Status::Available);
 
     let mut expire_now = changes_to(&key);
     expire_now.expires_at = Some(now());
-    let key = store.update(id, expire_now, now()).await.unwrap();
+    let key = store.update(id, expire_now, &support::by("admin"), now()).await.unwrap();
     assert!(key.is_expired(now()));
     assert_eq!(key.version, 4);
 }
 
 async fn toggling_and_deleting(db: DatabaseConnection) {
     let store = SeaKeyStore::new(db.clone());
-    let key = store.create(new_key("toggle me"), "nexus", now()).await.unwrap().key;
-    let off = store.set_enabled(key.id, false, now()).await.unwrap();
+    let key = store.create(new_key("toggle me"), &support::by("nexus"), now()).await.unwrap().key;
+    let off = store.set_enabled(key.id, false, &support::by("admin"), now()).await.unwrap();
     assert!(!off.enabled);
     assert_eq!(off.version, 2);
     assert_eq!(off.status(now()), Status::Unavailable);
-    let again = store.set_enabled(key.id, false, now()).await.unwrap();
+    let again = store.set_enabled(key.id, false, &support::by("admin"), now()).await.unwrap();
     assert_eq!(again.version, 2, "toggling to the current state changes nothing");
-    assert!(store.set_enabled(key.id, true, now()).await.unwrap().enabled);
+    assert!(store.set_enabled(key.id, true, &support::by("admin"), now()).await.unwrap().enabled);
 
-    store.delete(key.id).await.unwrap();
+    store.delete(key.id, &support::by("admin"), Utc::now()).await.unwrap();
     assert_eq!(store.get(key.id).await, Err(AppError::NotFound));
-    assert_eq!(store.delete(key.id).await, Err(AppError::NotFound));
+    assert_eq!(store.delete(key.id, &support::by("admin"), Utc::now()).await, Err(AppError::NotFound));
     assert_eq!(key_count(&db).await, 0);
 }
 
@@ -195,7 +196,7 @@ async fn search_is_case_insensitive_and_literal(db: DatabaseConnection) {
         ("a_b", "x"),
         ("axb", "x"),
     ] {
-        store.create(new_key(name), creator, now()).await.unwrap();
+        store.create(new_key(name), &support::by(creator), now()).await.unwrap();
     }
     let sorted = |mut v: Vec<String>| {
         v.sort();
@@ -312,7 +313,7 @@ async fn copies_are_numbered_from_the_largest_in_use(db: DatabaseConnection) {
     source.permission = Permission::SecureMail;
     source.enabled = false;
     source.expires_at = Some(now() + Duration::days(5));
-    let source = store.create(source, "nexus", now()).await.unwrap().key;
+    let source = store.create(source, &support::by("nexus"), now()).await.unwrap().key;
 
     let proposal = store.propose_copy(source.id, now()).await.unwrap();
     assert_eq!(proposal.name, "APIKEYtest_1");
@@ -320,7 +321,7 @@ async fn copies_are_numbered_from_the_largest_in_use(db: DatabaseConnection) {
         (proposal.permission, proposal.enabled, proposal.expires_at),
         (Permission::SecureMail, false, source.expires_at)
     );
-    let first = store.create(proposal, "copier", now()).await.unwrap();
+    let first = store.create(proposal, &support::by("copier"), now()).await.unwrap();
     assert_eq!(first.key.name, "APIKEYtest_1");
     assert_eq!(
         parse_secret(first.secret.expose()),
@@ -328,31 +329,31 @@ async fn copies_are_numbered_from_the_largest_in_use(db: DatabaseConnection) {
         "a copy gets a fresh secret of its permission"
     );
 
-    let second = store.create(store.propose_copy(source.id, now()).await.unwrap(), "copier", now()).await.unwrap();
+    let second = store.create(store.propose_copy(source.id, now()).await.unwrap(), &support::by("copier"), now()).await.unwrap();
     assert_eq!(second.key.name, "APIKEYtest_2");
-    let third = store.create(store.propose_copy(first.key.id, now()).await.unwrap(), "copier", now()).await.unwrap();
+    let third = store.create(store.propose_copy(first.key.id, now()).await.unwrap(), &support::by("copier"), now()).await.unwrap();
     assert_eq!(third.key.name, "APIKEYtest_3", "copying _1 while _2 exists gives _3");
 
     // A stale proposal still gets the next free number; a name the admin typed is kept.
     let mut stale = store.propose_copy(source.id, now()).await.unwrap();
     stale.name = "APIKEYtest_2".into();
-    assert_eq!(store.create(stale, "copier", now()).await.unwrap().key.name, "APIKEYtest_4");
+    assert_eq!(store.create(stale, &support::by("copier"), now()).await.unwrap().key.name, "APIKEYtest_4");
     let mut own = store.propose_copy(source.id, now()).await.unwrap();
     own.name = "Something else".into();
-    assert_eq!(store.create(own, "copier", now()).await.unwrap().key.name, "Something else");
+    assert_eq!(store.create(own, &support::by("copier"), now()).await.unwrap().key.name, "Something else");
     // Same-looking names with another base do not count.
-    store.create(new_key("APIKEYtest_x_9"), "n", now()).await.unwrap();
+    store.create(new_key("APIKEYtest_x_9"), &support::by("n"), now()).await.unwrap();
     assert_eq!(store.propose_copy(source.id, now()).await.unwrap().name, "APIKEYtest_5");
 }
 
 async fn concurrent_copies_get_distinct_names(db: DatabaseConnection) {
     let store = SeaKeyStore::new(db.clone());
-    let source = store.create(new_key("Busy"), "nexus", now()).await.unwrap().key;
+    let source = store.create(new_key("Busy"), &support::by("nexus"), now()).await.unwrap().key;
     let proposal = store.propose_copy(source.id, now()).await.unwrap();
     let copies = (0..20).map(|_| {
         let store = store.clone();
         let proposal = proposal.clone();
-        tokio::spawn(async move { store.create(proposal, "copier", now()).await })
+        tokio::spawn(async move { store.create(proposal, &support::by("copier"), now()).await })
     });
     let mut names: Vec<String> = Vec::new();
     for copy in copies {
@@ -378,4 +379,50 @@ async fn demo_data_loads_once(db: DatabaseConnection) {
     assert!(page.keys.iter().all(|k| k.enabled && k.expires_at.is_none()));
     let secure_mail = page.keys.iter().filter(|k| k.permission == Permission::SecureMail).count();
     assert_eq!(secure_mail, 2);
+}
+
+async fn the_audit_trail_records_every_change_and_outlives_the_key(db: DatabaseConnection) {
+    use app::audit::AuditAction;
+    let store = SeaKeyStore::new(db.clone());
+    let ann = support::by("ann");
+    let created = store.create(new_key("Audited"), &ann, now()).await.unwrap();
+    let key = created.key.clone();
+    let copy_created = store.create(store.propose_copy(key.id, now()).await.unwrap(), &ann, now()).await.unwrap();
+    let copy = copy_created.key.clone();
+    let later = now() + Duration::minutes(5);
+    let rename = KeyChanges {
+        name: "Audited twice".into(),
+        enabled: true,
+        expires_at: None,
+        permission: None,
+        expected_version: key.version,
+        expire_now: false,
+    };
+    store.update(key.id, rename.clone(), &support::by("bob"), later).await.unwrap();
+    // Refused changes record nothing.
+    assert!(store.update(key.id, rename, &ann, later).await.is_err(), "stale version");
+    store.set_enabled(key.id, false, &ann, later).await.unwrap();
+    store.delete(key.id, &ann, later).await.unwrap();
+
+    let history = store.history(key.id).await.unwrap();
+    let actions: Vec<AuditAction> = history.iter().map(|e| e.action).collect();
+    assert_eq!(
+        actions,
+        [AuditAction::KeyDeleted, AuditAction::KeyDisabled, AuditAction::KeyUpdated, AuditAction::KeyCreated],
+        "newest first, and still there after the delete"
+    );
+    let updated = &history[2];
+    assert_eq!((updated.actor.as_str(), updated.address.as_deref()), ("bob", Some("127.0.0.1")));
+    assert_eq!(updated.at, later);
+    assert_eq!(updated.changes.len(), 1);
+    assert_eq!((updated.changes[0].field, updated.changes[0].old.as_str(), updated.changes[0].new.as_str()), (Field::Name, "Audited", "Audited twice"));
+    assert_eq!((history[1].changes[0].old.as_str(), history[1].changes[0].new.as_str()), ("true", "false"));
+    let copied = store.history(copy.id).await.unwrap();
+    assert_eq!(copied[0].action, AuditAction::KeyCopied);
+    assert!(copied[0].note.as_deref().unwrap().contains(&key.id.to_string()), "names the source");
+    let everything = server::audit::since(&db, now() - Duration::days(1)).await.unwrap();
+    assert_eq!(everything.len(), 5);
+    for secret in [created.secret.expose(), copy_created.secret.expose()] {
+        assert!(everything.iter().all(|e| !format!("{e:?}").contains(secret)), "never a secret");
+    }
 }

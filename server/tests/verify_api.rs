@@ -31,7 +31,7 @@ struct Api {
 impl Api {
     async fn on(db: &DatabaseConnection) -> Api {
         let (app, verify) = support::router_on(db).await;
-        let token = add_token(db, "chat-gateway", Utc::now()).await.unwrap().expose().to_owned();
+        let token = add_token(db, "chat-gateway", &support::by("ops"), Utc::now()).await.unwrap().expose().to_owned();
         verify.sync.reload().await.unwrap();
         let store = SeaKeyStore::with_index(db.clone(), verify.index().clone());
         Api { app, verify, store, token }
@@ -78,7 +78,7 @@ impl Api {
 
     async fn create(&self, name: &str, permission: Permission) -> (uuid::Uuid, String) {
         let new = NewKey { name: name.into(), permission, ..NewKey::blank() };
-        let created = self.store.create(new, "admin", Utc::now()).await.unwrap();
+        let created = self.store.create(new, &support::by("admin"), Utc::now()).await.unwrap();
         (created.key.id, created.secret.expose().to_owned())
     }
 }
@@ -118,12 +118,12 @@ async fn every_code_for_each_permission(db: DatabaseConnection) {
         assert_eq!(api.verify(never_issued.expose(), wire).await, code("NOT_FOUND"));
 
         // Disabled, on this instance, takes effect for the very next verification.
-        api.store.set_enabled(id, false, Utc::now()).await.unwrap();
+        api.store.set_enabled(id, false, &support::by("admin"), Utc::now()).await.unwrap();
         assert_eq!(api.verify(&secret, wire).await, code("DISABLED"));
         assert_eq!(api.verify(&secret, other_wire).await, code("DISABLED"), "DISABLED comes before WRONG_PERMISSION");
         let (status, refused) = api.ping(channel, Some(&secret)).await;
         assert_eq!((status, refused["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("DISABLED")));
-        let key = api.store.set_enabled(id, true, Utc::now()).await.unwrap();
+        let key = api.store.set_enabled(id, true, &support::by("admin"), Utc::now()).await.unwrap();
         assert!(api.verify(&secret, wire).await.is_ok(), "enabled again");
 
         // Expired by editing ("Expire now"); disabled as well, DISABLED wins.
@@ -135,14 +135,14 @@ async fn every_code_for_each_permission(db: DatabaseConnection) {
             expected_version: key.version,
             expire_now: true,
         };
-        let key = api.store.update(id, changes, Utc::now()).await.unwrap();
+        let key = api.store.update(id, changes, &support::by("admin"), Utc::now()).await.unwrap();
         assert_eq!(api.verify(&secret, wire).await, code("EXPIRED"));
         assert_eq!(api.verify(&secret, other_wire).await, code("EXPIRED"), "EXPIRED comes before WRONG_PERMISSION");
-        api.store.set_enabled(id, false, Utc::now()).await.unwrap();
+        api.store.set_enabled(id, false, &support::by("admin"), Utc::now()).await.unwrap();
         assert_eq!(api.verify(&secret, wire).await, code("DISABLED"), "DISABLED comes before EXPIRED");
         assert!(key.expires_at.is_some());
 
-        api.store.delete(id).await.unwrap();
+        api.store.delete(id, &support::by("admin"), Utc::now()).await.unwrap();
         assert_eq!(api.verify(&secret, wire).await, code("NOT_FOUND"), "a deleted key is gone at once");
     }
 
@@ -152,7 +152,7 @@ async fn every_code_for_each_permission(db: DatabaseConnection) {
         expires_at: Some(Utc::now() + Duration::milliseconds(1500)),
         ..NewKey::blank()
     };
-    let created = api.store.create(soon, "admin", Utc::now()).await.unwrap();
+    let created = api.store.create(soon, &support::by("admin"), Utc::now()).await.unwrap();
     let secret = created.secret.expose();
     let valid = api.verify(secret, "chat").await.expect("valid until its expiry");
     assert!(valid["expires_at"].as_str().is_some());
@@ -195,13 +195,13 @@ async fn service_tokens_guard_the_api(db: DatabaseConnection) {
 
     // A revoked token stops working once the tokens are re-read (the sync task does this
     // within a second on a running server).
-    revoke_token(&db, "chat-gateway", Utc::now()).await.unwrap();
+    revoke_token(&db, "chat-gateway", &support::by("ops"), Utc::now()).await.unwrap();
     api.verify.sync.reload().await.unwrap();
     let (status, _) = api.verify_raw(Some(&bearer), body.clone()).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert!(revoke_token(&db, "chat-gateway", Utc::now()).await.is_err(), "nothing left to revoke");
-    let again = add_token(&db, "chat-gateway", Utc::now()).await.expect("a revoked name may be given again");
-    assert!(add_token(&db, "chat-gateway", Utc::now()).await.is_err(), "but not twice");
+    assert!(revoke_token(&db, "chat-gateway", &support::by("ops"), Utc::now()).await.is_err(), "nothing left to revoke");
+    let again = add_token(&db, "chat-gateway", &support::by("ops"), Utc::now()).await.expect("a revoked name may be given again");
+    assert!(add_token(&db, "chat-gateway", &support::by("ops"), Utc::now()).await.is_err(), "but not twice");
     api.verify.sync.reload().await.unwrap();
     let (status, _) = api.verify_raw(Some(&format!("Bearer {}", again.expose())), body).await;
     assert_eq!(status, StatusCode::OK);

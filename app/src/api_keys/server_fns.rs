@@ -5,6 +5,7 @@
 use super::input::{KeyChanges, NewKey};
 use super::model::{ApiKey, CreatedKey};
 use super::query::{KeyPage, KeyQuery};
+use crate::audit::AuditEntry;
 #[cfg(feature = "ssr")]
 use crate::auth::{Action, ssr::authorize};
 use crate::error::AppError;
@@ -82,8 +83,8 @@ pub async fn create_key(new: NewKey) -> Result<CreatedKey, AppError> {
     ssr::forbid_caching();
     ssr::answer(
         async {
-            let user = authorize(Action::CreateKey)?;
-            ssr::store()?.create(new, &user.name, crate::clock::now()).await
+            let actor = authorize(Action::CreateKey)?;
+            ssr::store()?.create(new, &actor, crate::clock::now()).await
         }
         .await,
     )
@@ -93,8 +94,8 @@ pub async fn create_key(new: NewKey) -> Result<CreatedKey, AppError> {
 pub async fn update_key(id: Uuid, changes: KeyChanges) -> Result<ApiKey, AppError> {
     ssr::answer(
         async {
-            authorize(Action::UpdateKey)?;
-            ssr::store()?.update(id, changes, crate::clock::now()).await
+            let actor = authorize(Action::UpdateKey)?;
+            ssr::store()?.update(id, changes, &actor, crate::clock::now()).await
         }
         .await,
     )
@@ -104,8 +105,8 @@ pub async fn update_key(id: Uuid, changes: KeyChanges) -> Result<ApiKey, AppErro
 pub async fn set_key_enabled(id: Uuid, enabled: bool) -> Result<ApiKey, AppError> {
     ssr::answer(
         async {
-            authorize(Action::UpdateKey)?;
-            ssr::store()?.set_enabled(id, enabled, crate::clock::now()).await
+            let actor = authorize(Action::UpdateKey)?;
+            ssr::store()?.set_enabled(id, enabled, &actor, crate::clock::now()).await
         }
         .await,
     )
@@ -115,8 +116,20 @@ pub async fn set_key_enabled(id: Uuid, enabled: bool) -> Result<ApiKey, AppError
 pub async fn delete_key(id: Uuid) -> Result<(), AppError> {
     ssr::answer(
         async {
-            authorize(Action::DeleteKey)?;
-            ssr::store()?.delete(id).await
+            let actor = authorize(Action::DeleteKey)?;
+            ssr::store()?.delete(id, &actor, crate::clock::now()).await
+        }
+        .await,
+    )
+}
+
+/// A key's history for the details panel (it needs the same rights as seeing the key).
+#[server(input = Json)]
+pub async fn key_history(id: Uuid) -> Result<Vec<AuditEntry>, AppError> {
+    ssr::answer(
+        async {
+            authorize(Action::ViewKeys)?;
+            ssr::store()?.history(id).await
         }
         .await,
     )

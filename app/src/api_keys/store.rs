@@ -3,11 +3,13 @@
 //!
 //! Implementations apply the rules of this crate inside one transaction per change: they call
 //! [`NewKey::validate`], [`KeyChanges::validate`] and the copy-naming rule rather than
-//! re-stating them, and they never store or log a secret in the clear.
+//! re-stating them, record each change in the audit trail in that same transaction, and never
+//! store or log a secret in the clear.
 
 use super::input::{KeyChanges, NewKey};
 use super::model::{ApiKey, CreatedKey};
 use super::query::{KeyPage, KeyQuery};
+use crate::audit::{Actor, AuditEntry};
 use crate::error::AppError;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -23,18 +25,23 @@ pub trait KeyStore: Send + Sync + 'static {
     /// What the "New API Key" panel proposes when copying key `id`.
     async fn propose_copy(&self, id: Uuid, now: DateTime<Utc>) -> Result<NewKey, AppError>;
 
-    /// Creates a key with a fresh secret. A copy that kept its proposed name is renumbered
-    /// inside the transaction (see [`NewKey::renumbers_copy`]).
-    async fn create(&self, new: NewKey, created_by: &str, now: DateTime<Utc>) -> Result<CreatedKey, AppError>;
+    /// Creates a key with a fresh secret, made by `actor` ("Created By"). A copy that kept its
+    /// proposed name is renumbered inside the transaction (see [`NewKey::renumbers_copy`]).
+    async fn create(&self, new: NewKey, actor: &Actor, now: DateTime<Utc>) -> Result<CreatedKey, AppError>;
 
     /// Applies the details panel's changes, refusing them if the key changed since
     /// `changes.expected_version`.
-    async fn update(&self, id: Uuid, changes: KeyChanges, now: DateTime<Utc>) -> Result<ApiKey, AppError>;
+    async fn update(&self, id: Uuid, changes: KeyChanges, actor: &Actor, now: DateTime<Utc>)
+    -> Result<ApiKey, AppError>;
 
     /// The Enabled toggle: a change of intent that needs no version (toggling twice is harmless).
-    async fn set_enabled(&self, id: Uuid, enabled: bool, now: DateTime<Utc>) -> Result<ApiKey, AppError>;
+    async fn set_enabled(&self, id: Uuid, enabled: bool, actor: &Actor, now: DateTime<Utc>)
+    -> Result<ApiKey, AppError>;
 
-    async fn delete(&self, id: Uuid) -> Result<(), AppError>;
+    async fn delete(&self, id: Uuid, actor: &Actor, now: DateTime<Utc>) -> Result<(), AppError>;
+
+    /// The key's audit trail, newest first; it stays after the key is deleted.
+    async fn history(&self, id: Uuid) -> Result<Vec<AuditEntry>, AppError>;
 }
 
 /// How the store travels through Leptos context.

@@ -29,6 +29,11 @@ impl CurrentUser {
     }
 }
 
+/// The client's address as the server determined it (behind trusted proxies, the forwarded
+/// one); the server puts it on each request for the audit trail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientAddress(pub String);
+
 /// Where the sign-in page lives.
 pub const LOGIN_PATH: &str = "/login";
 
@@ -54,19 +59,25 @@ pub async fn who_am_i() -> Result<Option<CurrentUser>, AppError> {
 
 #[cfg(feature = "ssr")]
 pub mod ssr {
-    use super::{Action, CurrentUser};
+    use super::{Action, ClientAddress, CurrentUser};
+    use crate::audit::Actor;
     use crate::error::AppError;
     use leptos::prelude::*;
 
-    /// The user the server's session layer put on this request, if any.
-    pub fn current_user() -> Option<CurrentUser> {
-        use_context::<http::request::Parts>().and_then(|parts| parts.extensions.get::<CurrentUser>().cloned())
+    fn from_request<T: Clone + Send + Sync + 'static>() -> Option<T> {
+        use_context::<http::request::Parts>().and_then(|parts| parts.extensions.get::<T>().cloned())
     }
 
-    /// The signed-in user if they may take `action`; the server functions' guard.
-    pub fn authorize(action: Action) -> Result<CurrentUser, AppError> {
+    /// The user the server's session layer put on this request, if any.
+    pub fn current_user() -> Option<CurrentUser> {
+        from_request::<CurrentUser>()
+    }
+
+    /// The signed-in user, as the audit trail records them, if they may take `action`: the
+    /// server functions' guard.
+    pub fn authorize(action: Action) -> Result<Actor, AppError> {
         let user = current_user().ok_or(AppError::Unauthenticated)?;
         user.check(action)?;
-        Ok(user)
+        Ok(Actor::new(user.name, from_request::<ClientAddress>().map(|ClientAddress(address)| address)))
     }
 }

@@ -13,7 +13,9 @@ pub mod sessions;
 pub mod throttle;
 pub mod users;
 
-use app::auth::{CurrentUser, LOGIN_PATH, WhoAmI};
+use crate::audit::{self, Event};
+use app::audit::{Actor, AuditAction};
+use app::auth::{ClientAddress, CurrentUser, LOGIN_PATH, WhoAmI};
 use app::error::AppError;
 use axum::Json;
 use axum::extract::{ConnectInfo, Form, Request, State};
@@ -133,6 +135,7 @@ pub async fn gate(State(auth): State<Auth>, mut request: Request, next: Next) ->
     let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip());
     let client = Client::of(peer, request.headers(), &auth.trusted_proxies);
     request.extensions_mut().insert(client);
+    request.extensions_mut().insert(ClientAddress(client.address.to_string()));
     let path = request.uri().path().to_owned();
     let api_v1 = path == "/api/v1" || path.starts_with("/api/v1/");
     if !api_v1 && is_cross_site(request.method(), request.headers()) {
@@ -244,9 +247,11 @@ pub async fn sign_in(
         }
     };
     let stored = record.as_ref().map(|r| r.password_hash.clone());
+    let actor = Actor::new(username.clone(), Some(client.address.to_string()));
     if !auth.passwords.verify(form.password, stored).await {
         auth.throttle.failed(&username, client.address, now);
         tracing::info!(user = username, address = %client.address, "sign-in failed");
+        record_sign_in(&auth, &actor, AuditAction::SignInFailed).await;
         return Redirect::to(&login_url(&next, Some(("failed", "1".into())))).into_response();
     }
     let record = record.expect("a verified password belongs to a user");
@@ -254,12 +259,16 @@ pub async fn sign_in(
     if let Some(old) = session_cookie(&headers) {
         let _ = sessions::end_session(&auth.db, old).await;
     }
+    if let Err(error) = sessions::purge_ended(&auth.db, auth.policy, Utc::now()).await {
+        tracing::warn!(%error, "cannot delete ended sessions");
+    }
     let started = sessions::start_session(&auth.db, record.id, auth.policy, Utc::now()).await;
     let Ok(session) = started else {
         tracing::error!("cannot start a session");
         return (StatusCode::SERVICE_UNAVAILABLE, "The database is unavailable; try again shortly.").into_response();
     };
     tracing::info!(user = record.name, address = %client.address, "signed in");
+    record_sign_in(&auth, &actor, AuditAction::SignedIn).await;
     let cookie = session_cookie_header(session.cookie_value(), auth.policy.absolute.num_seconds(), client.https);
     (
         StatusCode::SEE_OTHER,
@@ -271,6 +280,14 @@ pub async fn sign_in(
         .into_response()
 }
 
+/// Records a sign-in attempt or a sign-out; a failure to record is logged, not shown.
+async fn record_sign_in(auth: &Auth, actor: &Actor, action: AuditAction) {
+    let event = Event::new(actor, action, &actor.name, Utc::now());
+    if let Err(error) = audit::record(&auth.db, event).await {
+        tracing::error!(%error, "cannot record a sign-in in the audit trail");
+    }
+}
+
 /// `POST /logout`: ends the session on the server and clears the cookie.
 pub async fn sign_out(
     State(auth): State<Auth>,
@@ -278,8 +295,13 @@ pub async fn sign_out(
     headers: HeaderMap,
 ) -> Response {
     if let Some(cookie) = session_cookie(&headers) {
-        if let Err(error) = sessions::end_session(&auth.db, cookie).await {
-            tracing::error!(%error, "cannot end a session");
+        match sessions::end_session(&auth.db, cookie).await {
+            Ok(Some(name)) => {
+                let actor = Actor::new(name, Some(client.address.to_string()));
+                record_sign_in(&auth, &actor, AuditAction::SignedOut).await;
+            }
+            Ok(None) => {}
+            Err(error) => tracing::error!(%error, "cannot end a session"),
         }
     }
     (

@@ -109,9 +109,22 @@ pub fn current_user(user: &user::Model) -> CurrentUser {
     CurrentUser { name: user.name.clone(), rights: Rights::parse_list(&user.rights).unwrap_or_default() }
 }
 
-/// Sign-out: the session is gone on the server, so its cookie is useless from now on.
-pub async fn end_session(db: &DatabaseConnection, cookie: &str) -> Result<(), DbErr> {
-    Sessions::delete_by_id(hash(cookie)).exec(db).await?;
+/// Sign-out: the session is gone on the server, so its cookie is useless from now on. Returns
+/// whose session it was, if it existed.
+pub async fn end_session(db: &DatabaseConnection, cookie: &str) -> Result<Option<String>, DbErr> {
+    let Some(found) = Sessions::find_by_id(hash(cookie)).one(db).await? else {
+        return Ok(None);
+    };
+    Sessions::delete_by_id(found.id_hash).exec(db).await?;
+    Ok(Users::find_by_id(found.user_id).one(db).await?.map(|user| user.name))
+}
+
+/// Deletes sessions past their absolute end or idle limit (called at each sign-in).
+pub async fn purge_ended(db: &DatabaseConnection, policy: SessionPolicy, now: DateTime<Utc>) -> Result<(), DbErr> {
+    Sessions::delete_many()
+        .filter(sea_orm::Condition::any().add(Column::ExpiresAt.lte(now)).add(Column::LastSeenAt.lte(now - policy.idle)))
+        .exec(db)
+        .await?;
     Ok(())
 }
 

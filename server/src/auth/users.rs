@@ -1,7 +1,9 @@
 //! Users and their rights (`server user ...`), with the rule that someone must always hold all
 //! five rights: the last such user cannot be removed or lose one.
 
+use crate::audit::{self, Event};
 use crate::entity::user::{self, Column, Entity as Users};
+use app::audit::{Actor, AuditAction};
 use app::auth::Rights;
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -95,6 +97,7 @@ pub async fn add_user(
     name: &str,
     rights: Rights,
     password_hash: String,
+    actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<(), UserError> {
     validate_user_name(name)?;
@@ -112,6 +115,8 @@ pub async fn add_user(
     }
     .insert(&txn)
     .await?;
+    let note = format!("rights {}", rights.to_list());
+    audit::record(&txn, Event::new(actor, AuditAction::UserAdded, name, now).note(note)).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -121,6 +126,7 @@ pub async fn set_rights(
     db: &DatabaseConnection,
     name: &str,
     rights: Rights,
+    actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<(), UserError> {
     let txn = begin_users_change(db).await?;
@@ -128,10 +134,12 @@ pub async fn set_rights(
     if !rights.is_all() {
         keep_an_administrator(&txn, &user).await?;
     }
+    let note = format!("rights {} (were {})", rights.to_list(), user.rights);
     let mut active: user::ActiveModel = user.into();
     active.rights = Set(rights.to_list());
     active.updated_at = Set(now);
     active.update(&txn).await?;
+    audit::record(&txn, Event::new(actor, AuditAction::UserRightsSet, name, now).note(note)).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -141,6 +149,7 @@ pub async fn set_password(
     db: &DatabaseConnection,
     name: &str,
     password_hash: String,
+    actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<(), UserError> {
     let txn = begin_users_change(db).await?;
@@ -151,17 +160,19 @@ pub async fn set_password(
     active.updated_at = Set(now);
     active.update(&txn).await?;
     super::sessions::end_all_sessions_of(&txn, id).await?;
+    audit::record(&txn, Event::new(actor, AuditAction::UserPasswordSet, name, now)).await?;
     txn.commit().await?;
     Ok(())
 }
 
 /// Removes a user and their sessions.
-pub async fn remove_user(db: &DatabaseConnection, name: &str) -> Result<(), UserError> {
+pub async fn remove_user(db: &DatabaseConnection, name: &str, actor: &Actor, now: DateTime<Utc>) -> Result<(), UserError> {
     let txn = begin_users_change(db).await?;
     let user = find(&txn, name).await?;
     keep_an_administrator(&txn, &user).await?;
     super::sessions::end_all_sessions_of(&txn, user.id).await?;
     Users::delete_by_id(user.id).exec(&txn).await?;
+    audit::record(&txn, Event::new(actor, AuditAction::UserRemoved, name, now)).await?;
     txn.commit().await?;
     Ok(())
 }

@@ -5,3 +5,4 @@ pub mod api_key;
 pub mod service_token;
 pub mod session;
 pub mod user;
+pub mod audit_event;

@@ -6,6 +6,7 @@ use sea_orm_migration::prelude::*;
 mod m20261127_000001_create_api_keys;
 mod m20261127_000002_create_service_tokens;
 mod m20261127_000003_create_users_and_sessions;
+mod m20261127_000004_create_audit_events;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000001_create_api_keys::Migration),
             Box::new(m20261127_000002_create_service_tokens::Migration),
             Box::new(m20261127_000003_create_users_and_sessions::Migration),
+            Box::new(m20261127_000004_create_audit_events::Migration),
         ]
     }
 }

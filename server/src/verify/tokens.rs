@@ -3,6 +3,8 @@
 //! and checked against an in-memory set so verification never waits on the database.
 
 use super::sync::{Announcement, announce};
+use crate::audit::{self, Event};
+use app::audit::{Actor, AuditAction};
 use crate::entity::service_token::{self, Column, Entity as ServiceTokens};
 use app::api_keys::secret::{Secret, generate_service_token, hash_secret};
 use chrono::{DateTime, Utc};
@@ -77,7 +79,12 @@ fn validate_name(name: &str) -> Result<(), TokenError> {
 }
 
 /// Makes a token named `name` and returns it: the only time it is seen in the clear.
-pub async fn add_token(db: &DatabaseConnection, name: &str, now: DateTime<Utc>) -> Result<Secret, TokenError> {
+pub async fn add_token(
+    db: &DatabaseConnection,
+    name: &str,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Secret, TokenError> {
     validate_name(name)?;
     let txn = db.begin().await?;
     let exists = ServiceTokens::find()
@@ -100,13 +107,20 @@ pub async fn add_token(db: &DatabaseConnection, name: &str, now: DateTime<Utc>) 
     }
     .insert(&txn)
     .await?;
+    let note = format!("prefix {}", token.display_prefix());
+    audit::record(&txn, Event::new(actor, AuditAction::TokenAdded, name, now).note(note)).await?;
     announce(&txn, Announcement::Tokens).await?;
     txn.commit().await?;
     Ok(token)
 }
 
 /// Revokes the live token named `name`; every instance refuses it from then on.
-pub async fn revoke_token(db: &DatabaseConnection, name: &str, now: DateTime<Utc>) -> Result<(), TokenError> {
+pub async fn revoke_token(
+    db: &DatabaseConnection,
+    name: &str,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<(), TokenError> {
     let txn = db.begin().await?;
     let result = ServiceTokens::update_many()
         .col_expr(Column::RevokedAt, sea_orm::sea_query::Expr::value(now))
@@ -117,6 +131,7 @@ pub async fn revoke_token(db: &DatabaseConnection, name: &str, now: DateTime<Utc
     if result.rows_affected == 0 {
         return Err(TokenError::NotFound(name.to_owned()));
     }
+    audit::record(&txn, Event::new(actor, AuditAction::TokenRevoked, name, now)).await?;
     announce(&txn, Announcement::Tokens).await?;
     txn.commit().await?;
     Ok(())

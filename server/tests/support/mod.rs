@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 use app::api_keys::{NewKey, Permission};
+use app::audit::Actor;
 use app::auth::Rights;
 use chrono::{DateTime, Utc};
 use futures::FutureExt;
@@ -31,10 +32,15 @@ pub async fn router_on(db: &DatabaseConnection) -> (axum::Router, VerifyServices
     (router(options, &services), verify)
 }
 
+/// An actor for the audit trail, as a signed-in user `name` would be.
+pub fn by(name: &str) -> Actor {
+    Actor::new(name, Some("127.0.0.1".to_owned()))
+}
+
 /// Adds user `name` with `rights` (and a password nobody knows) and starts a session for them;
 /// returns the `Cookie` header value that carries it.
 pub async fn signed_in(db: &DatabaseConnection, name: &str, rights: Rights) -> String {
-    users::add_user(db, name, rights, "$argon2id$v=19$m=19456,t=2,p=1$unknown".into(), Utc::now())
+    users::add_user(db, name, rights, "$argon2id$v=19$m=19456,t=2,p=1$unknown".into(), &by("ops"), Utc::now())
         .await
         .expect("add a test user");
     let user = users::find_for_sign_in(db, name).await.unwrap().unwrap();

@@ -2,7 +2,8 @@
 
 use super::view_state::Panel;
 use super::{PageContext, reason_id};
-use crate::api_keys::server_fns::{create_key, get_key, propose_copy, set_key_enabled, update_key};
+use crate::api_keys::server_fns::{create_key, get_key, key_history, propose_copy, set_key_enabled, update_key};
+use crate::audit::AuditEntry;
 use crate::api_keys::{ApiKey, CreatedKey, KeyChanges, NewKey, Permission};
 use crate::auth;
 use crate::date_format::{from_local_input, local_offset, to_datetime_local};
@@ -284,6 +285,39 @@ fn NewKeyForm(initial: NewKey) -> impl IntoView {
     }
 }
 
+/// The key's audit trail, newest first; reloaded after every change made on this page.
+#[component]
+fn KeyHistory(id: uuid::Uuid) -> impl IntoView {
+    let page = expect_context::<PageContext>();
+    let clock = PageClock::expect();
+    let history = Resource::new(move || page.changes.get(), move |_| key_history(id));
+    let describe = |entry: &AuditEntry| {
+        let changes: Vec<String> =
+            entry.changes.iter().map(|c| format!("{}: {} → {}", c.field, c.old, c.new)).collect();
+        if changes.is_empty() { String::new() } else { format!(" ({})", changes.join("; ")) }
+    };
+    view! {
+        <section class="history" aria-labelledby="history-title">
+            <h3 id="history-title">"History"</h3>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || history.get().map(|entries| match entries {
+                    Ok(entries) => view! {
+                        <ol>
+                            {entries.into_iter().map(|entry| view! {
+                                <li>
+                                    <time datetime=entry.at.to_rfc3339()>{clock.format(entry.at)}</time>
+                                    " · " {entry.actor.clone()} " · " {entry.action.label()} {describe(&entry)}
+                                </li>
+                            }).collect_view()}
+                        </ol>
+                    }.into_any(),
+                    Err(error) => view! { <p class="error">{error.to_string()}</p> }.into_any(),
+                })}
+            </Transition>
+        </section>
+    }
+}
+
 /// The new key's secret, shown this once.
 #[component]
 fn SecretOnce(created: CreatedKey) -> impl IntoView {
@@ -429,6 +463,7 @@ fn DetailsForm(key: ApiKey) -> impl IntoView {
             </dl>
             {move || fields.error.with(|e| e.as_ref().filter(|(f, _)| f.is_none()).map(|(_, m)| view! { <p class="error" role="alert">{m.clone()}</p> }))}
             <Show when=move || saved.get()><p class="saved" role="status">"Saved."</p></Show>
+            <KeyHistory id/>
             <div class="buttons">
                 <button type="submit" class="primary" disabled=busy>{move || if save.pending().get() { "Saving…" } else { "Save" }}</button>
                 <button type="button" disabled=busy on:click=expire_now>"Expire now"</button>
