@@ -108,6 +108,13 @@ test("details: expire now, see when it expired, extend again", async ({ page }) 
   await details.getByRole("button", { name: "Save" }).click();
   await expect(details.getByText("Saved.")).toBeVisible();
   await expect(row(page, "Short lived (ended)").getByRole("img", { name: "Available" })).toBeVisible();
+  // The key's history: who did what, newest first, with old and new values.
+  const history = details.getByRole("region", { name: "History" }).getByRole("listitem");
+  await expect(history).toHaveCount(4);
+  await expect(history.first()).toContainText("admin · Changed (Expiration Date:");
+  await expect(history.nth(1)).toContainText("Name: Short lived → Short lived (ended)");
+  await expect(history.nth(2)).toContainText(/Expiration Date: never → \d\d-\d\d-\d{4} \d\d:\d\d/);
+  await expect(history.last()).toContainText("admin · Created");
 });
 
 test("search by creator, status toggles and the permission filter", async ({ page }) => {

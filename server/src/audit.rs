@@ -5,7 +5,9 @@ use crate::entity::audit_event::{self, Column, Entity as AuditEvents};
 use app::api_keys::input::FieldChange;
 use app::audit::{Actor, AuditAction, AuditEntry};
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+};
 use uuid::Uuid;
 
 /// One event to record.

@@ -4,19 +4,19 @@
 use crate::auth::{self, Auth};
 use crate::db;
 use crate::key_store::SeaKeyStore;
+use crate::security_headers::{CspNonce, security_headers};
 use crate::verify::VerifyServices;
 use crate::verify::sync::SyncHealth;
 use crate::verify::{api, index::KeyIndex};
 use app::api_keys::store::SharedKeyStore;
 use app::{API_KEYS_PATH, App, shell};
 use axum::extract::State;
+use axum::http;
 use axum::http::StatusCode;
 use axum::response::Redirect;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use leptos::config::{Env, LeptosOptions};
-use crate::security_headers::{CspNonce, security_headers};
-use axum::http;
 use leptos::nonce::Nonce;
 use leptos::prelude::{provide_context, use_context};
 use leptos_axum::{LeptosRoutes, generate_route_list};
@@ -73,8 +73,8 @@ fn build(options: LeptosOptions, services: &Services, bench_baseline: bool) -> R
             move || {
                 provide_context(store.clone());
                 // The nonce the Content-Security-Policy header names, on Leptos' inline scripts.
-                let nonce = use_context::<http::request::Parts>()
-                    .and_then(|parts| parts.extensions.get::<CspNonce>().cloned());
+                let nonce =
+                    use_context::<http::request::Parts>().and_then(|parts| parts.extensions.get::<CspNonce>().cloned());
                 if let Some(CspNonce(nonce)) = nonce {
                     provide_context(Nonce::from_value(nonce));
                 }

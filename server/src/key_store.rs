@@ -4,10 +4,12 @@
 //! instances) and, once committed, applied to this instance's key index, so verification here
 //! sees it at once.
 
+use crate::audit::{self, Event};
 use crate::entity::api_key::{self, Column, Entity as ApiKeys};
 use crate::verify::index::KeyIndex;
 use crate::verify::sync::{Announcement, announce};
 use app::api_keys::copy_name::{copy_base, next_copy_name};
+use app::api_keys::input::FieldChange;
 use app::api_keys::name::validate_name;
 use app::api_keys::query::PAGE_SIZE;
 use app::api_keys::search::{escape_like, fold, like_pattern, normalize_search};
@@ -15,12 +17,10 @@ use app::api_keys::secret::generate_secret;
 use app::api_keys::status::soon_window;
 use app::api_keys::store::KeyStore;
 use app::api_keys::verification::KeyFacts;
-use app::audit::{Actor, AuditAction, AuditEntry};
-use crate::audit::{self, Event};
 use app::api_keys::{
     ApiKey, CreatedKey, KeyChanges, KeyPage, KeyQuery, NewKey, SortColumn, SortDirection, StatusFilter,
 };
-use app::api_keys::input::FieldChange;
+use app::audit::{Actor, AuditAction, AuditEntry};
 use app::error::{AppError, Field};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, LikeExpr, NullOrdering, Order};
@@ -172,7 +172,9 @@ impl KeyStore for SeaKeyStore {
         let state = if key.enabled { "enabled" } else { "disabled" };
         let facts = format!("permission {}, {state}, expires {expires}", key.permission.as_str());
         let event = match new.copied_from {
-            Some(source) => Event::new(actor, AuditAction::KeyCopied, &key.name, now).note(format!("copy of key {source}; {facts}")),
+            Some(source) => {
+                Event::new(actor, AuditAction::KeyCopied, &key.name, now).note(format!("copy of key {source}; {facts}"))
+            }
             None => Event::new(actor, AuditAction::KeyCreated, &key.name, now).note(facts),
         };
         let event = event.key(key.id);

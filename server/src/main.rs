@@ -255,8 +255,10 @@ async fn key_command(db: sea_orm::DatabaseConnection, command: KeyCommand) -> Re
                 .transpose()
                 .map_err(|e| format!("--expires-at must be RFC 3339, e.g. 2027-12-31T23:59:00Z: {e}"))?;
             let new = NewKey { name, permission, enabled: true, expires_at, copied_from: None };
-            let created =
-                SeaKeyStore::new(db).create(new, &Actor::command_line(), app::clock::now()).await.map_err(|e| e.to_string())?;
+            let created = SeaKeyStore::new(db)
+                .create(new, &Actor::command_line(), app::clock::now())
+                .await
+                .map_err(|e| e.to_string())?;
             print_secret_once(created.secret.expose())?;
             tracing::info!(key_id = %created.key.id, "API key created; its secret is shown this once");
         }

@@ -84,7 +84,11 @@ async fn snapshot(db: &DatabaseConnection) -> String {
 async fn each_missing_right_refuses_its_server_functions_and_changes_nothing(db: DatabaseConnection) {
     let (app, _) = support::router_on(&db).await;
     let store = SeaKeyStore::new(db.clone());
-    let key = store.create(NewKey { name: "Widget".into(), ..NewKey::blank() }, &support::by("admin"), Utc::now()).await.unwrap().key;
+    let key = store
+        .create(NewKey { name: "Widget".into(), ..NewKey::blank() }, &support::by("admin"), Utc::now())
+        .await
+        .unwrap()
+        .key;
     let changes = json!({ "name": "Renamed", "enabled": false, "expires_at": null, "permission": null, "expected_version": key.version });
     let calls: [(&str, Value, &[Right]); 7] = [
         (ListKeys::PATH, json!({ "query": KeyQuery::default() }), &[Right::CanView, Right::CanRead]),

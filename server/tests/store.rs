@@ -77,10 +77,16 @@ async fn bad_input_is_refused_and_changes_nothing(db: DatabaseConnection) {
     assert!(matches!(blank, Err(AppError::Invalid { field: Field::Name, .. })));
     let mut past = new_key("past");
     past.expires_at = Some(now() - Duration::seconds(1));
-    assert!(matches!(store.create(past, &support::by("nexus"), now()).await, Err(AppError::Invalid { field: Field::ExpiresAt, .. })));
+    assert!(matches!(
+        store.create(past, &support::by("nexus"), now()).await,
+        Err(AppError::Invalid { field: Field::ExpiresAt, .. })
+    ));
     let mut long = new_key(&"x".repeat(101));
     long.permission = Permission::Chat;
-    assert!(matches!(store.create(long, &support::by("nexus"), now()).await, Err(AppError::Invalid { field: Field::Name, .. })));
+    assert!(matches!(
+        store.create(long, &support::by("nexus"), now()).await,
+        Err(AppError::Invalid { field: Field::Name, .. })
+    ));
     let mut orphan_copy = new_key("gone_1");
     orphan_copy.copied_from = Some(uuid::Uuid::new_v4());
     assert!(store.create(orphan_copy, &support::by("nexus"), now()).await.is_err());
@@ -128,12 +134,19 @@ async fn updates_apply_the_rules_and_detect_conflicts(db: DatabaseConnection) {
     assert_eq!(refused.to_string(), "Permissions of existing API key cannot be changed.");
     let mut blank = changes_to(&renamed);
     blank.name = " ".into();
-    assert!(matches!(store.update(key.id, blank, &support::by("admin"), later).await, Err(AppError::Invalid { field: Field::Name, .. })));
+    assert!(matches!(
+        store.update(key.id, blank, &support::by("admin"), later).await,
+        Err(AppError::Invalid { field: Field::Name, .. })
+    ));
     assert_eq!(store.get(key.id).await.unwrap(), renamed, "refused updates change nothing");
 
-    let unchanged = store.update(key.id, changes_to(&renamed), &support::by("admin"), later + Duration::hours(1)).await.unwrap();
+    let unchanged =
+        store.update(key.id, changes_to(&renamed), &support::by("admin"), later + Duration::hours(1)).await.unwrap();
     assert_eq!(unchanged, renamed, "saving without changes does not bump the version");
-    assert_eq!(store.update(uuid::Uuid::new_v4(), changes_to(&renamed), &support::by("admin"), later).await, Err(AppError::NotFound));
+    assert_eq!(
+        store.update(uuid::Uuid::new_v4(), changes_to(&renamed), &support::by("admin"), later).await,
+        Err(AppError::NotFound)
+    );
 }
 
 async fn an_expired_key_can_be_extended_and_a_live_one_expired_now(db: DatabaseConnection) {
@@ -329,9 +342,13 @@ async fn copies_are_numbered_from_the_largest_in_use(db: DatabaseConnection) {
         "a copy gets a fresh secret of its permission"
     );
 
-    let second = store.create(store.propose_copy(source.id, now()).await.unwrap(), &support::by("copier"), now()).await.unwrap();
+    let second =
+        store.create(store.propose_copy(source.id, now()).await.unwrap(), &support::by("copier"), now()).await.unwrap();
     assert_eq!(second.key.name, "APIKEYtest_2");
-    let third = store.create(store.propose_copy(first.key.id, now()).await.unwrap(), &support::by("copier"), now()).await.unwrap();
+    let third = store
+        .create(store.propose_copy(first.key.id, now()).await.unwrap(), &support::by("copier"), now())
+        .await
+        .unwrap();
     assert_eq!(third.key.name, "APIKEYtest_3", "copying _1 while _2 exists gives _3");
 
     // A stale proposal still gets the next free number; a name the admin typed is kept.
@@ -415,7 +432,10 @@ async fn the_audit_trail_records_every_change_and_outlives_the_key(db: DatabaseC
     assert_eq!((updated.actor.as_str(), updated.address.as_deref()), ("bob", Some("127.0.0.1")));
     assert_eq!(updated.at, later);
     assert_eq!(updated.changes.len(), 1);
-    assert_eq!((updated.changes[0].field, updated.changes[0].old.as_str(), updated.changes[0].new.as_str()), (Field::Name, "Audited", "Audited twice"));
+    assert_eq!(
+        (updated.changes[0].field, updated.changes[0].old.as_str(), updated.changes[0].new.as_str()),
+        (Field::Name, "Audited", "Audited twice")
+    );
     assert_eq!((history[1].changes[0].old.as_str(), history[1].changes[0].new.as_str()), ("true", "false"));
     let copied = store.history(copy.id).await.unwrap();
     assert_eq!(copied[0].action, AuditAction::KeyCopied);

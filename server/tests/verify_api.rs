@@ -199,8 +199,13 @@ async fn service_tokens_guard_the_api(db: DatabaseConnection) {
     api.verify.sync.reload().await.unwrap();
     let (status, _) = api.verify_raw(Some(&bearer), body.clone()).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert!(revoke_token(&db, "chat-gateway", &support::by("ops"), Utc::now()).await.is_err(), "nothing left to revoke");
-    let again = add_token(&db, "chat-gateway", &support::by("ops"), Utc::now()).await.expect("a revoked name may be given again");
+    assert!(
+        revoke_token(&db, "chat-gateway", &support::by("ops"), Utc::now()).await.is_err(),
+        "nothing left to revoke"
+    );
+    let again = add_token(&db, "chat-gateway", &support::by("ops"), Utc::now())
+        .await
+        .expect("a revoked name may be given again");
     assert!(add_token(&db, "chat-gateway", &support::by("ops"), Utc::now()).await.is_err(), "but not twice");
     api.verify.sync.reload().await.unwrap();
     let (status, _) = api.verify_raw(Some(&format!("Bearer {}", again.expose())), body).await;

@@ -31,8 +31,13 @@ pub trait KeyStore: Send + Sync + 'static {
 
     /// Applies the details panel's changes, refusing them if the key changed since
     /// `changes.expected_version`.
-    async fn update(&self, id: Uuid, changes: KeyChanges, actor: &Actor, now: DateTime<Utc>)
-    -> Result<ApiKey, AppError>;
+    async fn update(
+        &self,
+        id: Uuid,
+        changes: KeyChanges,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<ApiKey, AppError>;
 
     /// The Enabled toggle: a change of intent that needs no version (toggling twice is harmless).
     async fn set_enabled(&self, id: Uuid, enabled: bool, actor: &Actor, now: DateTime<Utc>)

@@ -122,7 +122,9 @@ pub async fn end_session(db: &DatabaseConnection, cookie: &str) -> Result<Option
 /// Deletes sessions past their absolute end or idle limit (called at each sign-in).
 pub async fn purge_ended(db: &DatabaseConnection, policy: SessionPolicy, now: DateTime<Utc>) -> Result<(), DbErr> {
     Sessions::delete_many()
-        .filter(sea_orm::Condition::any().add(Column::ExpiresAt.lte(now)).add(Column::LastSeenAt.lte(now - policy.idle)))
+        .filter(
+            sea_orm::Condition::any().add(Column::ExpiresAt.lte(now)).add(Column::LastSeenAt.lte(now - policy.idle)),
+        )
         .exec(db)
         .await?;
     Ok(())

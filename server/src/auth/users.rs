@@ -166,7 +166,12 @@ pub async fn set_password(
 }
 
 /// Removes a user and their sessions.
-pub async fn remove_user(db: &DatabaseConnection, name: &str, actor: &Actor, now: DateTime<Utc>) -> Result<(), UserError> {
+pub async fn remove_user(
+    db: &DatabaseConnection,
+    name: &str,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<(), UserError> {
     let txn = begin_users_change(db).await?;
     let user = find(&txn, name).await?;
     keep_an_administrator(&txn, &user).await?;

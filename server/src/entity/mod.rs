@@ -2,7 +2,7 @@
 //! them into `app`'s types.
 
 pub mod api_key;
+pub mod audit_event;
 pub mod service_token;
 pub mod session;
 pub mod user;
-pub mod audit_event;

@@ -4,9 +4,9 @@
 
 use super::sync::{Announcement, announce};
 use crate::audit::{self, Event};
-use app::audit::{Actor, AuditAction};
 use crate::entity::service_token::{self, Column, Entity as ServiceTokens};
 use app::api_keys::secret::{Secret, generate_service_token, hash_secret};
+use app::audit::{Actor, AuditAction};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,

@@ -3,8 +3,8 @@
 use super::view_state::Panel;
 use super::{PageContext, reason_id};
 use crate::api_keys::server_fns::{create_key, get_key, key_history, propose_copy, set_key_enabled, update_key};
-use crate::audit::AuditEntry;
 use crate::api_keys::{ApiKey, CreatedKey, KeyChanges, NewKey, Permission};
+use crate::audit::AuditEntry;
 use crate::auth;
 use crate::date_format::{from_local_input, local_offset, to_datetime_local};
 use crate::error::{AppError, Field};
@@ -36,9 +36,12 @@ pub fn KeyPanel(panel: Panel) -> impl IntoView {
             // Loaded once per opening: the form keeps itself current after its own saves, and a
             // change made elsewhere meanwhile surfaces as a conflict on Save.
             let key = Resource::new(move || id, get_key);
+            // Made here, beside `key`, not inside the form: resources must be created in the same
+            // order on the server and in the browser for hydration. Reloaded after every change.
+            let history = Resource::new(move || (id, page.changes.get()), |(id, _)| key_history(id));
             view! {
                 <Suspense fallback=|| view! { <p class="loading">"Loading the API key…"</p> }>
-                    {move || Suspend::new(async move { key.await.map(|key| view! { <DetailsForm key/> }) })}
+                    {move || Suspend::new(async move { key.await.map(|key| view! { <DetailsForm key history/> }) })}
                 </Suspense>
             }
             .into_any()
@@ -285,15 +288,17 @@ fn NewKeyForm(initial: NewKey) -> impl IntoView {
     }
 }
 
-/// The key's audit trail, newest first; reloaded after every change made on this page.
+/// The key's audit trail, newest first.
 #[component]
-fn KeyHistory(id: uuid::Uuid) -> impl IntoView {
-    let page = expect_context::<PageContext>();
+fn KeyHistory(history: Resource<Result<Vec<AuditEntry>, AppError>>) -> impl IntoView {
     let clock = PageClock::expect();
-    let history = Resource::new(move || page.changes.get(), move |_| key_history(id));
-    let describe = |entry: &AuditEntry| {
+    // Dates are recorded as RFC 3339; they read as the rest of the page's dates.
+    let value = move |text: &str| {
+        DateTime::parse_from_rfc3339(text).map_or_else(|_| text.to_owned(), |at| clock.format(at.to_utc()))
+    };
+    let describe = move |entry: &AuditEntry| {
         let changes: Vec<String> =
-            entry.changes.iter().map(|c| format!("{}: {} → {}", c.field, c.old, c.new)).collect();
+            entry.changes.iter().map(|c| format!("{}: {} → {}", c.field, value(&c.old), value(&c.new))).collect();
         if changes.is_empty() { String::new() } else { format!(" ({})", changes.join("; ")) }
     };
     view! {
@@ -358,7 +363,7 @@ fn SecretOnce(created: CreatedKey) -> impl IntoView {
 }
 
 #[component]
-fn DetailsForm(key: ApiKey) -> impl IntoView {
+fn DetailsForm(key: ApiKey, history: Resource<Result<Vec<AuditEntry>, AppError>>) -> impl IntoView {
     let page = expect_context::<PageContext>();
     let may_update = page.may(auth::Action::UpdateKey);
     let clock = PageClock::expect();
@@ -463,7 +468,7 @@ fn DetailsForm(key: ApiKey) -> impl IntoView {
             </dl>
             {move || fields.error.with(|e| e.as_ref().filter(|(f, _)| f.is_none()).map(|(_, m)| view! { <p class="error" role="alert">{m.clone()}</p> }))}
             <Show when=move || saved.get()><p class="saved" role="status">"Saved."</p></Show>
-            <KeyHistory id/>
+            <KeyHistory history/>
             <div class="buttons">
                 <button type="submit" class="primary" disabled=busy>{move || if save.pending().get() { "Saving…" } else { "Save" }}</button>
                 <button type="button" disabled=busy on:click=expire_now>"Expire now"</button>
