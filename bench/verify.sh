@@ -18,7 +18,7 @@ port="${BENCH_PORT:-3300}"
 seconds="${BENCH_SECONDS:-10}"
 connections="${BENCH_CONNECTIONS:-32}"
 keys="${BENCH_KEYS:-100000}"
-OHA_VERSION=1.12.1
+OHA_VERSION=1.16.0
 command -v oha >/dev/null || cargo install oha --version "$OHA_VERSION" --locked
 mkdir -p bench/results
 dir="$(mktemp -d)"
@@ -31,10 +31,13 @@ url="sqlite://$dir/bench.db?mode=rwc"
 key="$("$server" --database-url "$url" key create "bench key" --permission chat 2>/dev/null)"
 token="$("$server" --database-url "$url" token add bench 2>/dev/null)"
 
-RUST_LOG=info KEYDESK_LOG_FORMAT=json KEYDESK_BENCH_BASELINE=1 \
+RUST_LOG=info KEYDESK_LOG_FORMAT=json KEYDESK_BENCH_BASELINE=true \
   "$server" --database-url "$url" --addr "127.0.0.1:$port" serve 2>"$dir/server.log" >/dev/null &
 pid=$!
-until curl -sf "http://127.0.0.1:$port/healthz" >/dev/null; do sleep 0.2; done
+until curl -sf "http://127.0.0.1:$port/healthz" >/dev/null; do
+  kill -0 "$pid" 2>/dev/null || { echo "the server did not start:" >&2; cat "$dir/server.log" >&2; exit 1; }
+  sleep 0.2
+done
 load_ms="$(grep -m1 '"key index loaded"' "$dir/server.log" | python3 -c 'import json,sys; print(json.load(sys.stdin)["fields"]["elapsed_ms"])')"
 
 body="{\"key\": \"$key\", \"permission\": \"chat\"}"

@@ -31,7 +31,9 @@ fn main() -> ExitCode {
 async fn start() -> ExitCode {
     let cli = Cli::parse();
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let logs = tracing_subscriber::fmt().with_env_filter(filter);
+    // Logs go to standard error; standard output carries only what a command prints for its
+    // caller (a new token's or key's secret, `list` tables), so it can be captured cleanly.
+    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     match cli.log_format {
         LogFormat::Text => logs.init(),
         LogFormat::Json => logs.json().init(),

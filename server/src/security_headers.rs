@@ -1,4 +1,5 @@
-//! Security headers on every response: a Content-Security-Policy whose script nonce is made
+//! Security headers on every response (the verification API's JSON gets only the two that
+//! matter to it): a Content-Security-Policy whose script nonce is made
 //! per request (Leptos puts it on its inline hydration scripts, see `http.rs`), no framing, a
 //! strict referrer policy, no MIME sniffing, and `Cache-Control: no-store` on the console's own
 //! pages and data (never cached by a shared proxy or left in a browser's cache).
@@ -29,6 +30,14 @@ pub fn content_security_policy(nonce: &str) -> String {
 }
 
 pub async fn security_headers(mut request: Request, next: Next) -> Response {
+    // JSON for machines: no script to police, and no per-request nonce on the hot path.
+    if crate::auth::is_api_v1(request.uri().path()) {
+        let mut response = next.run(request).await;
+        let headers = response.headers_mut();
+        headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        return response;
+    }
     let nonce = CspNonce::new();
     let policy = content_security_policy(&nonce.0);
     let static_asset = request.uri().path().starts_with("/pkg/") || request.uri().path() == "/favicon.svg";
