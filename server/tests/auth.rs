@@ -25,7 +25,8 @@ use tower::ServiceExt;
 
 on_both_databases!(
     each_missing_right_refuses_its_server_functions_and_changes_nothing,
-    sessions_end_by_idle_time_absolute_time_and_sign_out
+    sessions_end_by_idle_time_absolute_time_and_sign_out,
+    someone_always_keeps_all_five_rights,
 );
 
 const PASSWORD: &str = "a long test password";
@@ -248,4 +249,59 @@ async fn cross_site_posts_and_open_redirects_are_refused() {
         let response = send(&app, sign_in_form("bob", PASSWORD, hostile)).await;
         assert_eq!(location(&response), app::API_KEYS_PATH, "{hostile}");
     }
+}
+
+async fn someone_always_keeps_all_five_rights(db: DatabaseConnection) {
+    let ops = support::by("ops");
+    let hash = || "$argon2id$v=19$m=19456,t=2,p=1$unknown".to_owned();
+    users::add_user(&db, "root", Rights::all(), hash(), &ops, Utc::now()).await.unwrap();
+    let viewer = users::parse_rights("canView,Nexus.ApiKeys.canRead").unwrap();
+    users::add_user(&db, "vera", viewer, hash(), &ops, Utc::now()).await.unwrap();
+    assert!(matches!(
+        users::add_user(&db, "vera", viewer, hash(), &ops, Utc::now()).await,
+        Err(users::UserError::Exists(_))
+    ));
+    assert!(matches!(
+        users::add_user(&db, "bad name", viewer, hash(), &ops, Utc::now()).await,
+        Err(users::UserError::BadName)
+    ));
+    assert!(matches!(users::parse_rights("canView,canFly"), Err(users::UserError::BadRights(_))));
+
+    // The only holder of all five rights can neither lose one nor be removed.
+    let fewer = Rights::all().without(Right::CanDelete);
+    assert!(matches!(
+        users::set_rights(&db, "root", fewer, &ops, Utc::now()).await,
+        Err(users::UserError::LastAdministrator(_))
+    ));
+    assert!(matches!(
+        users::remove_user(&db, "root", &ops, Utc::now()).await,
+        Err(users::UserError::LastAdministrator(_))
+    ));
+    // Once someone else holds them too, they can.
+    users::set_rights(&db, "vera", Rights::all(), &ops, Utc::now()).await.unwrap();
+    users::set_rights(&db, "root", fewer, &ops, Utc::now()).await.unwrap();
+    // set-rights replaces: root now has exactly the four.
+    let listed = users::list_users(&db).await.unwrap();
+    let root = listed.iter().find(|u| u.name == "root").unwrap();
+    assert_eq!(root.rights, fewer);
+    users::remove_user(&db, "root", &ops, Utc::now()).await.unwrap();
+    assert!(matches!(
+        users::remove_user(&db, "vera", &ops, Utc::now()).await,
+        Err(users::UserError::LastAdministrator(_))
+    ));
+    assert!(matches!(users::remove_user(&db, "nobody", &ops, Utc::now()).await, Err(users::UserError::NotFound(_))));
+
+    let trail = server::audit::since(&db, Utc::now() - Duration::hours(1)).await.unwrap();
+    let actions: Vec<AuditAction> = trail.iter().map(|e| e.action).collect();
+    assert_eq!(
+        actions,
+        [
+            AuditAction::UserAdded,
+            AuditAction::UserAdded,
+            AuditAction::UserRightsSet,
+            AuditAction::UserRightsSet,
+            AuditAction::UserRemoved
+        ],
+        "refused changes record nothing"
+    );
 }
