@@ -27,7 +27,7 @@ use sea_orm::sea_query::{Expr, LikeExpr, NullOrdering, Order};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DatabaseConnection,
     DatabaseTransaction, DbErr, EntityTrait, ExprTrait, IdenStatic, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Select, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
+    QuerySelect, Select, Statement,
 };
 use std::sync::Arc;
 use uuid::Uuid;
@@ -68,14 +68,9 @@ impl SeaKeyStore {
         Ok(())
     }
 
-    /// Starts a transaction that will write. On SQLite it takes the write lock at once
-    /// (`BEGIN IMMEDIATE`), so a read-then-write never fails on a snapshot another writer moved.
+    /// Starts a transaction that will write (see [`crate::db::begin_write`]).
     pub(crate) async fn begin_write(&self) -> Result<DatabaseTransaction, AppError> {
-        let options = TransactionOptions {
-            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-            ..Default::default()
-        };
-        self.db.begin_with_options(options).await.map_err(internal)
+        crate::db::begin_write(&self.db).await.map_err(internal)
     }
 
     /// The row for a new key whose secret hashes to `secret_hash`.

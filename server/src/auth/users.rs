@@ -8,8 +8,7 @@ use app::auth::Rights;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection,
-    DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, SqliteTransactionMode, Statement,
-    TransactionOptions, TransactionTrait,
+    DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Statement,
 };
 use uuid::Uuid;
 
@@ -62,9 +61,7 @@ pub fn parse_rights(text: &str) -> Result<Rights, UserError> {
 /// A write transaction that excludes other changes to users (SQLite: `BEGIN IMMEDIATE`;
 /// PostgreSQL: an advisory lock), so the last-administrator rule holds under concurrency.
 async fn begin_users_change(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
-    let options =
-        TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), ..Default::default() };
-    let txn = db.begin_with_options(options).await?;
+    let txn = crate::db::begin_write(db).await?;
     if txn.get_database_backend() == DatabaseBackend::Postgres {
         let lock = Statement::from_string(
             DatabaseBackend::Postgres,
