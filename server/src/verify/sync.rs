@@ -78,7 +78,7 @@ impl Default for SyncIntervals {
     fn default() -> Self {
         SyncIntervals {
             full_reload: Duration::from_secs(60),
-            sqlite_tokens: Duration::from_secs(2),
+            sqlite_tokens: Duration::from_secs(1),
             reconnect: Duration::from_millis(500),
         }
     }
