@@ -3,10 +3,12 @@
 
 Sequential GETs over loopback from this (second) process, against a running server. The
 baseline is /healthz on the same server in the same run: the cost of the HTTP stack alone.
-Prints one JSON object with p50/p95 in milliseconds for each URL.
+Prints one JSON object with p50/p95 in milliseconds for each URL. The page needs a signed-in
+user: BENCH_COOKIE is the session cookie (`keydesk_session=...`) bench/run.sh signs in for.
 """
 import http.client
 import json
+import os
 import statistics
 import sys
 import time
@@ -17,7 +19,7 @@ def measure(host, port, path, n):
     times = []
     for i in range(n + 5):
         start = time.perf_counter()
-        conn.request("GET", path)
+        conn.request("GET", path, headers={"Cookie": os.environ.get("BENCH_COOKIE", "")})
         response = conn.getresponse()
         body = response.read()
         elapsed = (time.perf_counter() - start) * 1000

@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 server="${SERVER:-${CARGO_TARGET_DIR:-target}/release/server}"
 port="${BENCH_PORT:-3200}"
 mkdir -p bench/results
+export BENCH_ADMIN_PASSWORD="bench admin password"
 dir="$(mktemp -d)"
 pid=""
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$dir"; }
@@ -15,9 +16,15 @@ trap cleanup EXIT
 for keys in 10000 100000; do
   url="sqlite://$dir/bench-$keys.db?mode=rwc"
   "$server" --database-url "$url" seed --keys "$keys" >/dev/null
-  RUST_LOG=warn LEPTOS_SITE_ROOT=target/site "$server" --database-url "$url" --addr "127.0.0.1:$port" serve &
+  RUST_LOG=warn LEPTOS_SITE_ROOT=target/site KEYDESK_INITIAL_ADMIN_PASSWORD="$BENCH_ADMIN_PASSWORD" \
+    "$server" --database-url "$url" --addr "127.0.0.1:$port" serve &
   pid=$!
   until curl -sf "http://127.0.0.1:$port/healthz" >/dev/null; do sleep 0.2; done
+  # Sign in as the first user; the page benchmarks send its session cookie.
+  BENCH_COOKIE="$(curl -s -o /dev/null -D - --data-urlencode username=admin \
+    --data-urlencode "password=$BENCH_ADMIN_PASSWORD" --data-urlencode next=/ \
+    "http://127.0.0.1:$port/login" | sed -n 's/^[Ss]et-[Cc]ookie: \(keydesk_session=[^;]*\).*/\1/p')"
+  export BENCH_COOKIE
   echo "== $keys keys: server, first screen (sequential GETs; /healthz is the baseline)"
   python3 bench/page_latency.py 127.0.0.1 "$port" 200 | tee "bench/results/page-$keys.json"
   echo "== $keys keys: keystroke to painted table in Chromium"

@@ -37,7 +37,12 @@ await page.addInitScript(() => {
     };
   }
 });
-await page.goto(`${base}/provisioning/api-keys`);
+// Signs in through the form (bench/run.sh starts the server with this first user's password).
+await page.goto(`${base}/login?next=/provisioning/api-keys`);
+await page.fill("input[name=username]", "admin");
+await page.fill("input[name=password]", process.env.BENCH_ADMIN_PASSWORD);
+await page.click("button[type=submit]");
+await page.waitForURL(/\/provisioning\/api-keys/);
 await page.locator("body[data-hydrated]").waitFor({ state: "attached" });
 await page.evaluate(() => {
   window.__samples = [];
