@@ -120,8 +120,8 @@ async fn ensure_an_administrator(
             passwords::check_new_password(&password).map_err(|e| format!("KEYDESK_INITIAL_ADMIN_PASSWORD: {e}"))?;
             (password, false)
         }
-        // 24 random base62 characters (about 143 bits), cut from a fresh token.
-        Err(_) => (app::api_keys::secret::generate_service_token().expose()[8..32].to_owned(), true),
+        // 24 random base62 characters: about 143 bits.
+        Err(_) => (app::api_keys::secret::random_base62(24), true),
     };
     let hash = hasher.hash(password.clone()).await;
     let actor = Actor::new("server", None);

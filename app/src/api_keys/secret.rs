@@ -84,22 +84,26 @@ fn generate_with_prefix(prefix: &str) -> Secret {
     debug_assert_eq!(prefix.len(), PREFIX_LEN);
     let mut text = String::with_capacity(PREFIX_LEN + RANDOM_CHARS + CHECKSUM_CHARS);
     text.push_str(prefix);
-    let mut filled = 0;
-    let mut buf = [0u8; 64];
-    while filled < RANDOM_CHARS {
-        getrandom::fill(&mut buf).expect("the operating system's random source failed");
-        // Rejection sampling: 248 = 4 * 62, so accepted bytes map onto base62 without bias.
-        for &b in buf.iter().filter(|&&b| b < 248) {
-            if filled == RANDOM_CHARS {
-                break;
-            }
-            text.push(BASE62[(b % 62) as usize] as char);
-            filled += 1;
-        }
-    }
+    text.push_str(&random_base62(RANDOM_CHARS));
     let checksum = encode_checksum(crc32(text.as_bytes()));
     text.push_str(&checksum);
     Secret(text)
+}
+
+/// `len` base62 characters from the operating system's CSPRNG (about 5.95 bits each), e.g. for
+/// a generated password.
+#[cfg(feature = "ssr")]
+pub fn random_base62(len: usize) -> String {
+    let mut text = String::with_capacity(len);
+    let mut buf = [0u8; 64];
+    while text.len() < len {
+        getrandom::fill(&mut buf).expect("the operating system's random source failed");
+        // Rejection sampling: 248 = 4 * 62, so accepted bytes map onto base62 without bias.
+        for &b in buf.iter().filter(|&&b| b < 248).take(len - text.len()) {
+            text.push(BASE62[(b % 62) as usize] as char);
+        }
+    }
+    text
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
