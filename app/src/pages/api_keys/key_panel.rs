@@ -443,37 +443,37 @@ fn DetailsForm(key: ApiKey, history: Resource<Result<Vec<AuditEntry>, AppError>>
 
     view! {
         <form class="key-form" on:submit=submit novalidate>
-          // Without canUpdate every control is disabled, and says why.
-          <fieldset class="plain" disabled=!may_update
-              aria-describedby=(!may_update).then_some(reason_id(auth::Action::UpdateKey))
-              title=(!may_update).then_some(auth::Action::UpdateKey.refusal())>
-            <label class="check switch">
-                <input type="checkbox" role="switch" checked=fields.enabled.get_untracked() prop:checked=fields.enabled
-                    disabled=move || toggle.pending().get()
-                    aria-busy=move || toggle.pending().get().to_string()
-                    on:change=move |ev| {
-                        let on = event_target_checked(&ev);
-                        fields.enabled.set(on);
-                        toggle.dispatch(on);
-                    }/>
-                "Enabled"
-            </label>
-            <CommonFields fields permission_fixed=true/>
-            {move || expired_on().map(|on| view! { <p class="expired" role="status">"This API key expired on " {on} "."</p> })}
-            <dl class="facts">
-                <dt>"Key"</dt><dd><code>{move || current.with(|c| c.display_prefix.clone())} "…"</code></dd>
-                <dt>"Created"</dt><dd>{move || current.with(|c| format!("{} by {}", clock.format(c.created_at), c.created_by))}</dd>
-                <dt>"Updated"</dt><dd>{move || current.with(|c| clock.format(c.updated_at))}</dd>
-                <dt>"Last used"</dt><dd>{move || current.with(|c| c.last_used_at.map_or_else(|| "never".to_owned(), |at| clock.format(at)))}</dd>
-            </dl>
-            {move || fields.error.with(|e| e.as_ref().filter(|(f, _)| f.is_none()).map(|(_, m)| view! { <p class="error" role="alert">{m.clone()}</p> }))}
-            <Show when=move || saved.get()><p class="saved" role="status">"Saved."</p></Show>
-            <KeyHistory history/>
-            <div class="buttons">
-                <button type="submit" class="primary" disabled=busy>{move || if save.pending().get() { "Saving…" } else { "Save" }}</button>
-                <button type="button" disabled=busy on:click=expire_now>"Expire now"</button>
-            </div>
-          </fieldset>
+            // Without canUpdate every control is disabled, and says why.
+            <fieldset class="plain" disabled=!may_update
+                aria-describedby=(!may_update).then_some(reason_id(auth::Action::UpdateKey))
+                title=(!may_update).then_some(auth::Action::UpdateKey.refusal())>
+                <label class="check switch">
+                    <input type="checkbox" role="switch" checked=fields.enabled.get_untracked() prop:checked=fields.enabled
+                        disabled=move || toggle.pending().get()
+                        aria-busy=move || toggle.pending().get().to_string()
+                        on:change=move |ev| {
+                            let on = event_target_checked(&ev);
+                            fields.enabled.set(on);
+                            toggle.dispatch(on);
+                        }/>
+                    "Enabled"
+                </label>
+                <CommonFields fields permission_fixed=true/>
+                {move || expired_on().map(|on| view! { <p class="expired" role="status">"This API key expired on " {on} "."</p> })}
+                <dl class="facts">
+                    <dt>"Key"</dt><dd><code>{move || current.with(|c| c.display_prefix.clone())} "…"</code></dd>
+                    <dt>"Created"</dt><dd>{move || current.with(|c| format!("{} by {}", clock.format(c.created_at), c.created_by))}</dd>
+                    <dt>"Updated"</dt><dd>{move || current.with(|c| clock.format(c.updated_at))}</dd>
+                    <dt>"Last used"</dt><dd>{move || current.with(|c| c.last_used_at.map_or_else(|| "never".to_owned(), |at| clock.format(at)))}</dd>
+                </dl>
+                {move || fields.error.with(|e| e.as_ref().filter(|(f, _)| f.is_none()).map(|(_, m)| view! { <p class="error" role="alert">{m.clone()}</p> }))}
+                <Show when=move || saved.get()><p class="saved" role="status">"Saved."</p></Show>
+                <KeyHistory history/>
+                <div class="buttons">
+                    <button type="submit" class="primary" disabled=busy>{move || if save.pending().get() { "Saving…" } else { "Save" }}</button>
+                    <button type="button" disabled=busy on:click=expire_now>"Expire now"</button>
+                </div>
+            </fieldset>
         </form>
     }
 }
