@@ -111,12 +111,6 @@ impl Actor {
     pub fn new(name: impl Into<String>, address: Option<String>) -> Self {
         Actor { name: name.into(), address }
     }
-
-    /// The command line, run by the operating-system user `$USER`.
-    pub fn command_line() -> Self {
-        let user = std::env::var("USER").unwrap_or_else(|_| "unknown".to_owned());
-        Actor { name: format!("cli:{user}"), address: None }
-    }
 }
 
 /// One recorded event, as the details panel and `server audit` show it.

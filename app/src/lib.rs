@@ -83,7 +83,7 @@ fn UserMenu() -> impl IntoView {
                 user.await.ok().flatten().map(|user| view! {
                     <div class="user-menu">
                         <span>"Signed in as " <strong>{user.name}</strong></span>
-                        <form method="post" action="/logout">
+                        <form method="post" action=auth::LOGOUT_PATH>
                             <button type="submit">"Sign out"</button>
                         </form>
                     </div>

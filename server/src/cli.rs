@@ -129,6 +129,12 @@ pub enum UserCommand {
     Remove { name: String },
 }
 
+/// Who the audit trail names for a change made with this command line: `cli:$USER`.
+pub fn command_line_actor() -> app::audit::Actor {
+    let user = std::env::var("USER").unwrap_or_else(|_| "unknown".to_owned());
+    app::audit::Actor::new(format!("cli:{user}"), None)
+}
+
 /// One `--trusted-proxies` entry: an address or a network.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TrustedProxy(pub ipnet::IpNet);

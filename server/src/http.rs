@@ -91,7 +91,7 @@ fn build(options: LeptosOptions, services: &Services, bench_baseline: bool) -> R
         // The nested router's fallback does not see its own root; it is the API's, not the page's.
         .route("/api/v1/", axum::routing::any(api::not_found))
         .route(app::auth::LOGIN_PATH, post(auth::sign_in).with_state(auth.clone()))
-        .route("/logout", post(auth::sign_out).with_state(auth.clone()))
+        .route(app::auth::LOGOUT_PATH, post(auth::sign_out).with_state(auth.clone()))
         .layer(axum::middleware::from_fn_with_state(auth, auth::gate))
         .layer(axum::middleware::from_fn(security_headers))
         .layer(TraceLayer::new_for_http())

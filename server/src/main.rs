@@ -5,7 +5,7 @@ use app::api_keys::{NewKey, Permission};
 use app::audit::Actor;
 use clap::Parser;
 use server::auth::{Auth, passwords, users};
-use server::cli::{Cli, Command, KeyCommand, LogFormat, TokenCommand, UserCommand};
+use server::cli::{Cli, Command, KeyCommand, LogFormat, TokenCommand, UserCommand, command_line_actor};
 use server::key_store::SeaKeyStore;
 use server::verify::VerifyServices;
 use server::verify::sync::SyncIntervals;
@@ -79,7 +79,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Serve => {
             let trusted_proxies = cli.trusted_proxies.iter().map(|proxy| proxy.0).collect();
             let auth = Auth::new(db.clone(), trusted_proxies);
-            ensure_an_administrator(&db, &auth.passwords).await?;
+            ensure_an_administrator(&db).await?;
             let options = http::leptos_options(&cli.site_root, cli.addr);
             let verify = VerifyServices::load(db.clone(), SyncIntervals::default())
                 .await
@@ -108,10 +108,7 @@ async fn run(cli: Cli) -> Result<(), String> {
 /// On a database without users, creates `admin` with all five rights. The password is
 /// `KEYDESK_INITIAL_ADMIN_PASSWORD` if set (`make run` and the browser tests use a fixed one),
 /// else generated and printed once to standard error: not through the log system, never again.
-async fn ensure_an_administrator(
-    db: &sea_orm::DatabaseConnection,
-    hasher: &passwords::Passwords,
-) -> Result<(), String> {
+async fn ensure_an_administrator(db: &sea_orm::DatabaseConnection) -> Result<(), String> {
     if users::count_users(db).await.map_err(|e| e.to_string())? > 0 {
         return Ok(());
     }
@@ -123,7 +120,7 @@ async fn ensure_an_administrator(
         // 24 random base62 characters: about 143 bits.
         Err(_) => (app::api_keys::secret::random_base62(24), true),
     };
-    let hash = hasher.hash(password.clone()).await;
+    let hash = passwords::hash_password(password.clone()).await;
     let actor = Actor::new("server", None);
     match users::add_user(db, "admin", app::auth::Rights::all(), hash, &actor, app::clock::now()).await {
         Ok(()) => {}
@@ -153,13 +150,12 @@ fn read_password_line() -> Result<String, String> {
 
 async fn user_command(db: &sea_orm::DatabaseConnection, command: UserCommand) -> Result<(), String> {
     let now = app::clock::now();
-    let hasher = || passwords::Passwords::new();
     match command {
         UserCommand::Add { name, rights, password_stdin: _ } => {
             let rights = users::parse_rights(&rights).map_err(|e| e.to_string())?;
             users::validate_user_name(&name).map_err(|e| e.to_string())?;
-            let hash = hasher().hash(read_password_line()?).await;
-            users::add_user(db, &name, rights, hash, &Actor::command_line(), now).await.map_err(|e| e.to_string())?;
+            let hash = passwords::hash_password(read_password_line()?).await;
+            users::add_user(db, &name, rights, hash, &command_line_actor(), now).await.map_err(|e| e.to_string())?;
             tracing::info!(name, rights = rights.to_list(), "user added");
         }
         UserCommand::List => {
@@ -172,16 +168,16 @@ async fn user_command(db: &sea_orm::DatabaseConnection, command: UserCommand) ->
         }
         UserCommand::SetRights { name, rights } => {
             let rights = users::parse_rights(&rights).map_err(|e| e.to_string())?;
-            users::set_rights(db, &name, rights, &Actor::command_line(), now).await.map_err(|e| e.to_string())?;
+            users::set_rights(db, &name, rights, &command_line_actor(), now).await.map_err(|e| e.to_string())?;
             tracing::info!(name, rights = rights.to_list(), "rights replaced");
         }
         UserCommand::Passwd { name, password_stdin: _ } => {
-            let hash = hasher().hash(read_password_line()?).await;
-            users::set_password(db, &name, hash, &Actor::command_line(), now).await.map_err(|e| e.to_string())?;
+            let hash = passwords::hash_password(read_password_line()?).await;
+            users::set_password(db, &name, hash, &command_line_actor(), now).await.map_err(|e| e.to_string())?;
             tracing::info!(name, "password changed; the user's sessions ended");
         }
         UserCommand::Remove { name } => {
-            users::remove_user(db, &name, &Actor::command_line(), now).await.map_err(|e| e.to_string())?;
+            users::remove_user(db, &name, &command_line_actor(), now).await.map_err(|e| e.to_string())?;
             tracing::info!(name, "user removed");
         }
     }
@@ -219,7 +215,7 @@ async fn token_command(db: &sea_orm::DatabaseConnection, command: TokenCommand) 
     let now = app::clock::now();
     match command {
         TokenCommand::Add { name } => {
-            let token = tokens::add_token(db, &name, &Actor::command_line(), now).await.map_err(|e| e.to_string())?;
+            let token = tokens::add_token(db, &name, &command_line_actor(), now).await.map_err(|e| e.to_string())?;
             print_secret_once(token.expose())?;
             tracing::info!(name, "service token added; it is shown this once");
         }
@@ -241,7 +237,7 @@ async fn token_command(db: &sea_orm::DatabaseConnection, command: TokenCommand) 
             }
         }
         TokenCommand::Revoke { name } => {
-            tokens::revoke_token(db, &name, &Actor::command_line(), now).await.map_err(|e| e.to_string())?;
+            tokens::revoke_token(db, &name, &command_line_actor(), now).await.map_err(|e| e.to_string())?;
             tracing::info!(name, "service token revoked");
         }
     }
@@ -258,7 +254,7 @@ async fn key_command(db: sea_orm::DatabaseConnection, command: KeyCommand) -> Re
                 .map_err(|e| format!("--expires-at must be RFC 3339, e.g. 2027-12-31T23:59:00Z: {e}"))?;
             let new = NewKey { name, permission, enabled: true, expires_at, copied_from: None };
             let created = SeaKeyStore::new(db)
-                .create(new, &Actor::command_line(), app::clock::now())
+                .create(new, &command_line_actor(), app::clock::now())
                 .await
                 .map_err(|e| e.to_string())?;
             print_secret_once(created.secret.expose())?;

@@ -16,7 +16,7 @@ use chrono::{Duration, Utc};
 use leptos::server_fn::ServerFn;
 use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait};
 use serde_json::{Value, json};
-use server::auth::passwords::Passwords;
+use server::auth::passwords::hash_password;
 use server::auth::throttle::FREE_FAILURES;
 use server::auth::users;
 use server::entity::session;
@@ -137,7 +137,7 @@ async fn each_missing_right_refuses_its_server_functions_and_changes_nothing(db:
 
 async fn sessions_end_by_idle_time_absolute_time_and_sign_out(db: DatabaseConnection) {
     let (app, _) = support::router_on(&db).await;
-    let hash = Passwords::new().hash(PASSWORD.into()).await;
+    let hash = hash_password(PASSWORD.into()).await;
     users::add_user(&db, "ann", Rights::all(), hash, &support::by("ops"), Utc::now()).await.unwrap();
 
     let signed_in = send(&app, sign_in_form("ann", PASSWORD, "/provisioning/api-keys?status=available")).await;
@@ -198,7 +198,7 @@ async fn sessions_end_by_idle_time_absolute_time_and_sign_out(db: DatabaseConnec
 async fn repeated_failures_slow_sign_in_down_without_saying_who_exists() {
     let db = support::sqlite().await;
     let (app, _) = support::router_on(&db).await;
-    let hash = Passwords::new().hash(PASSWORD.into()).await;
+    let hash = hash_password(PASSWORD.into()).await;
     users::add_user(&db, "ann", Rights::all(), hash, &support::by("ops"), Utc::now()).await.unwrap();
 
     let unknown = send(&app, sign_in_form("nobody", PASSWORD, "/")).await;
@@ -243,7 +243,7 @@ async fn cross_site_posts_and_open_redirects_are_refused() {
     same_site.headers_mut().insert(header::ORIGIN, "https://keydesk.example".parse().unwrap());
     assert_eq!(send(&app, same_site).await.status(), StatusCode::OK);
 
-    let hash = Passwords::new().hash(PASSWORD.into()).await;
+    let hash = hash_password(PASSWORD.into()).await;
     users::add_user(&db, "bob", Rights::all(), hash, &support::by("ops"), Utc::now()).await.unwrap();
     for hostile in ["//evil.example/x", "https://evil.example/", "/\\evil.example"] {
         let response = send(&app, sign_in_form("bob", PASSWORD, hostile)).await;

@@ -36,6 +36,8 @@ pub struct ClientAddress(pub String);
 
 /// Where the sign-in page lives.
 pub const LOGIN_PATH: &str = "/login";
+/// Where the "Sign out" form posts.
+pub const LOGOUT_PATH: &str = "/logout";
 
 /// The signed-in user, loaded once per page by [`provide_current_user`].
 pub type UserResource = Resource<Result<Option<CurrentUser>, AppError>>;

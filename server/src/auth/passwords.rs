@@ -45,10 +45,10 @@ impl Passwords {
         Passwords { permits: Arc::new(Semaphore::new(MAX_CONCURRENT_HASHES)), dummy: dummy.into() }
     }
 
-    /// The PHC string to store for `password`.
+    /// The PHC string to store for `password`, within the server's concurrency bound.
     pub async fn hash(&self, password: String) -> String {
         let _permit = self.permits.acquire().await.expect("the semaphore is never closed");
-        tokio::task::spawn_blocking(move || hash_blocking(&password)).await.expect("hashing does not panic")
+        hash_password(password).await
     }
 
     /// Whether `password` matches `stored`; with no stored hash (unknown user), spends the same
@@ -64,6 +64,13 @@ impl Passwords {
         .unwrap_or(false);
         known && matches
     }
+}
+
+/// The PHC string to store for `password`, hashed on the blocking pool. For one-off hashing (the
+/// command line, tests); a server signs people in through [`Passwords`], which also bounds how
+/// many hashes run at once and carries the dummy hash for unknown users.
+pub async fn hash_password(password: String) -> String {
+    tokio::task::spawn_blocking(move || hash_blocking(&password)).await.expect("hashing does not panic")
 }
 
 fn hash_blocking(password: &str) -> String {
