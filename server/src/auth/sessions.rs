@@ -85,14 +85,15 @@ pub async fn resolve_session(
     now: DateTime<Utc>,
 ) -> Result<Option<CurrentUser>, DbErr> {
     let id_hash = hash(cookie);
-    let Some(found) = Sessions::find_by_id(id_hash.clone()).one(db).await? else {
+    // One query for the session and its user: this runs on every signed-in request.
+    let Some((found, user)) = Sessions::find_by_id(id_hash.clone()).find_also_related(Users).one(db).await? else {
         return Ok(None);
     };
     if now >= found.expires_at || now - found.last_seen_at >= policy.idle {
         Sessions::delete_by_id(id_hash).exec(db).await?;
         return Ok(None);
     }
-    let Some(user) = Users::find_by_id(found.user_id).one(db).await? else {
+    let Some(user) = user else {
         return Ok(None);
     };
     if now - found.last_seen_at >= TOUCH_AFTER {
