@@ -116,6 +116,7 @@ impl Actor {
 /// One recorded event, as the details panel and `server audit` show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {
+    #[serde(with = "chrono::serde::ts_milliseconds")]
     pub at: DateTime<Utc>,
     pub actor: String,
     pub address: Option<String>,

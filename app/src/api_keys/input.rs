@@ -17,6 +17,7 @@ pub struct NewKey {
     pub permission: Permission,
     pub enabled: bool,
     /// `None`: "Will never expire".
+    #[serde(with = "chrono::serde::ts_milliseconds_option")]
     pub expires_at: Option<DateTime<Utc>>,
     /// Set when this key is a copy; see [`NewKey::renumbers_copy`].
     pub copied_from: Option<Uuid>,
@@ -64,6 +65,7 @@ pub const PERMISSION_IS_FIXED: &str = "Permissions of existing API key cannot be
 pub struct KeyChanges {
     pub name: String,
     pub enabled: bool,
+    #[serde(with = "chrono::serde::ts_milliseconds_option")]
     pub expires_at: Option<DateTime<Utc>>,
     /// Sent only by clients that show the (read-only) permission; a different value is refused.
     pub permission: Option<Permission>,

@@ -1,5 +1,9 @@
 //! What the console knows about a key, as it crosses to the browser. The secret's hash never
 //! leaves the server, so it is not here.
+//!
+//! Instants cross the wire as Unix milliseconds, here and in every server function's types:
+//! exact at the precision of `clock::now` and the databases, and a number decodes in the wasm
+//! without chrono's date-string parser.
 
 use super::permission::Permission;
 use super::secret::Secret;
@@ -15,10 +19,14 @@ pub struct ApiKey {
     pub permission: Permission,
     pub enabled: bool,
     /// `None`: the key never expires.
+    #[serde(with = "chrono::serde::ts_milliseconds_option")]
     pub expires_at: Option<DateTime<Utc>>,
+    #[serde(with = "chrono::serde::ts_milliseconds")]
     pub created_at: DateTime<Utc>,
     pub created_by: String,
+    #[serde(with = "chrono::serde::ts_milliseconds")]
     pub updated_at: DateTime<Utc>,
+    #[serde(with = "chrono::serde::ts_milliseconds_option")]
     pub last_used_at: Option<DateTime<Utc>>,
     /// The start of the secret (`kd_chat_x7Qa`), enough to recognise a key, useless to use it.
     pub display_prefix: String,

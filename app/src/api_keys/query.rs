@@ -64,6 +64,7 @@ pub struct KeyPage {
     pub total: u64,
     pub page: u64,
     pub page_size: u64,
+    #[serde(with = "chrono::serde::ts_milliseconds")]
     pub read_at: DateTime<Utc>,
 }
 
