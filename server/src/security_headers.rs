@@ -3,6 +3,12 @@
 //! per request (Leptos puts it on its inline hydration scripts, see `http.rs`), no framing, a
 //! strict referrer policy, no MIME sniffing, and `Cache-Control: no-store` on the console's own
 //! pages and data (never cached by a shared proxy or left in a browser's cache).
+//!
+//! Static files get caching that suits them instead: the wasm and its glue are revalidated on
+//! every load (their names carry no hash, so a new release must be seen at once; an unchanged
+//! file costs a 304), and the favicon is cached for a day. Chromium asks for the favicon again
+//! on every same-document navigation, that is on every keystroke in Search, which re-parsed
+//! the SVG each time while it was uncacheable.
 
 use axum::extract::Request;
 use axum::http::{HeaderValue, header};
@@ -40,16 +46,30 @@ pub async fn security_headers(mut request: Request, next: Next) -> Response {
     }
     let nonce = CspNonce::new();
     let policy = content_security_policy(&nonce.0);
-    let static_asset = request.uri().path().starts_with("/pkg/") || request.uri().path() == "/favicon.svg";
+    let static_caching = static_cache_control(request.uri().path());
     request.extensions_mut().insert(nonce);
     let mut response = next.run(request).await;
+    let found = response.status().is_success() || response.status() == axum::http::StatusCode::NOT_MODIFIED;
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_str(&policy).expect("a valid policy"));
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    if !static_asset && !headers.contains_key(header::CACHE_CONTROL) {
+    if let Some(policy) = static_caching.filter(|_| found) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+    } else if !headers.contains_key(header::CACHE_CONTROL) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     response
+}
+
+/// How a static file may be cached, or `None` for everything else (pages, server functions).
+fn static_cache_control(path: &str) -> Option<&'static str> {
+    if path == "/favicon.svg" {
+        Some("public, max-age=86400")
+    } else if path.starts_with("/pkg/") {
+        Some("no-cache")
+    } else {
+        None
+    }
 }

@@ -26,7 +26,12 @@ pub const DEFAULT_TEST_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/
 
 /// The whole application on `db`, as `server serve` builds it (without its background tasks).
 pub async fn router_on(db: &DatabaseConnection) -> (axum::Router, VerifyServices) {
-    let options = leptos_options(std::path::Path::new("target/site"), "127.0.0.1:0".parse().unwrap());
+    router_serving(db, std::path::Path::new("target/site")).await
+}
+
+/// [`router_on`], serving static files from `site_root`.
+pub async fn router_serving(db: &DatabaseConnection, site_root: &std::path::Path) -> (axum::Router, VerifyServices) {
+    let options = leptos_options(site_root, "127.0.0.1:0".parse().unwrap());
     let verify = VerifyServices::load(db.clone(), SyncIntervals::default()).await.expect("load the key index");
     let services = Services { db: db.clone(), verify: verify.clone(), auth: Auth::new(db.clone(), Vec::new()) };
     (router(options, &services), verify)
