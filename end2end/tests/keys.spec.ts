@@ -136,6 +136,57 @@ test("search by creator, status toggles and the permission filter", async ({ pag
   await expect(rows(page)).toHaveCount(everything);
 });
 
+test("each status toggle shows only keys of that status, and several may be on", async ({ page }) => {
+  await openHydrated(page);
+  // A key ending in three days (Soon Unavailable) and a disabled one (Unavailable).
+  await page.getByRole("button", { name: "Add API Key" }).click();
+  const panel = page.getByRole("dialog", { name: "New API Key" });
+  await panel.getByLabel("Name").fill("Ending soon");
+  await panel.getByLabel("Will never expire").uncheck();
+  const inThreeDays = await page.evaluate(() => {
+    const at = new Date(Date.now() + 3 * 86_400_000);
+    const two = (n: number) => String(n).padStart(2, "0");
+    return `${at.getFullYear()}-${two(at.getMonth() + 1)}-${two(at.getDate())}T${two(at.getHours())}:${two(at.getMinutes())}`;
+  });
+  await panel.getByLabel("Expiration Date").fill(inThreeDays);
+  await panel.getByRole("button", { name: "Create" }).click();
+  await expect(panel.getByTestId("secret")).toBeVisible();
+  await panel.getByRole("button", { name: "Close" }).click();
+  const disabledName = "a209f9ec-5806-45b6-84ad-ccb7426a1630";
+  await page.getByRole("switch", { name: `Enabled: ${disabledName}` }).click();
+  await expect(row(page, disabledName).getByRole("img", { name: "Unavailable", exact: true })).toBeVisible();
+
+  // As the guide defines them, Available keys are those neither revoked nor expired, so the
+  // Available filter keeps keys that will soon end; their icon says Soon Unavailable.
+  const statuses = [
+    { label: "Available", param: "available", icons: ["Available", "Soon Unavailable"], example: "Securemail" },
+    { label: "Soon Unavailable", param: "soon_unavailable", icons: ["Soon Unavailable"], example: "Ending soon" },
+    { label: "Unavailable", param: "unavailable", icons: ["Unavailable"], example: disabledName },
+  ];
+  const showsOnly = async (icons: string[]) => {
+    for (const other of ["Available", "Soon Unavailable", "Unavailable"].filter((icon) => !icons.includes(icon))) {
+      await expect(rows(page).getByRole("img", { name: other, exact: true })).toHaveCount(0);
+    }
+  };
+  for (const status of statuses) {
+    const toggle = page.getByRole("button", { name: status.label, exact: true });
+    await toggle.click();
+    await expect(toggle).toHaveAttribute("aria-pressed", "true");
+    await expect(page).toHaveURL(new RegExp(`status=${status.param}(&|$)`));
+    await expect(row(page, status.example).first()).toBeVisible();
+    await showsOnly(status.icons);
+    await toggle.click();
+    await expect(toggle).toHaveAttribute("aria-pressed", "false");
+  }
+  // Two at once: the keys of either status, none of the third.
+  await page.getByRole("button", { name: "Soon Unavailable", exact: true }).click();
+  await page.getByRole("button", { name: "Unavailable", exact: true }).click();
+  await showsOnly(["Soon Unavailable", "Unavailable"]);
+  await expect(row(page, "Ending soon")).toHaveCount(1);
+  await expect(row(page, disabledName)).toHaveCount(1);
+  await page.screenshot({ path: "test-results/two-status-toggles.png" });
+});
+
 test("a filtered URL opens the same view in a new page, and Back/Forward step through views", async ({ page, context }) => {
   await openHydrated(page);
   await page.getByRole("button", { name: "Available", exact: true }).click();
