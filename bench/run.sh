@@ -15,7 +15,7 @@ trap cleanup EXIT
 
 for keys in 10000 100000; do
   url="sqlite://$dir/bench-$keys.db?mode=rwc"
-  "$server" --database-url "$url" seed --keys "$keys" >/dev/null
+  RUST_LOG=warn "$server" --database-url "$url" seed --keys "$keys" >/dev/null
   RUST_LOG=warn LEPTOS_SITE_ROOT=target/site KEYDESK_INITIAL_ADMIN_PASSWORD="$BENCH_ADMIN_PASSWORD" \
     "$server" --database-url "$url" --addr "127.0.0.1:$port" serve &
   pid=$!
