@@ -5,12 +5,13 @@
 mod support;
 
 use app::api_keys::server_fns::{CreateKey, ListKeys, UpdateKey};
-use app::api_keys::{CreatedKey, KeyPage, KeyQuery, NewKey};
+use app::api_keys::{CreatedKey, KeyPage, KeyQuery, NewKey, Permission};
 use app::auth::Rights;
 use app::error::AppError;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use axum::response::Response;
+use chrono::Duration;
 use leptos::server_fn::ServerFn;
 use sea_orm::DatabaseConnection;
 use server::key_store::SeaKeyStore;
@@ -74,6 +75,39 @@ async fn the_page_is_rendered_on_the_server_with_the_keys() {
     );
     assert_eq!(root.status(), StatusCode::SEE_OTHER, "/ leads to the page");
     assert_eq!(root.headers().get(header::LOCATION).unwrap(), "/provisioning/api-keys");
+}
+
+#[tokio::test]
+async fn the_details_of_a_key_that_expired_by_itself_say_so_before_any_wasm_runs() {
+    let (app, db) = app().await;
+    let now = app::clock::now();
+    // Created a week ago, expired yesterday: nothing changed it when it expired.
+    let ended = support::insert_key(
+        &db,
+        "Ended by itself",
+        "ops",
+        Permission::Chat,
+        true,
+        Some(now - Duration::days(1)),
+        now - Duration::days(7),
+    )
+    .await;
+    let running = support::insert_key(
+        &db,
+        "Still running",
+        "ops",
+        Permission::Chat,
+        true,
+        Some(now + Duration::days(90)),
+        now - Duration::days(7),
+    )
+    .await;
+    let details = |id: uuid::Uuid| format!("/provisioning/api-keys?panel=key:{id}");
+    let html = body_text(get(&app, &details(ended)).await).await;
+    assert!(html.contains("API Key Details") && html.contains("Ended by itself"), "{html}");
+    assert!(html.contains("This API key expired on"), "the server renders an expired key as expired");
+    let html = body_text(get(&app, &details(running)).await).await;
+    assert!(html.contains("Still running") && !html.contains("This API key expired on"));
 }
 
 async fn server_functions_create_list_and_refuse_bad_input(db: DatabaseConnection) {

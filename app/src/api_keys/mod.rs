@@ -16,7 +16,7 @@ pub mod store;
 pub mod verification;
 
 pub use input::{KeyChanges, NewKey};
-pub use model::{ApiKey, CreatedKey};
+pub use model::{ApiKey, CreatedKey, KeyRead};
 pub use permission::Permission;
 pub use query::{KeyPage, KeyQuery, SortColumn, SortDirection};
 pub use status::{Status, StatusFilter};

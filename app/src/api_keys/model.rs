@@ -44,6 +44,16 @@ impl ApiKey {
     }
 }
 
+/// A key with the instant the server read it: the details panel decides "expired" against this
+/// until the page's own clock runs, so the server's HTML and the browser's first render agree
+/// and an expired key says so before any wasm has loaded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyRead {
+    pub key: ApiKey,
+    #[serde(with = "chrono::serde::ts_milliseconds")]
+    pub read_at: DateTime<Utc>,
+}
+
 /// A key just created, with its secret: the one time the secret leaves the server.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreatedKey {

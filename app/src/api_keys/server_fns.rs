@@ -3,7 +3,7 @@
 //! reads the store from context and the clock once.
 
 use super::input::{KeyChanges, NewKey};
-use super::model::{ApiKey, CreatedKey};
+use super::model::{ApiKey, CreatedKey, KeyRead};
 use super::query::{KeyPage, KeyQuery};
 use crate::audit::AuditEntry;
 #[cfg(feature = "ssr")]
@@ -57,11 +57,12 @@ pub async fn list_keys(query: KeyQuery) -> Result<KeyPage, AppError> {
 }
 
 #[server(input = Json)]
-pub async fn get_key(id: Uuid) -> Result<ApiKey, AppError> {
+pub async fn get_key(id: Uuid) -> Result<KeyRead, AppError> {
     ssr::answer(
         async {
             authorize(Action::ViewKeys)?;
-            ssr::store()?.get(id).await
+            let read_at = crate::clock::now();
+            Ok(KeyRead { key: ssr::store()?.get(id).await?, read_at })
         }
         .await,
     )

@@ -3,7 +3,7 @@
 use super::view_state::Panel;
 use super::{PageContext, reason_id};
 use crate::api_keys::server_fns::{create_key, get_key, key_history, propose_copy, set_key_enabled, update_key};
-use crate::api_keys::{ApiKey, CreatedKey, KeyChanges, NewKey, Permission};
+use crate::api_keys::{ApiKey, CreatedKey, KeyChanges, KeyRead, NewKey, Permission};
 use crate::audit::AuditEntry;
 use crate::auth;
 use crate::date_format::{from_local_input, local_offset, to_datetime_local};
@@ -41,7 +41,7 @@ pub fn KeyPanel(panel: Panel) -> impl IntoView {
             let history = Resource::new(move || (id, page.changes.get()), |(id, _)| key_history(id));
             view! {
                 <Suspense fallback=|| view! { <p class="loading">"Loading the API key…"</p> }>
-                    {move || Suspend::new(async move { key.await.map(|key| view! { <DetailsForm key history/> }) })}
+                    {move || Suspend::new(async move { key.await.map(|read| view! { <DetailsForm read history/> }) })}
                 </Suspense>
             }
             .into_any()
@@ -363,7 +363,8 @@ fn SecretOnce(created: CreatedKey) -> impl IntoView {
 }
 
 #[component]
-fn DetailsForm(key: ApiKey, history: Resource<Result<Vec<AuditEntry>, AppError>>) -> impl IntoView {
+fn DetailsForm(read: KeyRead, history: Resource<Result<Vec<AuditEntry>, AppError>>) -> impl IntoView {
+    let KeyRead { key, read_at } = read;
     let page = expect_context::<PageContext>();
     let may_update = page.may(auth::Action::UpdateKey);
     let clock = PageClock::expect();
@@ -438,7 +439,9 @@ fn DetailsForm(key: ApiKey, history: Resource<Result<Vec<AuditEntry>, AppError>>
     };
     let busy = move || save.pending().get() || toggle.pending().get();
     let expired_on = move || {
-        current.with(|c| c.expires_at.filter(|&at| at <= clock.now_at_least(c.updated_at)).map(|at| clock.format(at)))
+        // A save moves `updated_at` past the first read; either is a floor for the page clock.
+        let now = move |c: &ApiKey| clock.now_at_least(c.updated_at.max(read_at));
+        current.with(|c| c.expires_at.filter(|&at| at <= now(c)).map(|at| clock.format(at)))
     };
 
     view! {
