@@ -6,9 +6,9 @@
 //!
 //! Static files get caching that suits them instead: the wasm and its glue are revalidated on
 //! every load (their names carry no hash, so a new release must be seen at once; an unchanged
-//! file costs a 304), and the favicon is cached for a day. Chromium asks for the favicon again
-//! on every same-document navigation, that is on every keystroke in Search, which re-parsed
-//! the SVG each time while it was uncacheable.
+//! file costs a 304), and the favicon is cached for a day. (Chromium loads and decodes the
+//! favicon again at every same-document navigation, that is at every keystroke in Search,
+//! cached or not: hence a small PNG, not an SVG, whose decoding builds a whole document.)
 
 use axum::extract::Request;
 use axum::http::{HeaderValue, header};
@@ -65,7 +65,7 @@ pub async fn security_headers(mut request: Request, next: Next) -> Response {
 
 /// How a static file may be cached, or `None` for everything else (pages, server functions).
 fn static_cache_control(path: &str) -> Option<&'static str> {
-    if path == "/favicon.svg" {
+    if path == "/favicon.png" {
         Some("public, max-age=86400")
     } else if path.starts_with("/pkg/") {
         Some("no-cache")

@@ -173,7 +173,7 @@ async fn pages_carry_security_headers_and_their_scripts_the_policy_nonce() {
 async fn static_files_are_cached_as_suits_them_and_pages_never() {
     let site = std::env::temp_dir().join(format!("keydesk-site-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(site.join("pkg")).unwrap();
-    std::fs::write(site.join("favicon.svg"), "<svg xmlns=\"http://www.w3.org/2000/svg\"/>").unwrap();
+    std::fs::write(site.join("favicon.png"), b"\x89PNG\r\n\x1a\n").unwrap();
     std::fs::write(site.join("pkg/keydesk.wasm"), b"\0asm").unwrap();
     let db = support::sqlite().await;
     let app = support::router_serving(&db, &site).await.0;
@@ -182,7 +182,7 @@ async fn static_files_are_cached_as_suits_them_and_pages_never() {
         response.headers().get(header::CACHE_CONTROL).map(|v| v.to_str().unwrap().to_owned())
     };
     // Chromium asks for the favicon on every same-document navigation (every keystroke in Search).
-    assert_eq!(cache_control(&get(&app, "/favicon.svg").await).as_deref(), Some("public, max-age=86400"));
+    assert_eq!(cache_control(&get(&app, "/favicon.png").await).as_deref(), Some("public, max-age=86400"));
     // No hash in the wasm's name: revalidated on every load, so a new release is seen at once.
     let wasm = get(&app, "/pkg/keydesk.wasm").await;
     assert_eq!(cache_control(&wasm).as_deref(), Some("no-cache"));
