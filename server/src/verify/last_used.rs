@@ -70,7 +70,7 @@ impl LastUsed {
 }
 
 async fn write(db: &DatabaseConnection, batch: &HashMap<Uuid, DateTime<Utc>>) -> Result<(), DbErr> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     for (&id, &at) in batch {
         ApiKeys::update_many()
             .col_expr(Column::LastUsedAt, Expr::value(at))

@@ -86,7 +86,7 @@ pub async fn add_token(
     now: DateTime<Utc>,
 ) -> Result<Secret, TokenError> {
     validate_name(name)?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let exists = ServiceTokens::find()
         .filter(Column::Name.eq(name))
         .filter(Column::RevokedAt.is_null())
@@ -94,6 +94,7 @@ pub async fn add_token(
         .await?
         .is_some();
     if exists {
+        txn.rollback().await?;
         return Err(TokenError::Exists(name.to_owned()));
     }
     let token = generate_service_token();
@@ -121,7 +122,7 @@ pub async fn revoke_token(
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<(), TokenError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let result = ServiceTokens::update_many()
         .col_expr(Column::RevokedAt, sea_orm::sea_query::Expr::value(now))
         .filter(Column::Name.eq(name))
@@ -129,6 +130,8 @@ pub async fn revoke_token(
         .exec(&txn)
         .await?;
     if result.rows_affected == 0 {
+        // Ended now, not whenever the pool next touches the connection.
+        txn.rollback().await?;
         return Err(TokenError::NotFound(name.to_owned()));
     }
     audit::record(&txn, Event::new(actor, AuditAction::TokenRevoked, name, now)).await?;
