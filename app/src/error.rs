@@ -3,7 +3,6 @@
 
 use crate::api_keys::model::ApiKey;
 use serde::{Deserialize, Serialize};
-use server_fn::codec::JsonEncoding;
 use server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use std::fmt;
 
@@ -78,7 +77,7 @@ impl AppError {
 }
 
 impl FromServerFnError for AppError {
-    type Encoder = JsonEncoding;
+    type Encoder = crate::wire::JsonWireEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {

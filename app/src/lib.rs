@@ -13,6 +13,7 @@ pub mod error;
 pub mod pages;
 pub mod relative_time;
 pub mod widgets;
+pub mod wire;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};

@@ -9,8 +9,8 @@ use crate::audit::AuditEntry;
 #[cfg(feature = "ssr")]
 use crate::auth::{Action, ssr::authorize};
 use crate::error::AppError;
+use crate::wire::JsonWire;
 use leptos::prelude::*;
-use leptos::server_fn::codec::Json;
 use uuid::Uuid;
 
 #[cfg(feature = "ssr")]
@@ -45,7 +45,7 @@ pub mod ssr {
     }
 }
 
-#[server(input = Json)]
+#[server(input = JsonWire, output = JsonWire)]
 pub async fn list_keys(query: KeyQuery) -> Result<KeyPage, AppError> {
     ssr::answer(
         async {
@@ -56,7 +56,7 @@ pub async fn list_keys(query: KeyQuery) -> Result<KeyPage, AppError> {
     )
 }
 
-#[server(input = Json)]
+#[server(input = JsonWire, output = JsonWire)]
 pub async fn get_key(id: Uuid) -> Result<KeyRead, AppError> {
     ssr::answer(
         async {
@@ -68,7 +68,7 @@ pub async fn get_key(id: Uuid) -> Result<KeyRead, AppError> {
     )
 }
 
-#[server(input = Json)]
+#[server(input = JsonWire, output = JsonWire)]
 pub async fn propose_copy(id: Uuid) -> Result<NewKey, AppError> {
     ssr::answer(
         async {
@@ -79,7 +79,7 @@ pub async fn propose_copy(id: Uuid) -> Result<NewKey, AppError> {
     )
 }
 
-#[server(input = Json)]
+#[server(input = JsonWire, output = JsonWire)]
 pub async fn create_key(new: NewKey) -> Result<CreatedKey, AppError> {
     ssr::forbid_caching();
     ssr::answer(
@@ -91,7 +91,7 @@ pub async fn create_key(new: NewKey) -> Result<CreatedKey, AppError> {
     )
 }
 
-#[server(input = Json)]
+#[server(input = JsonWire, output = JsonWire)]
 pub async fn update_key(id: Uuid, changes: KeyChanges) -> Result<ApiKey, AppError> {
     ssr::answer(
         async {
@@ -102,7 +102,7 @@ pub async fn update_key(id: Uuid, changes: KeyChanges) -> Result<ApiKey, AppErro
     )
 }
 
-#[server(input = Json)]
+#[server(input = JsonWire, output = JsonWire)]
 pub async fn set_key_enabled(id: Uuid, enabled: bool) -> Result<ApiKey, AppError> {
     ssr::answer(
         async {
@@ -113,7 +113,7 @@ pub async fn set_key_enabled(id: Uuid, enabled: bool) -> Result<ApiKey, AppError
     )
 }
 
-#[server(input = Json)]
+#[server(input = JsonWire, output = JsonWire)]
 pub async fn delete_key(id: Uuid) -> Result<(), AppError> {
     ssr::answer(
         async {
@@ -125,7 +125,7 @@ pub async fn delete_key(id: Uuid) -> Result<(), AppError> {
 }
 
 /// A key's history for the details panel (it needs the same rights as seeing the key).
-#[server(input = Json)]
+#[server(input = JsonWire, output = JsonWire)]
 pub async fn key_history(id: Uuid) -> Result<Vec<AuditEntry>, AppError> {
     ssr::answer(
         async {

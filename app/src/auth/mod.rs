@@ -40,11 +40,11 @@ pub const LOGIN_PATH: &str = "/login";
 pub const LOGOUT_PATH: &str = "/logout";
 
 /// The signed-in user, loaded once per page by [`provide_current_user`].
-pub type UserResource = Resource<Result<Option<CurrentUser>, AppError>>;
+pub type UserResource = crate::wire::WireResource<Result<Option<CurrentUser>, AppError>>;
 
 /// Loads who is signed in, for the header and the pages (call once, in `App`).
 pub fn provide_current_user() -> UserResource {
-    let user: UserResource = Resource::new(|| (), |_| who_am_i());
+    let user: UserResource = Resource::new_serde_wb(|| (), |_| who_am_i());
     provide_context(user);
     user
 }
@@ -54,7 +54,7 @@ pub fn use_current_user() -> UserResource {
 }
 
 /// The signed-in user, or `None` (then the page shows no user menu).
-#[server(input = server_fn::codec::Json)]
+#[server(input = crate::wire::JsonWire, output = crate::wire::JsonWire)]
 pub async fn who_am_i() -> Result<Option<CurrentUser>, AppError> {
     Ok(ssr::current_user())
 }

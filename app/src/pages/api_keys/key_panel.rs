@@ -9,6 +9,7 @@ use crate::auth;
 use crate::date_format::{from_local_input, local_offset, to_datetime_local};
 use crate::error::{AppError, Field};
 use crate::widgets::PageClock;
+use crate::wire::WireResource;
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 
@@ -22,7 +23,7 @@ pub fn KeyPanel(panel: Panel) -> impl IntoView {
     let body = match panel {
         Panel::New => view! { <NewKeyForm initial=NewKey::blank()/> }.into_any(),
         Panel::Copy(source) => {
-            let proposal = Resource::new(move || source, propose_copy);
+            let proposal = Resource::new_serde_wb(move || source, propose_copy);
             view! {
                 <Suspense fallback=|| view! { <p class="loading">"Preparing the copy…"</p> }>
                     {move || Suspend::new(async move {
@@ -35,10 +36,10 @@ pub fn KeyPanel(panel: Panel) -> impl IntoView {
         Panel::Details(id) => {
             // Loaded once per opening: the form keeps itself current after its own saves, and a
             // change made elsewhere meanwhile surfaces as a conflict on Save.
-            let key = Resource::new(move || id, get_key);
+            let key = Resource::new_serde_wb(move || id, get_key);
             // Made here, beside `key`, not inside the form: resources must be created in the same
             // order on the server and in the browser for hydration. Reloaded after every change.
-            let history = Resource::new(move || (id, page.changes.get()), |(id, _)| key_history(id));
+            let history = Resource::new_serde_wb(move || (id, page.changes.get()), |(id, _)| key_history(id));
             view! {
                 <Suspense fallback=|| view! { <p class="loading">"Loading the API key…"</p> }>
                     {move || Suspend::new(async move { key.await.map(|read| view! { <DetailsForm read history/> }) })}
@@ -290,7 +291,7 @@ fn NewKeyForm(initial: NewKey) -> impl IntoView {
 
 /// The key's audit trail, newest first.
 #[component]
-fn KeyHistory(history: Resource<Result<Vec<AuditEntry>, AppError>>) -> impl IntoView {
+fn KeyHistory(history: WireResource<Result<Vec<AuditEntry>, AppError>>) -> impl IntoView {
     let clock = PageClock::expect();
     // Dates are recorded as RFC 3339; they read as the rest of the page's dates.
     let value = move |text: &str| {
@@ -363,7 +364,7 @@ fn SecretOnce(created: CreatedKey) -> impl IntoView {
 }
 
 #[component]
-fn DetailsForm(read: KeyRead, history: Resource<Result<Vec<AuditEntry>, AppError>>) -> impl IntoView {
+fn DetailsForm(read: KeyRead, history: WireResource<Result<Vec<AuditEntry>, AppError>>) -> impl IntoView {
     let KeyRead { key, read_at } = read;
     let page = expect_context::<PageContext>();
     let may_update = page.may(auth::Action::UpdateKey);

@@ -103,7 +103,7 @@ fn KeysView(user: CurrentUser) -> impl IntoView {
     PageClock::provide();
 
     let query = Memo::new(move |_| state.with(|s| s.query.clone()));
-    let keys = Resource::new(move || (query.get(), page.changes.get()), |(query, _)| list_keys(query));
+    let keys = Resource::new_serde_wb(move || (query.get(), page.changes.get()), |(query, _)| list_keys(query));
 
     view! {
         <Title text="API Keys · Keydesk"/>

@@ -11,11 +11,12 @@ use crate::api_keys::{ApiKey, KeyPage, KeyQuery, SortColumn, SortDirection};
 use crate::auth::Action;
 use crate::error::AppError;
 use crate::widgets::{PageClock, StatusIcon, Timestamp};
+use crate::wire::WireResource;
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 
 #[component]
-pub fn KeyTable(keys: Resource<Result<KeyPage, AppError>>) -> impl IntoView {
+pub fn KeyTable(keys: WireResource<Result<KeyPage, AppError>>) -> impl IntoView {
     let page = expect_context::<PageContext>();
     let loaded = Memo::new(move |_| keys.get().and_then(Result::ok));
     let read_at = Signal::derive(move || loaded.with(|p| p.as_ref().map(|p| p.read_at)).unwrap_or_default());
