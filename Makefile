@@ -40,8 +40,9 @@ rust-tests:
 	cargo test --locked -p app --features ssr
 	cargo test --locked -p server
 
+# --split: the panels' code goes to its own wasm file, loaded when a panel opens (#[lazy]).
 build: tools
-	cargo leptos build --release
+	cargo leptos build --release --split
 
 e2e-tests:
 	cd end2end && SERVER='$(SERVER)' npx playwright test

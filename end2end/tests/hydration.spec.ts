@@ -31,3 +31,23 @@ test("after hydration, typing in Search filters the table and the URL", async ({
   await expect(page).toHaveURL(/q=secure/);
   await page.screenshot({ path: "test-results/search-filtered.png", fullPage: true });
 });
+
+test("a page served with a panel open hydrates it; the panels' code is fetched only then", async ({ page }) => {
+  const split: string[] = [];
+  page.on("request", (request) => {
+    if (/\/pkg\/split_.*\.wasm$/.test(request.url())) split.push(request.url());
+  });
+  await page.goto(PAGE);
+  await page.locator("body[data-hydrated]").waitFor({ state: "attached" });
+  expect(split, "the table alone does not need the panels' code").toHaveLength(0);
+  const id = await page.getByRole("row", { name: /Designer 35-05/ }).getAttribute("data-key-id");
+
+  await page.goto(`${PAGE}?panel=key:${id}`);
+  await page.locator("body[data-hydrated]").waitFor({ state: "attached" });
+  expect(split.length, "a served panel needs its code before hydration").toBeGreaterThan(0);
+  const details = page.getByRole("dialog", { name: "API Key Details" });
+  await expect(details.getByLabel("Name")).toHaveValue("Designer 35-05");
+  await details.getByRole("button", { name: "Close" }).click();
+  await expect(details).toHaveCount(0);
+  await expect(page).not.toHaveURL(/panel=/);
+});

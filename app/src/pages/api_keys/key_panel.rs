@@ -13,40 +13,61 @@ use crate::wire::WireResource;
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 
+/// What an open panel reads from the server. Made in the page's own code, before the panel's
+/// view (whose code may still be on its way, see `panel_view`): resources must be created in
+/// the same order on the server and in the browser for hydration.
+#[derive(Clone, Copy)]
+pub enum PanelData {
+    New,
+    Copy(WireResource<Result<NewKey, AppError>>),
+    Details {
+        /// Loaded once per opening: the form keeps itself current after its own saves, and a
+        /// change made elsewhere meanwhile surfaces as a conflict on Save.
+        key: WireResource<Result<KeyRead, AppError>>,
+        /// Reloaded after every change.
+        history: WireResource<Result<Vec<AuditEntry>, AppError>>,
+    },
+}
+
+impl PanelData {
+    pub fn load(panel: Panel) -> Self {
+        match panel {
+            Panel::New => PanelData::New,
+            Panel::Copy(source) => PanelData::Copy(Resource::new_serde_wb(move || source, propose_copy)),
+            Panel::Details(id) => {
+                let changes = expect_context::<PageContext>().changes;
+                PanelData::Details {
+                    key: Resource::new_serde_wb(move || id, get_key),
+                    history: Resource::new_serde_wb(move || (id, changes.get()), |(id, _)| key_history(id)),
+                }
+            }
+        }
+    }
+}
+
 #[component]
-pub fn KeyPanel(panel: Panel) -> impl IntoView {
+pub fn KeyPanel(data: PanelData) -> impl IntoView {
     let page = expect_context::<PageContext>();
-    let title = match panel {
-        Panel::New | Panel::Copy(_) => "New API Key",
-        Panel::Details(_) => "API Key Details",
+    let title = match data {
+        PanelData::New | PanelData::Copy(_) => "New API Key",
+        PanelData::Details { .. } => "API Key Details",
     };
-    let body = match panel {
-        Panel::New => view! { <NewKeyForm initial=NewKey::blank()/> }.into_any(),
-        Panel::Copy(source) => {
-            let proposal = Resource::new_serde_wb(move || source, propose_copy);
-            view! {
-                <Suspense fallback=|| view! { <p class="loading">"Preparing the copy…"</p> }>
-                    {move || Suspend::new(async move {
-                        proposal.await.map(|initial| view! { <NewKeyForm initial/> })
-                    })}
-                </Suspense>
-            }
-            .into_any()
+    let body = match data {
+        PanelData::New => view! { <NewKeyForm initial=NewKey::blank()/> }.into_any(),
+        PanelData::Copy(proposal) => view! {
+            <Suspense fallback=|| view! { <p class="loading">"Preparing the copy…"</p> }>
+                {move || Suspend::new(async move {
+                    proposal.await.map(|initial| view! { <NewKeyForm initial/> })
+                })}
+            </Suspense>
         }
-        Panel::Details(id) => {
-            // Loaded once per opening: the form keeps itself current after its own saves, and a
-            // change made elsewhere meanwhile surfaces as a conflict on Save.
-            let key = Resource::new_serde_wb(move || id, get_key);
-            // Made here, beside `key`, not inside the form: resources must be created in the same
-            // order on the server and in the browser for hydration. Reloaded after every change.
-            let history = Resource::new_serde_wb(move || (id, page.changes.get()), |(id, _)| key_history(id));
-            view! {
-                <Suspense fallback=|| view! { <p class="loading">"Loading the API key…"</p> }>
-                    {move || Suspend::new(async move { key.await.map(|read| view! { <DetailsForm read history/> }) })}
-                </Suspense>
-            }
-            .into_any()
+        .into_any(),
+        PanelData::Details { key, history } => view! {
+            <Suspense fallback=|| view! { <p class="loading">"Loading the API key…"</p> }>
+                {move || Suspend::new(async move { key.await.map(|read| view! { <DetailsForm read history/> }) })}
+            </Suspense>
         }
+        .into_any(),
     };
     // Escape closes the panel wherever the focus is.
     let escape = window_event_listener(leptos::ev::keydown, move |ev| {

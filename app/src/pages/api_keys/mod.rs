@@ -128,7 +128,35 @@ fn KeysView(user: CurrentUser) -> impl IntoView {
             </Transition>
         </section>
         {move || page.deleting.get().map(|(id, name)| view! { <delete_dialog::DeleteDialog id name/> })}
-        {move || state.with(|s| s.panel).map(|panel| view! { <key_panel::KeyPanel panel/> })}
+        {move || state.with(|s| s.panel).map(|panel| {
+            let data = key_panel::PanelData::load(panel);
+            view! {
+                <Suspense fallback=|| view! { <aside class="panel" role="dialog" aria-label="Loading the panel" aria-busy="true"><p class="loading">"Loading…"</p></aside> }>
+                    {Suspend::new(async move { panel_view(data).await })}
+                </Suspense>
+            }
+        })}
+    }
+}
+
+/// The open panel. Its code (the forms, their validation, the history) is a third of the wasm
+/// and is not needed to show or filter the table, so it lives in its own wasm file that the
+/// browser loads when a panel first opens (`#[lazy]`; `cargo leptos build --split`).
+#[lazy]
+fn panel_view(data: key_panel::PanelData) -> AnyView {
+    view! { <key_panel::KeyPanel data/> }.into_any()
+}
+
+/// Loads the panels' wasm file now if the page was served with a panel open: hydration walks
+/// the server's HTML in one go, so the open panel's code must be here before it starts (once
+/// loaded, `panel_view` is ready at its first poll). The server already asked the browser to
+/// fetch that file beside the main one.
+#[cfg(feature = "hydrate")]
+pub async fn load_open_panel(search: &str) {
+    let params = web_sys::UrlSearchParams::new_with_str(search).ok();
+    let state = ViewState::from_url_params(|key| params.as_ref().and_then(|p| p.get(key)));
+    if state.panel.is_some() {
+        __preload_panel_view().await;
     }
 }
 
