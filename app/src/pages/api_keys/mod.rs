@@ -139,8 +139,8 @@ fn KeysView(user: CurrentUser) -> impl IntoView {
     }
 }
 
-/// The open panel. Its code (the forms, their validation, the history) is a third of the wasm
-/// and is not needed to show or filter the table, so it lives in its own wasm file that the
+/// The open panel. Its code (the forms, their validation, the history) is about a fifth of the
+/// wasm and is not needed to show or filter the table, so it lives in its own wasm file that the
 /// browser loads when a panel first opens (`#[lazy]`; `cargo leptos build --split`).
 #[lazy]
 fn panel_view(data: key_panel::PanelData) -> AnyView {
@@ -149,8 +149,8 @@ fn panel_view(data: key_panel::PanelData) -> AnyView {
 
 /// Loads the panels' wasm file now if the page was served with a panel open: hydration walks
 /// the server's HTML in one go, so the open panel's code must be here before it starts (once
-/// loaded, `panel_view` is ready at its first poll). The server already asked the browser to
-/// fetch that file beside the main one.
+/// loaded, `panel_view` is ready at its first poll). The file is fetched only after the main
+/// wasm has started; a `modulepreload` hint from the server could overlap the two downloads.
 #[cfg(feature = "hydrate")]
 pub async fn load_open_panel(search: &str) {
     let params = web_sys::UrlSearchParams::new_with_str(search).ok();
