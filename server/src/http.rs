@@ -9,11 +9,15 @@ use crate::verify::VerifyServices;
 use crate::verify::sync::SyncHealth;
 use crate::verify::{api, index::KeyIndex};
 use app::api_keys::store::SharedKeyStore;
+use app::error::AppError;
 use app::{API_KEYS_PATH, App, shell};
+use axum::body::Body;
+use axum::extract::Request;
 use axum::extract::State;
 use axum::http;
 use axum::http::StatusCode;
-use axum::response::Redirect;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use leptos::config::{Env, LeptosOptions};
@@ -92,9 +96,33 @@ fn build(options: LeptosOptions, services: &Services, bench_baseline: bool) -> R
         .route("/api/v1/", axum::routing::any(api::not_found))
         .route(app::auth::LOGIN_PATH, post(auth::sign_in).with_state(auth.clone()))
         .route(app::auth::LOGOUT_PATH, post(auth::sign_out).with_state(auth.clone()))
+        .layer(axum::middleware::from_fn(server_fn_error_status))
         .layer(axum::middleware::from_fn_with_state(auth, auth::gate))
         .layer(axum::middleware::from_fn(security_headers))
         .layer(TraceLayer::new_for_http())
+}
+
+/// Gives a failed server function's answer the status its error deserves when server_fn could
+/// not: a request whose arguments do not decode fails before the function runs (and before
+/// `server_fns::ssr::answer` can set 400), and server_fn answers those with 500. The error in
+/// the body (an `AppError`, JSON) knows its own status.
+async fn server_fn_error_status(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    if response.status() != StatusCode::INTERNAL_SERVER_ERROR
+        || !response.headers().contains_key(leptos::server_fn::error::SERVER_FN_ERROR_HEADER)
+    {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    if let Ok(error) = serde_json::from_slice::<AppError>(&bytes)
+        && let Ok(status) = StatusCode::from_u16(error.status_code())
+    {
+        parts.status = status;
+    }
+    Response::from_parts(parts, Body::from(bytes))
 }
 
 #[derive(Clone)]

@@ -145,6 +145,7 @@ async fn server_functions_create_list_and_refuse_bad_input(db: DatabaseConnectio
 
     let nonsense =
         call(&app, CreateKey::PATH, serde_json::json!({ "new": { "name": "x", "permission": "admin" } })).await;
+    assert_eq!(nonsense.status(), StatusCode::BAD_REQUEST, "arguments that do not decode are the caller's error");
     let error: AppError = serde_json::from_str(&body_text(nonsense).await).unwrap();
     assert!(matches!(error, AppError::Malformed(_)), "{error:?}");
 }
