@@ -23,6 +23,10 @@ use leptos_router::{SsrMode, path};
 /// Where the API Keys page lives; `/` leads there.
 pub const API_KEYS_PATH: &str = "/provisioning/api-keys";
 
+/// The site's icon (in `public/`). The sign-in gate lets anyone fetch it and the security
+/// headers let browsers cache it, so all three name it from here.
+pub const FAVICON_PATH: &str = "/favicon.png";
+
 /// The HTML document around [`App`], rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
@@ -34,7 +38,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light dark"/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
-                <link rel="icon" href="/favicon.png" type="image/png" sizes="64x64"/>
+                <link rel="icon" href=FAVICON_PATH type="image/png" sizes="64x64"/>
                 <MetaTags/>
             </head>
             <body>

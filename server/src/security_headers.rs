@@ -65,7 +65,7 @@ pub async fn security_headers(mut request: Request, next: Next) -> Response {
 
 /// How a static file may be cached, or `None` for everything else (pages, server functions).
 fn static_cache_control(path: &str) -> Option<&'static str> {
-    if path == "/favicon.png" {
+    if path == app::FAVICON_PATH {
         Some("public, max-age=86400")
     } else if path.starts_with("/pkg/") {
         Some("no-cache")

@@ -100,7 +100,7 @@ fn is_public(path: &str) -> bool {
     path == LOGIN_PATH
         || path == "/healthz"
         || path == "/readyz"
-        || path == "/favicon.png"
+        || path == app::FAVICON_PATH
         || path.starts_with("/pkg/")
         || is_api_v1(path)
         || path == WhoAmI::PATH
