@@ -29,7 +29,6 @@ help:
 DEV_ADMIN_PASSWORD := keydesk-dev-password
 
 run: tools build
-	mkdir -p data
 	$(SERVER) --database-url '$(DATABASE_URL)' demo-data
 	KEYDESK_INITIAL_ADMIN_PASSWORD='$(DEV_ADMIN_PASSWORD)' LEPTOS_SITE_ROOT=target/site \
 	  $(SERVER) --database-url '$(DATABASE_URL)' --addr '$(KEYDESK_ADDR)' serve

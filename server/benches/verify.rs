@@ -6,9 +6,10 @@ use app::api_keys::Permission;
 use app::api_keys::secret::generate_secret;
 use app::api_keys::verification::KeyFacts;
 use criterion::{Criterion, criterion_group, criterion_main};
-use server::verify::Verifier;
 use server::verify::index::KeyIndex;
 use server::verify::last_used::LastUsed;
+use server::verify::sync::SyncHealth;
+use server::verify::{StalenessBound, Verifier};
 use std::hint::black_box;
 use std::sync::Arc;
 
@@ -35,7 +36,8 @@ fn index_of(keys: usize) -> (Arc<KeyIndex>, String) {
 
 fn verification(c: &mut Criterion) {
     let (index, valid) = index_of(KEYS);
-    let verifier = Verifier::new(index, Arc::new(LastUsed::default()));
+    let health = Arc::new(SyncHealth::in_sync_now());
+    let verifier = Verifier::new(index, Arc::new(LastUsed::default()), health, StalenessBound::default());
     let unknown = generate_secret(Permission::Chat).expose().to_owned();
     let now = chrono::Utc::now();
     c.bench_function("verify a valid key (100k keys)", |b| {

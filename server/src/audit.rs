@@ -84,3 +84,72 @@ pub async fn since(db: &impl ConnectionTrait, since: DateTime<Utc>) -> Result<Ve
     let rows = AuditEvents::find().filter(Column::At.gte(since)).order_by_asc(Column::At).all(db).await?;
     Ok(rows.into_iter().map(entry).collect())
 }
+
+/// One event as `server audit` prints it. Every field is [`printable`]: names and notes come from
+/// people (a mistyped user name at sign-in, a key's name), and must not move the cursor, clear
+/// the screen or hide text in the operator's terminal.
+pub fn terminal_line(entry: &AuditEntry) -> String {
+    let changes: Vec<String> = entry
+        .changes
+        .iter()
+        .map(|c| format!("{}: \"{}\" -> \"{}\"", c.field, printable(&c.old), printable(&c.new)))
+        .collect();
+    format!(
+        "{}  {:<20} {:<16} {:<18} \"{}\"{}{}",
+        entry.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        printable(&entry.actor),
+        printable(entry.address.as_deref().unwrap_or("-")),
+        entry.action.as_str(),
+        printable(&entry.subject),
+        if changes.is_empty() { String::new() } else { format!("  {}", changes.join("; ")) },
+        entry.note.as_deref().map(|note| format!("  ({})", printable(note))).unwrap_or_default(),
+    )
+}
+
+/// `text` with control characters (and the bidirectional overrides that reorder what a terminal
+/// shows) written as escapes like `\u{1b}`; `"` and `\` escaped too, so quoted fields stay
+/// unambiguous.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    let needs_escape =
+        |c: char| c.is_control() || matches!(c, '"' | '\\' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    if !text.chars().any(needs_escape) {
+        return text.into();
+    }
+    text.chars()
+        .map(|c| match c {
+            '"' | '\\' => format!("\\{c}"),
+            c if needs_escape(c) => c.escape_unicode().to_string(),
+            c => c.to_string(),
+        })
+        .collect::<String>()
+        .into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_never_reach_the_terminal() {
+        let hostile = "admin\n2026-01-01 forged line\u{1b}[2J\u{7}\u{202e}txt.exe\"";
+        let entry = AuditEntry {
+            at: Utc::now(),
+            actor: hostile.to_owned(),
+            address: Some("10.0.0.1\r".to_owned()),
+            action: AuditAction::SignInFailed,
+            subject: hostile.to_owned(),
+            changes: vec![FieldChange {
+                field: app::error::Field::Name,
+                old: "a\tb".to_owned(),
+                new: "c\u{9b}d".to_owned(),
+            }],
+            note: Some("\u{1b}]0;title\u{7}".to_owned()),
+        };
+        let line = terminal_line(&entry);
+        assert!(!line.chars().any(|c| c.is_control()), "{line:?}");
+        assert!(!line.contains('\u{202e}'));
+        assert!(line.contains(r"admin\u{a}2026-01-01 forged line\u{1b}[2J"), "{line}");
+        assert!(line.contains(r#"txt.exe\""#), "{line}");
+        assert_eq!(printable("Chat widget 35-05"), "Chat widget 35-05");
+    }
+}

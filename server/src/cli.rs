@@ -35,12 +35,47 @@ pub struct Cli {
     #[arg(long, env = "KEYDESK_TRUSTED_PROXIES", value_delimiter = ',', global = true)]
     pub trusted_proxies: Vec<TrustedProxy>,
 
+    /// The one address people open the console at, e.g. `https://keys.example.com`: the console
+    /// answers only for this origin (421 for any other Host; state changes from any other Origin
+    /// are refused). Default: `http://` and `--addr` (a loopback address also answers as
+    /// `localhost`, `127.0.0.1` and `[::1]`). Required when `--addr` is `0.0.0.0` or `[::]`.
+    #[arg(long, env = "KEYDESK_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+
+    /// How long verification may answer from memory after losing touch with the database
+    /// (`30s`, `10m`, `1h`). Past it, every verification answers 503 UNAVAILABLE, unless
+    /// `--stale fail-open`.
+    #[arg(long, env = "KEYDESK_MAX_STALENESS", default_value = "10m", value_parser = parse_age, global = true)]
+    pub max_staleness: chrono::Duration,
+
+    /// What verification does past `--max-staleness`: `fail-closed` (503 UNAVAILABLE) or
+    /// `fail-open` (keep answering from memory, however old).
+    #[arg(long, env = "KEYDESK_STALE", value_enum, default_value_t = StalePolicy::FailClosed, global = true)]
+    pub stale: StalePolicy,
+
     /// Serve the benchmark's baseline route too (bench/verify.sh; never in production).
     #[arg(long, env = "KEYDESK_BENCH_BASELINE", hide = true, global = true)]
     pub bench_baseline: bool,
 
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+/// `--stale`: what verification does once its data is older than `--max-staleness`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StalePolicy {
+    FailClosed,
+    FailOpen,
+}
+
+impl Cli {
+    /// `--max-staleness` and `--stale` as the verifier takes them.
+    pub fn staleness_bound(&self) -> crate::verify::StalenessBound {
+        crate::verify::StalenessBound {
+            max: self.max_staleness.to_std().unwrap_or_default(),
+            fail_open: self.stale == StalePolicy::FailOpen,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -80,12 +115,13 @@ pub enum Command {
     },
 }
 
-/// `30m`, `12h`, `7d` as a duration.
+/// `30s`, `30m`, `12h`, `7d` as a duration.
 fn parse_age(text: &str) -> Result<chrono::Duration, String> {
-    let problem = || format!("{text:?} is not an age like 30m, 12h or 7d");
+    let problem = || format!("{text:?} is not an age like 30s, 30m, 12h or 7d");
     let (number, unit) = text.trim().split_at(text.trim().len().saturating_sub(1));
     let number: i64 = number.parse().map_err(|_| problem())?;
     match unit {
+        "s" => chrono::Duration::try_seconds(number),
         "m" => chrono::Duration::try_minutes(number),
         "h" => chrono::Duration::try_hours(number),
         "d" => chrono::Duration::try_days(number),
@@ -208,9 +244,13 @@ mod tests {
         );
         let cli = Cli::try_parse_from(["server", "audit", "--since", "12h"]).unwrap();
         assert_eq!(cli.command, Some(Command::Audit { since: chrono::Duration::hours(12) }));
-        for bad in ["12", "h", "-1d", "3w"] {
+        for bad in ["12", "h", "-1d", "3w", "5 m"] {
             assert!(Cli::try_parse_from(["server", "audit", "--since", bad]).is_err(), "{bad}");
         }
+        let cli = Cli::try_parse_from(["server"]).unwrap();
+        assert_eq!((cli.max_staleness, cli.stale), (chrono::Duration::minutes(10), StalePolicy::FailClosed));
+        let cli = Cli::try_parse_from(["server", "--max-staleness", "30s", "--stale", "fail-open"]).unwrap();
+        assert_eq!((cli.max_staleness, cli.stale), (chrono::Duration::seconds(30), StalePolicy::FailOpen));
         let cli = Cli::try_parse_from(["server", "token", "revoke", "chat-gateway"]).unwrap();
         assert_eq!(cli.command, Some(Command::Token(TokenCommand::Revoke { name: "chat-gateway".into() })));
     }

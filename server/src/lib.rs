@@ -11,5 +11,6 @@ pub mod entity;
 pub mod http;
 pub mod key_store;
 pub mod migration;
+pub mod public_url;
 pub mod security_headers;
 pub mod verify;

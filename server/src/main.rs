@@ -7,6 +7,7 @@ use clap::Parser;
 use server::auth::{Auth, passwords, users};
 use server::cli::{Cli, Command, KeyCommand, LogFormat, TokenCommand, UserCommand, command_line_actor};
 use server::key_store::SeaKeyStore;
+use server::public_url::PublicUrl;
 use server::verify::VerifyServices;
 use server::verify::sync::SyncIntervals;
 use server::verify::tokens;
@@ -48,11 +49,17 @@ async fn start() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<(), String> {
+    // Checked before the database is opened: a console that would answer for any name must not
+    // start at all.
+    if cli.command.as_ref().is_none_or(|command| *command == Command::Serve) {
+        PublicUrl::resolve(cli.public_url.as_deref(), cli.addr)?;
+    }
     // The URL may hold a password: only its scheme is ever logged.
     let backend = cli.database_url.split(':').next().unwrap_or("?").to_owned();
     let db = db::connect_and_migrate(&cli.database_url)
         .await
         .map_err(|e| format!("cannot open the {backend} database: {e}"))?;
+    let staleness_bound = cli.staleness_bound();
     match cli.command.unwrap_or(Command::Serve) {
         Command::Migrate => {
             tracing::info!(backend, "database schema is up to date");
@@ -77,19 +84,21 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::User(command) => user_command(&db, command).await,
         Command::Audit { since } => print_audit(&db, since).await,
         Command::Serve => {
+            let public_url = PublicUrl::resolve(cli.public_url.as_deref(), cli.addr)?;
             let trusted_proxies = cli.trusted_proxies.iter().map(|proxy| proxy.0).collect();
-            let auth = Auth::new(db.clone(), trusted_proxies);
+            let auth = Auth::new(db.clone(), trusted_proxies, public_url);
             ensure_an_administrator(&db).await?;
             let options = http::leptos_options(&cli.site_root, cli.addr);
             let verify = VerifyServices::load(db.clone(), SyncIntervals::default())
                 .await
-                .map_err(|e| format!("cannot load the keys for verification: {e}"))?;
+                .map_err(|e| format!("cannot load the keys for verification: {e}"))?
+                .with_staleness_bound(staleness_bound);
             let listener = tokio::net::TcpListener::bind(cli.addr)
                 .await
                 .map_err(|e| format!("cannot listen on {}: {e}", cli.addr))?;
             let background = verify.spawn_background();
-            tracing::info!(addr = %cli.addr, backend, "Keydesk is serving on http://{}", cli.addr);
-            let services = http::Services { db, verify, auth };
+            tracing::info!(addr = %cli.addr, backend, "Keydesk is serving on {}", auth.public_url.origin());
+            let services = http::Services { db, verify, auth, limits: http::Limits::default() };
             let router = if cli.bench_baseline {
                 http::router_with_bench_baseline(options, &services)
             } else {
@@ -189,19 +198,7 @@ async fn print_audit(db: &sea_orm::DatabaseConnection, since: chrono::Duration) 
     let entries = server::audit::since(db, app::clock::now() - since).await.map_err(|e| e.to_string())?;
     let mut out = std::io::stdout().lock();
     for entry in entries {
-        let changes: Vec<String> =
-            entry.changes.iter().map(|c| format!("{}: {:?} -> {:?}", c.field, c.old, c.new)).collect();
-        let line = format!(
-            "{}  {:<20} {:<16} {:<18} {:?}{}{}",
-            entry.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            entry.actor,
-            entry.address.as_deref().unwrap_or("-"),
-            entry.action.as_str(),
-            entry.subject,
-            if changes.is_empty() { String::new() } else { format!("  {}", changes.join("; ")) },
-            entry.note.map(|note| format!("  ({note})")).unwrap_or_default(),
-        );
-        writeln!(out, "{line}").map_err(|e| e.to_string())?;
+        writeln!(out, "{}", server::audit::terminal_line(&entry)).map_err(|e| e.to_string())?;
     }
     Ok(())
 }

@@ -1,19 +1,22 @@
-//! Security headers on every response (the verification API's JSON gets only the two that
-//! matter to it): a Content-Security-Policy whose script nonce is made
-//! per request (Leptos puts it on its inline hydration scripts, see `http.rs`), no framing, a
-//! strict referrer policy, no MIME sniffing, and `Cache-Control: no-store` on the console's own
-//! pages and data (never cached by a shared proxy or left in a browser's cache).
+//! Security headers, one layer per kind of route group (see `http`). The console's pages and
+//! data get a Content-Security-Policy whose script nonce is made per request (Leptos puts it on
+//! its inline hydration scripts), no framing, a strict referrer policy, no MIME sniffing, HSTS
+//! on an `https` console, and `Cache-Control: no-store` (never cached by a shared proxy or left
+//! in a browser's cache). The verification API's JSON and the probes get only the two headers
+//! that matter to them.
 //!
-//! Static files get caching that suits them instead: the wasm and its glue are revalidated on
-//! every load (their names carry no hash, so a new release must be seen at once; an unchanged
-//! file costs a 304), and the favicon is cached for a day. (Chromium loads and decodes the
-//! favicon again at every same-document navigation, that is at every keystroke in Search,
-//! cached or not: hence a small PNG, not an SVG, whose decoding builds a whole document.)
+//! Static files get caching that suits them instead, from the routes that serve them: the wasm
+//! and its glue are revalidated on every load, and the favicon is cached for a day. (Chromium
+//! loads and decodes the favicon again at every same-document navigation, that is at every
+//! keystroke in Search, cached or not: hence a small PNG, not an SVG, whose decoding builds a
+//! whole document.)
 
-use axum::extract::Request;
-use axum::http::{HeaderValue, header};
+use crate::public_url::PublicUrl;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::Response;
+use std::sync::Arc;
 
 /// The nonce of this response's Content-Security-Policy.
 #[derive(Debug, Clone)]
@@ -35,41 +38,52 @@ pub fn content_security_policy(nonce: &str) -> String {
     )
 }
 
-pub async fn security_headers(mut request: Request, next: Next) -> Response {
-    // JSON for machines: no script to police, and no per-request nonce on the hot path.
-    if crate::auth::is_api_v1(request.uri().path()) {
-        let mut response = next.run(request).await;
-        let headers = response.headers_mut();
-        headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        return response;
-    }
+/// The console's pages, server functions and sign-in: the full set, with a fresh nonce.
+/// Whatever set no caching policy of its own is `no-store`. On an `https` console, HSTS too.
+pub async fn page_headers(State(public_url): State<Arc<PublicUrl>>, mut request: Request, next: Next) -> Response {
     let nonce = CspNonce::new();
     let policy = content_security_policy(&nonce.0);
-    let static_caching = static_cache_control(request.uri().path());
     request.extensions_mut().insert(nonce);
     let mut response = next.run(request).await;
-    let found = response.status().is_success() || response.status() == axum::http::StatusCode::NOT_MODIFIED;
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_str(&policy).expect("a valid policy"));
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    if let Some(policy) = static_caching.filter(|_| found) {
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
-    } else if !headers.contains_key(header::CACHE_CONTROL) {
+    if public_url.is_https() {
+        headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
+    }
+    if !headers.contains_key(header::CACHE_CONTROL) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     response
 }
 
-/// How a static file may be cached, or `None` for everything else (pages, server functions).
-fn static_cache_control(path: &str) -> Option<&'static str> {
-    if path == app::FAVICON_PATH {
-        Some("public, max-age=86400")
-    } else if path.starts_with("/pkg/") {
-        Some("no-cache")
-    } else {
-        None
+/// JSON and text for machines (the verification API, the probes): no script to police, and no
+/// per-request nonce on the hot path.
+pub async fn machine_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// How a static file may be cached, for the route that serves it; a missing file is not cached.
+pub fn cache_static(
+    policy: &'static str,
+) -> impl Fn(Response) -> std::future::Ready<Response> + Clone + Send + Sync + 'static {
+    move |mut response: Response| {
+        let found = response.status().is_success() || response.status() == StatusCode::NOT_MODIFIED;
+        if found {
+            response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+        }
+        std::future::ready(response)
     }
 }
+
+/// The wasm and its glue: revalidated on every load (their names carry no hash, so a new
+/// release must be seen at once; an unchanged file costs a 304).
+pub const PKG_CACHING: &str = "no-cache";
+/// The favicon: a day.
+pub const FAVICON_CACHING: &str = "public, max-age=86400";

@@ -94,10 +94,19 @@ async fn each_missing_right_refuses_its_server_functions_and_changes_nothing(db:
     let calls: [(&str, Value, &[Right]); 7] = [
         (ListKeys::PATH, json!({ "query": KeyQuery::default() }), &[Right::CanView, Right::CanRead]),
         (GetKey::PATH, json!({ "id": key.id }), &[Right::CanView, Right::CanRead]),
-        (ProposeCopy::PATH, json!({ "id": key.id }), &[Right::CanCreate]),
+        // Answers that carry a key's details need canView and canRead besides their own right.
+        (ProposeCopy::PATH, json!({ "id": key.id }), &[Right::CanCreate, Right::CanView, Right::CanRead]),
         (CreateKey::PATH, json!({ "new": NewKey { name: "New".into(), ..NewKey::blank() } }), &[Right::CanCreate]),
-        (UpdateKey::PATH, json!({ "id": key.id, "changes": changes }), &[Right::CanUpdate]),
-        (SetKeyEnabled::PATH, json!({ "id": key.id, "enabled": false }), &[Right::CanUpdate]),
+        (
+            UpdateKey::PATH,
+            json!({ "id": key.id, "changes": changes }),
+            &[Right::CanUpdate, Right::CanView, Right::CanRead],
+        ),
+        (
+            SetKeyEnabled::PATH,
+            json!({ "id": key.id, "enabled": false }),
+            &[Right::CanUpdate, Right::CanView, Right::CanRead],
+        ),
         (DeleteKey::PATH, json!({ "id": key.id }), &[Right::CanDelete]),
     ];
     let before = snapshot(&db).await;
@@ -111,6 +120,10 @@ async fn each_missing_right_refuses_its_server_functions_and_changes_nothing(db:
             let response = send(&app, server_fn(path, Some(&cookie), body.clone())).await;
             assert_eq!(response.status(), StatusCode::FORBIDDEN, "{path} without {missing}");
             let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+            assert!(
+                !String::from_utf8_lossy(&bytes).contains("Widget"),
+                "{path} without {missing} tells nothing of the key"
+            );
             let error: app::error::AppError = serde_json::from_slice(&bytes).unwrap();
             assert!(error.to_string().contains(missing.as_str()), "{path}: {error} names the missing right");
             assert_eq!(snapshot(&db).await, before, "{path} without {missing} changed nothing");
@@ -121,6 +134,13 @@ async fn each_missing_right_refuses_its_server_functions_and_changes_nothing(db:
         assert_eq!(send(&app, server_fn(path, None, body.clone())).await.status(), StatusCode::UNAUTHORIZED, "{path}");
     }
     assert_eq!(snapshot(&db).await, before);
+    // An editor without canView and canRead learns nothing from a conflicting save either.
+    let editor = support::signed_in(&db, "editor", Rights::none().with(Right::CanUpdate)).await;
+    let stale = json!({ "id": key.id, "changes": { "name": "X", "enabled": true, "expires_at": null, "permission": null, "expected_version": key.version - 1 } });
+    let conflict = send(&app, server_fn(UpdateKey::PATH, Some(&editor), stale)).await;
+    assert_eq!(conflict.status(), StatusCode::FORBIDDEN);
+    let bytes = axum::body::to_bytes(conflict.into_body(), usize::MAX).await.unwrap();
+    assert!(!String::from_utf8_lossy(&bytes).contains("Widget"));
     let response = send(&app, page(None)).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&response), "/login?next=/provisioning/api-keys%3Fq%3Dchat");
@@ -233,14 +253,12 @@ async fn cross_site_posts_and_open_redirects_are_refused() {
     let before = snapshot(&db).await;
     let mut forged =
         server_fn(CreateKey::PATH, Some(&cookie), json!({ "new": NewKey { name: "csrf".into(), ..NewKey::blank() } }));
-    forged.headers_mut().insert(header::HOST, "keydesk.example".parse().unwrap());
     forged.headers_mut().insert(header::ORIGIN, "https://evil.example".parse().unwrap());
     assert_eq!(send(&app, forged).await.status(), StatusCode::FORBIDDEN);
     assert_eq!(snapshot(&db).await, before, "nothing was created");
     let mut same_site =
         server_fn(CreateKey::PATH, Some(&cookie), json!({ "new": NewKey { name: "mine".into(), ..NewKey::blank() } }));
-    same_site.headers_mut().insert(header::HOST, "keydesk.example".parse().unwrap());
-    same_site.headers_mut().insert(header::ORIGIN, "https://keydesk.example".parse().unwrap());
+    same_site.headers_mut().insert(header::ORIGIN, support::ORIGIN.parse().unwrap());
     assert_eq!(send(&app, same_site).await.status(), StatusCode::OK);
 
     let hash = hash_password(PASSWORD.into()).await;

@@ -1,7 +1,8 @@
 //! Real server processes on one PostgreSQL, talked to over loopback HTTP: a change made on one
 //! instance reaches the other's verification within a second, also while the other is being
 //! hammered; and verification keeps answering through a database restart (on a throwaway
-//! PostgreSQL of the test's own), then catches up.
+//! PostgreSQL of the test's own) within its staleness bound, answers UNAVAILABLE past it (unless
+//! told to fail open), then catches up.
 
 mod support;
 
@@ -32,9 +33,16 @@ struct Instance {
 
 impl Instance {
     async fn start(database_url: &str) -> Instance {
+        Instance::start_with(database_url, &[]).await
+    }
+
+    /// [`Instance::start`] with more command-line options.
+    async fn start_with(database_url: &str, options: &[&str]) -> Instance {
         let port = free_port();
         let child = Command::new(SERVER)
-            .args(["--database-url", database_url, "--addr", &format!("127.0.0.1:{port}"), "serve"])
+            .args(["--database-url", database_url, "--addr", &format!("127.0.0.1:{port}")])
+            .args(options)
+            .arg("serve")
             .env("RUST_LOG", "warn")
             .env("KEYDESK_INITIAL_ADMIN_PASSWORD", ADMIN_PASSWORD)
             .stdout(Stdio::null())
@@ -119,7 +127,8 @@ impl Channel {
         }
     }
 
-    /// `Ok(())` if the key is valid for chat, else the HTTP status or the refusal's code.
+    /// `Ok(())` if the key is valid for chat, else the refusal's code (or the HTTP status of an
+    /// answer without one).
     async fn verify(&self, key: &CreatedKey) -> Result<(), String> {
         let response = self
             .client
@@ -129,11 +138,13 @@ impl Channel {
             .send()
             .await
             .map_err(|e| e.to_string())?;
-        if !response.status().is_success() {
-            return Err(response.status().to_string());
+        let status = response.status();
+        let verdict: Value = response.json().await.unwrap_or_default();
+        match verdict["code"].as_str() {
+            _ if status.is_success() && verdict["valid"] == true => Ok(()),
+            Some(code) => Err(code.to_owned()),
+            None => Err(status.to_string()),
         }
-        let verdict: Value = response.json().await.map_err(|e| e.to_string())?;
-        if verdict["valid"] == true { Ok(()) } else { Err(verdict["code"].as_str().unwrap_or("?").to_owned()) }
     }
 
     /// Waits until `key`'s verdict is `expected`; returns how long that took.
@@ -296,24 +307,56 @@ async fn verification_answers_through_a_database_restart_and_catches_up() {
     let token = add_token(&db, "gateway", &support::by("ops"), chrono::Utc::now()).await.unwrap();
     db.close().await.unwrap();
     let a = Instance::start(&url).await;
-    let b = Instance::start(&url).await;
-    let on_b = Channel::new(&b, token.expose());
+    let b = Instance::start_with(&url, &["--max-staleness", "4s"]).await;
+    let open = Instance::start_with(&url, &["--max-staleness", "4s", "--stale", "fail-open"]).await;
+    let (on_b, on_open) = (Channel::new(&b, token.expose()), Channel::new(&open, token.expose()));
     let (kept, changed) = (a.create("kept").await, a.create("changed").await);
     on_b.until(&changed, Ok(()), PROPAGATION).await;
     on_b.until(&kept, Ok(()), PROPAGATION).await;
+    on_open.until(&kept, Ok(()), PROPAGATION).await;
 
     pg.stop();
-    assert!(!b.ready().await, "readiness says the database is away");
-    let healthz = reqwest::get(format!("{}/healthz", b.base)).await.unwrap();
-    assert!(healthz.status().is_success(), "liveness stays up, so a load balancer keeps the instance");
     let stopped = Instant::now();
     let mut answered = 0;
     while stopped.elapsed() < Duration::from_secs(2) {
-        assert_eq!(on_b.verify(&kept).await, Ok(()), "verification answers from memory");
+        assert_eq!(on_b.verify(&kept).await, Ok(()), "verification answers from memory, within the bound");
         assert_eq!(on_b.verify(&changed).await, Ok(()));
         answered += 2;
     }
     assert!(answered > 20);
+    assert!(!b.ready().await, "readiness says the database is away");
+    let healthz = reqwest::get(format!("{}/healthz", b.base)).await.unwrap();
+    assert!(healthz.status().is_success(), "liveness stays up, so a load balancer keeps the instance");
+    // Past the bound, B cannot vouch for any key: it might have been disabled meanwhile.
+    on_b.until(&kept, Err("UNAVAILABLE"), Duration::from_secs(15)).await;
+    let raw = reqwest::Client::new()
+        .post(&on_b.url)
+        .bearer_auth(&on_b.token)
+        .json(&json!({ "key": kept.secret.expose(), "permission": "chat" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(raw.status(), reqwest::StatusCode::SERVICE_UNAVAILABLE);
+    let malformed = json!({ "key": "kd_chat_nonsense", "permission": "chat" });
+    let verdict: Value = reqwest::Client::new()
+        .post(&on_b.url)
+        .bearer_auth(&on_b.token)
+        .json(&malformed)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(verdict["code"], "MALFORMED", "a malformed key needs no data, and is still told so");
+    let ping = reqwest::Client::new()
+        .get(format!("{}/api/v1/channels/chat/ping", b.base))
+        .header("x-api-key", kept.secret.expose())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ping.status(), reqwest::StatusCode::SERVICE_UNAVAILABLE, "the x-api-key layer too");
+    assert_eq!(on_open.verify(&kept).await, Ok(()), "an instance told to fail open keeps answering");
 
     pg.start();
     let restarted = Instant::now();
@@ -321,11 +364,12 @@ async fn verification_answers_through_a_database_restart_and_catches_up() {
         assert!(restarted.elapsed() < Duration::from_secs(30), "A did not reconnect");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    on_b.until(&kept, Ok(()), Duration::from_secs(10)).await;
     a.set_enabled(&changed, false).await;
     let took = on_b.until(&changed, Err("DISABLED"), Duration::from_secs(10)).await;
     assert_eq!(on_b.verify(&kept).await, Ok(()), "unchanged keys stay valid");
     let created = a.create("after restart").await;
     on_b.until(&created, Ok(()), Duration::from_secs(10)).await;
     eprintln!("after the restart, B saw the change in {took:?}");
-    drop((a, b));
+    drop((a, b, open));
 }

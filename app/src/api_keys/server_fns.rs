@@ -1,6 +1,7 @@
 //! The server functions the page calls. Each one first checks that the signed-in user may take
 //! its action (`auth::ssr::authorize`: the server is the guard, whatever the page shows), then
-//! reads the store from context and the clock once.
+//! reads the store from context and the clock once. An answer that carries a key's details
+//! (its name, state, expiry) needs canView and canRead as well as the action's own right.
 
 use super::input::{KeyChanges, NewKey};
 use super::model::{ApiKey, CreatedKey, KeyRead};
@@ -72,6 +73,7 @@ pub async fn get_key(id: Uuid) -> Result<KeyRead, AppError> {
 pub async fn propose_copy(id: Uuid) -> Result<NewKey, AppError> {
     ssr::answer(
         async {
+            authorize(Action::ViewKeys)?;
             authorize(Action::CreateKey)?;
             ssr::store()?.propose_copy(id, crate::clock::now()).await
         }
@@ -95,6 +97,7 @@ pub async fn create_key(new: NewKey) -> Result<CreatedKey, AppError> {
 pub async fn update_key(id: Uuid, changes: KeyChanges) -> Result<ApiKey, AppError> {
     ssr::answer(
         async {
+            authorize(Action::ViewKeys)?;
             let actor = authorize(Action::UpdateKey)?;
             ssr::store()?.update(id, changes, &actor, crate::clock::now()).await
         }
@@ -106,6 +109,7 @@ pub async fn update_key(id: Uuid, changes: KeyChanges) -> Result<ApiKey, AppErro
 pub async fn set_key_enabled(id: Uuid, enabled: bool) -> Result<ApiKey, AppError> {
     ssr::answer(
         async {
+            authorize(Action::ViewKeys)?;
             let actor = authorize(Action::UpdateKey)?;
             ssr::store()?.set_enabled(id, enabled, &actor, crate::clock::now()).await
         }

@@ -3,7 +3,8 @@
 //! asks this module for the verdict, so the rule has one home.
 //!
 //! When several refusals apply, the first of [`Refusal`]'s order wins: a malformed key is refused
-//! before any lookup, an unknown one before its state is read, and so on.
+//! before any lookup (it needs no data), then an instance whose data is too old to trust refuses
+//! every other key alike, then an unknown key is refused before its state is read, and so on.
 
 use super::permission::Permission;
 use super::secret::{hash_secret, parse_secret};
@@ -34,6 +35,10 @@ pub struct KeyFacts {
 pub enum Refusal {
     /// Not a Keydesk key: wrong prefix, length, characters or checksum. Decided without a lookup.
     Malformed,
+    /// This instance has lost touch with the database for longer than it may answer from
+    /// memory: it cannot tell whether the key was disabled or deleted meanwhile. Try another
+    /// instance, or again shortly.
+    Unavailable,
     /// Well formed, but no key has this secret (never issued, or deleted).
     NotFound,
     /// The key exists but is switched off.
@@ -49,6 +54,7 @@ impl Refusal {
     pub fn code(self) -> &'static str {
         match self {
             Refusal::Malformed => "MALFORMED",
+            Refusal::Unavailable => "UNAVAILABLE",
             Refusal::NotFound => "NOT_FOUND",
             Refusal::Disabled => "DISABLED",
             Refusal::Expired => "EXPIRED",
@@ -60,6 +66,9 @@ impl Refusal {
     pub fn message(self) -> &'static str {
         match self {
             Refusal::Malformed => "The API key is not a Keydesk key, or it was mistyped.",
+            Refusal::Unavailable => {
+                "Verification is unavailable on this instance: its copy of the keys is too old to trust."
+            }
             Refusal::NotFound => "No API key matches the one presented.",
             Refusal::Disabled => "The API key is disabled.",
             Refusal::Expired => "The API key has expired.",
@@ -75,13 +84,23 @@ impl fmt::Display for Refusal {
 }
 
 /// Decides on `presented` for `wanted` at `now`. `lookup` finds a key by its secret's hash; it is
-/// called only for well-formed keys, and at most once.
-pub fn verify<F, T>(presented: &str, wanted: Permission, now: DateTime<Utc>, lookup: F) -> Result<T, Refusal>
+/// called only for well-formed keys, at most once, and only when the data it reads is `fresh`
+/// enough to trust.
+pub fn verify<F, T>(
+    presented: &str,
+    wanted: Permission,
+    now: DateTime<Utc>,
+    fresh: bool,
+    lookup: F,
+) -> Result<T, Refusal>
 where
     F: FnOnce(&[u8; 32]) -> Option<T>,
     T: AsRef<KeyFacts>,
 {
     parse_secret(presented).map_err(|_| Refusal::Malformed)?;
+    if !fresh {
+        return Err(Refusal::Unavailable);
+    }
     let found = lookup(&hash_secret(presented)).ok_or(Refusal::NotFound)?;
     let key = found.as_ref();
     if !key.enabled {
@@ -121,7 +140,7 @@ mod tests {
     }
 
     fn check(presented: &str, wanted: Permission, now: DateTime<Utc>, stored: &KeyFacts) -> Result<Uuid, Refusal> {
-        verify(presented, wanted, now, |hash| (*hash == stored.secret_hash).then(|| stored.clone())).map(|k| k.id)
+        verify(presented, wanted, now, true, |hash| (*hash == stored.secret_hash).then(|| stored.clone())).map(|k| k.id)
     }
 
     #[test]
@@ -157,19 +176,36 @@ mod tests {
     #[test]
     fn a_malformed_key_is_never_looked_up() {
         let mut looked_up = false;
-        let refusal = verify::<_, KeyFacts>("kd_mail_", Permission::SecureMail, Utc::now(), |_| {
+        let refusal = verify::<_, KeyFacts>("kd_mail_", Permission::SecureMail, Utc::now(), false, |_| {
             looked_up = true;
             None
         });
-        assert_eq!(refusal.unwrap_err(), Refusal::Malformed);
+        assert_eq!(refusal.unwrap_err(), Refusal::Malformed, "malformed comes first, even when stale");
+        assert!(!looked_up);
+    }
+
+    #[test]
+    fn stale_data_refuses_every_well_formed_key_without_a_lookup() {
+        let secret = generate_secret(Permission::Chat);
+        let mut looked_up = false;
+        let refusal = verify::<_, KeyFacts>(secret.expose(), Permission::Chat, Utc::now(), false, |_| {
+            looked_up = true;
+            None
+        });
+        assert_eq!(refusal.unwrap_err(), Refusal::Unavailable, "before NOT_FOUND and every other code");
         assert!(!looked_up);
     }
 
     #[test]
     fn codes_are_spelled_as_on_the_wire() {
-        for refusal in
-            [Refusal::Malformed, Refusal::NotFound, Refusal::Disabled, Refusal::Expired, Refusal::WrongPermission]
-        {
+        for refusal in [
+            Refusal::Malformed,
+            Refusal::Unavailable,
+            Refusal::NotFound,
+            Refusal::Disabled,
+            Refusal::Expired,
+            Refusal::WrongPermission,
+        ] {
             assert_eq!(serde_json::to_value(refusal).unwrap(), refusal.code());
         }
     }

@@ -12,8 +12,13 @@ pub fn LoginPage() -> impl IntoView {
     let next = move || params.with(|p| p.get("next")).unwrap_or_default();
     let problem = move || {
         params.with(|p| {
+            // Only a number is shown: the link could have come from anyone.
             if let Some(wait) = p.get("wait") {
-                Some(format!("Too many failed sign-ins. Try again in {wait} seconds."))
+                Some(match wait.parse::<u32>() {
+                    Ok(1) => "Too many failed sign-ins. Try again in a second.".to_owned(),
+                    Ok(seconds) => format!("Too many failed sign-ins. Try again in {seconds} seconds."),
+                    Err(_) => "Too many failed sign-ins. Try again shortly.".to_owned(),
+                })
             } else {
                 p.get("failed").map(|_| "The username or password is not right.".to_owned())
             }

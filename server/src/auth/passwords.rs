@@ -1,12 +1,14 @@
 //! Password hashing: Argon2id with OWASP's parameters (19 MiB, 2 passes, 1 lane), always off the
 //! async runtime and at most [`MAX_CONCURRENT_HASHES`] at once, so a burst of sign-ins cannot
-//! starve the server. Checking an unknown user costs one full hash too (against a dummy), so
-//! the time taken does not tell whether a user exists.
+//! starve the server. A sign-in that finds every slot taken is refused at once
+//! ([`Passwords::try_permit`]) rather than queued: a queue would grow without bound. Checking an
+//! unknown user costs one full hash too (against a dummy), so the time taken does not tell
+//! whether a user exists.
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use std::sync::Arc;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// One hash per core of this kind of machine.
 pub const MAX_CONCURRENT_HASHES: usize = 2;
@@ -45,19 +47,19 @@ impl Passwords {
         Passwords { permits: Arc::new(Semaphore::new(MAX_CONCURRENT_HASHES)), dummy: dummy.into() }
     }
 
-    /// The PHC string to store for `password`, within the server's concurrency bound.
-    pub async fn hash(&self, password: String) -> String {
-        let _permit = self.permits.acquire().await.expect("the semaphore is never closed");
-        hash_password(password).await
+    /// One of the hashing slots, or `None` when all are taken.
+    pub fn try_permit(&self) -> Option<HashPermit> {
+        self.permits.clone().try_acquire_owned().ok().map(HashPermit)
     }
 
-    /// Whether `password` matches `stored`; with no stored hash (unknown user), spends the same
-    /// time and says no.
-    pub async fn verify(&self, password: String, stored: Option<String>) -> bool {
-        let _permit = self.permits.acquire().await.expect("the semaphore is never closed");
+    /// Whether `password` matches `stored`, hashing in the slot `permit` holds; with no stored
+    /// hash (unknown user), spends the same time and says no.
+    pub async fn verify(&self, permit: HashPermit, password: String, stored: Option<String>) -> bool {
         let known = stored.is_some();
         let stored = stored.unwrap_or_else(|| self.dummy.to_string());
+        // The slot goes with the hash: an abandoned request does not free it while hashing goes on.
         let matches = tokio::task::spawn_blocking(move || {
+            let _slot = permit;
             PasswordHash::new(&stored).is_ok_and(|hash| argon2().verify_password(password.as_bytes(), &hash).is_ok())
         })
         .await
@@ -65,6 +67,9 @@ impl Passwords {
         known && matches
     }
 }
+
+/// One of the server's hashing slots, held while a password is checked.
+pub struct HashPermit(#[expect(dead_code, reason = "held, never read")] OwnedSemaphorePermit);
 
 /// The PHC string to store for `password`, hashed on the blocking pool. For one-off hashing (the
 /// command line, tests); a server signs people in through [`Passwords`], which also bounds how
@@ -87,12 +92,22 @@ mod tests {
     #[tokio::test]
     async fn a_password_verifies_against_its_hash_only() {
         let passwords = Passwords::new();
-        let hash = passwords.hash("correct horse battery".into()).await;
+        let hash = hash_password("correct horse battery".into()).await;
         assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
         assert!(!hash.contains("correct horse"));
-        assert!(passwords.verify("correct horse battery".into(), Some(hash.clone())).await);
-        assert!(!passwords.verify("correct horse batterz".into(), Some(hash)).await);
-        assert!(!passwords.verify("anything".into(), None).await, "unknown users never sign in");
+        let permit = || passwords.try_permit().unwrap();
+        assert!(passwords.verify(permit(), "correct horse battery".into(), Some(hash.clone())).await);
+        assert!(!passwords.verify(permit(), "correct horse batterz".into(), Some(hash)).await);
+        assert!(!passwords.verify(permit(), "anything".into(), None).await, "unknown users never sign in");
+    }
+
+    #[test]
+    fn hashing_slots_are_bounded_and_given_back() {
+        let passwords = Passwords::new();
+        let held: Vec<HashPermit> = (0..MAX_CONCURRENT_HASHES).map(|_| passwords.try_permit().unwrap()).collect();
+        assert!(passwords.try_permit().is_none(), "no slot left");
+        drop(held);
+        assert!(passwords.try_permit().is_some());
     }
 
     #[test]

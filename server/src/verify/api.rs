@@ -158,12 +158,13 @@ struct VerifyState {
     security(("service_token" = [])),
     responses(
         (status = 200, description = "The verdict: valid, or refused with a code. When several codes apply, the first of MALFORMED, NOT_FOUND, DISABLED, EXPIRED, WRONG_PERMISSION wins.", body = VerifyResponse),
+        (status = 503, description = "UNAVAILABLE: this instance lost touch with the database longer ago than its staleness bound, so it cannot vouch for any well-formed key (a MALFORMED key is still refused with 200). Ask another instance, or again shortly.", body = Refused),
         (status = 400, description = "The body is not a verification request.", body = ApiError),
         (status = 401, description = "No service token, or not a live one.", body = ApiError),
         (status = 413, description = "The body is larger than 8 KiB.", body = ApiError),
     )
 )]
-async fn verify_key(State(state): State<VerifyState>, request: Request) -> Result<Json<VerifyResponse>, ApiError> {
+async fn verify_key(State(state): State<VerifyState>, request: Request) -> Result<Response, ApiError> {
     let caller = authenticate(&state.tokens, request.headers())?;
     let body = axum::body::to_bytes(request.into_body(), MAX_BODY_BYTES).await.map_err(|_| {
         ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "The request body is larger than 8 KiB.")
@@ -181,12 +182,18 @@ async fn verify_key(State(state): State<VerifyState>, request: Request) -> Resul
         serde_json::from_slice(&body).map_err(|error| expected(&describe_json_error(&error)))?;
     let verdict = match state.verifier.verify(&request.key, request.permission, Utc::now()) {
         Ok(key) => VerifyResponse::Verified(Verified::from(key.as_ref())),
+        Err(Refusal::Unavailable) => return Ok(unavailable()),
         Err(refusal) => {
             tracing::debug!(caller = &*caller, code = refusal.code(), "key refused");
             VerifyResponse::Refused(Refused::from(refusal))
         }
     };
-    Ok(Json(verdict))
+    Ok(Json(verdict).into_response())
+}
+
+/// 503 with the UNAVAILABLE verdict: a stale instance vouches for no key.
+fn unavailable() -> Response {
+    (StatusCode::SERVICE_UNAVAILABLE, Json(Refused::from(Refusal::Unavailable))).into_response()
 }
 
 /// serde_json's message without echoing the input back (it could be a secret).
@@ -283,6 +290,7 @@ where
             Err(refusal) => {
                 let status = match refusal {
                     Refusal::WrongPermission => StatusCode::FORBIDDEN,
+                    Refusal::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
                     _ => StatusCode::UNAUTHORIZED,
                 };
                 let response = (status, Json(Refused::from(refusal))).into_response();
@@ -315,6 +323,7 @@ fn pong(VerifiedKey(key): VerifiedKey) -> Json<Pong> {
         (status = 200, description = "The key is valid for Chat.", body = Pong),
         (status = 401, description = "The key is malformed, unknown, disabled or expired.", body = Refused),
         (status = 403, description = "The key is valid, for Secure Mail.", body = Refused),
+        (status = 503, description = "UNAVAILABLE: this instance's copy of the keys is too old to trust.", body = Refused),
     )
 )]
 async fn chat_ping(Extension(key): Extension<VerifiedKey>) -> Json<Pong> {
@@ -331,6 +340,7 @@ async fn chat_ping(Extension(key): Extension<VerifiedKey>) -> Json<Pong> {
         (status = 200, description = "The key is valid for Secure Mail.", body = Pong),
         (status = 401, description = "The key is malformed, unknown, disabled or expired.", body = Refused),
         (status = 403, description = "The key is valid, for Chat.", body = Refused),
+        (status = 503, description = "UNAVAILABLE: this instance's copy of the keys is too old to trust.", body = Refused),
     )
 )]
 async fn secure_mail_ping(Extension(key): Extension<VerifiedKey>) -> Json<Pong> {

@@ -24,20 +24,39 @@ use std::sync::Arc;
 use sync::{IndexSync, SyncHealth, SyncIntervals};
 use tokens::TokenSet;
 
+/// How long verification may answer from memory after losing touch with the database
+/// (`--max-staleness`, `--stale`). Within the bound a restart or failover of the database goes
+/// unnoticed by the channels; past it, a key disabled or deleted meanwhile must not keep working
+/// unseen, so every verification answers UNAVAILABLE, unless the operator chose to fail open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StalenessBound {
+    pub max: std::time::Duration,
+    pub fail_open: bool,
+}
+
+impl Default for StalenessBound {
+    fn default() -> Self {
+        StalenessBound { max: std::time::Duration::from_secs(10 * 60), fail_open: false }
+    }
+}
+
 /// Verifies presented keys against the in-memory index and notes their use.
 #[derive(Clone)]
 pub struct Verifier {
     index: Arc<KeyIndex>,
     last_used: Arc<LastUsed>,
+    health: Arc<SyncHealth>,
+    bound: StalenessBound,
 }
 
 impl Verifier {
-    pub fn new(index: Arc<KeyIndex>, last_used: Arc<LastUsed>) -> Self {
-        Verifier { index, last_used }
+    pub fn new(index: Arc<KeyIndex>, last_used: Arc<LastUsed>, health: Arc<SyncHealth>, bound: StalenessBound) -> Self {
+        Verifier { index, last_used, health, bound }
     }
 
     pub fn verify(&self, presented: &str, wanted: Permission, now: DateTime<Utc>) -> Result<Arc<KeyFacts>, Refusal> {
-        let verified = verification::verify(presented, wanted, now, |hash| self.index.get(hash))?;
+        let fresh = self.bound.fail_open || self.health.staleness() <= self.bound.max;
+        let verified = verification::verify(presented, wanted, now, fresh, |hash| self.index.get(hash))?;
         self.last_used.record(verified.id, now);
         Ok(verified)
     }
@@ -48,6 +67,7 @@ impl Verifier {
 pub struct VerifyServices {
     pub sync: IndexSync,
     pub last_used: Arc<LastUsed>,
+    pub bound: StalenessBound,
 }
 
 impl VerifyServices {
@@ -65,11 +85,16 @@ impl VerifyServices {
         sync.reload().await?;
         sync.health.set_in_sync(true, "");
         tracing::info!(keys = sync.index.len(), elapsed_ms = started.elapsed().as_millis() as u64, "key index loaded");
-        Ok(VerifyServices { sync, last_used: Arc::new(LastUsed::default()) })
+        Ok(VerifyServices { sync, last_used: Arc::new(LastUsed::default()), bound: StalenessBound::default() })
+    }
+
+    /// The same services under another staleness bound.
+    pub fn with_staleness_bound(self, bound: StalenessBound) -> Self {
+        VerifyServices { bound, ..self }
     }
 
     pub fn verifier(&self) -> Verifier {
-        Verifier { index: self.sync.index.clone(), last_used: self.last_used.clone() }
+        Verifier::new(self.sync.index.clone(), self.last_used.clone(), self.sync.health.clone(), self.bound)
     }
 
     pub fn index(&self) -> &Arc<KeyIndex> {

@@ -19,7 +19,7 @@ use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, State
 use sqlx::postgres::PgListener;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use uuid::Uuid;
 
 /// The PostgreSQL notification channel for changes.
@@ -84,17 +84,53 @@ impl Default for SyncIntervals {
     }
 }
 
-/// What `/readyz` reports about the in-memory state.
-#[derive(Debug, Default)]
+/// How current the in-memory state is: what `/readyz` reports, and what verification checks
+/// against its staleness bound.
+#[derive(Debug)]
 pub struct SyncHealth {
     /// The last reload or announcement succeeded (false while the database is away).
     in_sync: AtomicBool,
+    /// The last moment the state was known to match the database.
+    last_confirmed: Mutex<Instant>,
     last_full_load: Mutex<Option<DateTime<Utc>>>,
 }
 
+impl Default for SyncHealth {
+    /// Not yet in sync (nothing loaded).
+    fn default() -> Self {
+        SyncHealth {
+            in_sync: AtomicBool::new(false),
+            last_confirmed: Mutex::new(Instant::now()),
+            last_full_load: Mutex::default(),
+        }
+    }
+}
+
 impl SyncHealth {
+    /// In sync as of now (tests and benchmarks that fill an index by hand).
+    pub fn in_sync_now() -> Self {
+        let health = SyncHealth::default();
+        health.in_sync.store(true, Ordering::Relaxed);
+        health
+    }
+
     pub fn in_sync(&self) -> bool {
         self.in_sync.load(Ordering::Relaxed)
+    }
+
+    /// How long the state may have differed from the database: zero while in sync (a listener
+    /// is connected, or the last poll succeeded), else the time since it last was. One atomic
+    /// read on the verification path while all is well.
+    pub fn staleness(&self) -> Duration {
+        if self.in_sync() {
+            return Duration::ZERO;
+        }
+        self.last_confirmed.lock().expect("sync health lock").elapsed()
+    }
+
+    /// Notes that the state matches the database as of now.
+    pub(crate) fn confirm(&self) {
+        *self.last_confirmed.lock().expect("sync health lock") = Instant::now();
     }
 
     pub fn last_full_load(&self) -> Option<DateTime<Utc>> {
@@ -103,9 +139,15 @@ impl SyncHealth {
 
     /// Records the outcome of a sync step, logging only when it flips.
     pub(crate) fn set_in_sync(&self, in_sync: bool, why: &str) {
+        if in_sync {
+            self.confirm();
+        }
         let was = self.in_sync.swap(in_sync, Ordering::Relaxed);
         if was && !in_sync {
-            tracing::warn!(why, "verification answers from memory until the database is back");
+            tracing::warn!(
+                why,
+                "verification answers from memory until the database is back, within the staleness bound"
+            );
         } else if !was && in_sync {
             tracing::info!("key index in sync with the database");
         }
@@ -198,15 +240,22 @@ impl IndexSync {
         loop {
             tokio::select! {
                 received = listener.try_recv() => {
-                    let Some(notification) = received.map_err(sql)? else {
+                    // Until this moment the connection was alive, and every change would have
+                    // been announced on it: the index was current.
+                    let Some(notification) = received.inspect_err(|_| self.health.confirm()).map_err(sql)? else {
+                        self.health.confirm();
                         return Err(DbErr::Conn(sea_orm::RuntimeErr::Internal("connection lost".into())));
                     };
                     match Announcement::parse(notification.payload()) {
                         Some(what) => self.follow(what).await?,
                         None => tracing::warn!(payload = notification.payload(), "unknown change announcement"),
                     }
+                    self.health.confirm();
                 }
-                _ = full.tick() => self.reload().await?,
+                _ = full.tick() => {
+                    self.reload().await?;
+                    self.health.confirm();
+                }
             }
         }
     }

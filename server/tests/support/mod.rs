@@ -11,10 +11,11 @@ use chrono::{DateTime, Utc};
 use futures::FutureExt;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection};
 use server::auth::sessions::{self, SessionPolicy};
-use server::auth::{Auth, users};
+use server::auth::{Auth, cookie, users};
 use server::db;
-use server::http::{Services, leptos_options, router};
+use server::http::{Limits, Services, leptos_options, router};
 use server::key_store::SeaKeyStore;
+use server::public_url::PublicUrl;
 use server::verify::VerifyServices;
 use server::verify::sync::SyncIntervals;
 use std::future::Future;
@@ -24,6 +25,20 @@ use uuid::Uuid;
 
 pub const DEFAULT_TEST_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 
+/// Where the test console listens, as far as `Host` and `Origin` go (nothing listens there:
+/// requests go to the router in-process).
+pub const LISTEN: &str = "127.0.0.1:3000";
+/// The console's own origin in the tests.
+pub const ORIGIN: &str = "http://127.0.0.1:3000";
+
+/// What `server serve` builds on `db` (without its background tasks), for the console at
+/// [`LISTEN`].
+pub async fn services_on(db: &DatabaseConnection) -> Services {
+    let verify = VerifyServices::load(db.clone(), SyncIntervals::default()).await.expect("load the key index");
+    let public_url = PublicUrl::resolve(None, LISTEN.parse().unwrap()).unwrap();
+    Services { db: db.clone(), verify, auth: Auth::new(db.clone(), Vec::new(), public_url), limits: Limits::default() }
+}
+
 /// The whole application on `db`, as `server serve` builds it (without its background tasks).
 pub async fn router_on(db: &DatabaseConnection) -> (axum::Router, VerifyServices) {
     router_serving(db, std::path::Path::new("target/site")).await
@@ -31,10 +46,19 @@ pub async fn router_on(db: &DatabaseConnection) -> (axum::Router, VerifyServices
 
 /// [`router_on`], serving static files from `site_root`.
 pub async fn router_serving(db: &DatabaseConnection, site_root: &std::path::Path) -> (axum::Router, VerifyServices) {
-    let options = leptos_options(site_root, "127.0.0.1:0".parse().unwrap());
-    let verify = VerifyServices::load(db.clone(), SyncIntervals::default()).await.expect("load the key index");
-    let services = Services { db: db.clone(), verify: verify.clone(), auth: Auth::new(db.clone(), Vec::new()) };
-    (router(options, &services), verify)
+    let services = services_on(db).await;
+    (router_of(&services, site_root), services.verify)
+}
+
+/// The router of `services`, with a browser's `Host` on every request that has none.
+pub fn router_of(services: &Services, site_root: &std::path::Path) -> axum::Router {
+    let options = leptos_options(site_root, LISTEN.parse().unwrap());
+    router(options, services).layer(axum::middleware::map_request(|mut request: axum::extract::Request| async move {
+        if !request.headers().contains_key(axum::http::header::HOST) {
+            request.headers_mut().insert(axum::http::header::HOST, axum::http::HeaderValue::from_static(LISTEN));
+        }
+        request
+    }))
 }
 
 /// An actor for the audit trail, as a signed-in user `name` would be.
@@ -50,7 +74,7 @@ pub async fn signed_in(db: &DatabaseConnection, name: &str, rights: Rights) -> S
         .expect("add a test user");
     let user = users::find_for_sign_in(db, name).await.unwrap().unwrap();
     let session = sessions::start_session(db, user.id, SessionPolicy::default(), Utc::now()).await.unwrap();
-    format!("{}={}", sessions::COOKIE, session.cookie_value())
+    format!("{}={}", cookie::PLAIN_NAME, session.cookie_value())
 }
 
 /// `router` with every request carrying `cookie`, as a signed-in browser's would.

@@ -1,0 +1,171 @@
+//! The console: the Leptos pages and server functions, sign-in, and the static files, as two
+//! route groups that share the console's edge (page headers, own Host, client, cross-site
+//! refusal, body limit, timeout) and differ in one guard: [`console`] needs a session,
+//! [`public`] does not.
+//!
+//! Pages and server functions are registered here rather than by `leptos_routes`, which would
+//! put every server function in one router: each goes to its group by name.
+
+use super::{Limits, MAX_CONSOLE_BODY_BYTES};
+use crate::auth::guards::{identify_client, recognise_session, refuse_cross_site, require_session};
+use crate::auth::{Auth, sign_in};
+use crate::public_url::require_own_host;
+use crate::security_headers::{CspNonce, FAVICON_CACHING, PKG_CACHING, cache_static, page_headers};
+use app::api_keys::store::SharedKeyStore;
+use app::auth::{LOGIN_PATH, LOGOUT_PATH, WhoAmI};
+use app::error::AppError;
+use app::{API_KEYS_PATH, App, FAVICON_PATH, shell};
+use axum::Router;
+use axum::body::Body;
+use axum::extract::DefaultBodyLimit;
+use axum::extract::Request;
+use axum::http::{self, Method, StatusCode};
+use axum::middleware::{self, Next, from_fn, from_fn_with_state};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{MethodRouter, get, post};
+use leptos::config::LeptosOptions;
+use leptos::nonce::Nonce;
+use leptos::prelude::{provide_context, use_context};
+use leptos::server_fn::ServerFn;
+use leptos_axum::{generate_route_list, handle_server_fns_with_context, render_app_async_with_context};
+use leptos_router::SsrMode;
+use std::path::Path;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::services::{ServeDir, ServeFile};
+
+/// Pages anyone may open.
+pub const PUBLIC_PAGES: [&str; 1] = [LOGIN_PATH];
+/// Server functions anyone may call (`who_am_i` answers "nobody" when signed out).
+pub const PUBLIC_SERVER_FNS: [&str; 1] = [WhoAmI::PATH];
+
+/// Both console groups with their shared edge.
+pub fn routes(options: &LeptosOptions, store: SharedKeyStore, auth: &Auth, limits: Limits) -> Router {
+    let app = AppRoutes { options: options.clone(), store };
+    console(&app, auth)
+        .merge(public(&app, auth))
+        .layer(RequestBodyLimitLayer::new(MAX_CONSOLE_BODY_BYTES))
+        .layer(limits.timeout())
+        .layer(from_fn_with_state(auth.public_url.clone(), refuse_cross_site))
+        .layer(from_fn_with_state(auth.clone(), identify_client))
+        .layer(from_fn_with_state(auth.public_url.clone(), require_own_host))
+        .layer(from_fn_with_state(auth.public_url.clone(), page_headers))
+}
+
+/// Everything behind a session: the pages, the server functions, and whatever else is asked
+/// for (the "does not exist" page).
+fn console(app: &AppRoutes, auth: &Auth) -> Router {
+    let mut router = Router::new();
+    for path in app.pages().filter(|path| !PUBLIC_PAGES.contains(&path.as_str())) {
+        router = router.route(&path, app.page());
+    }
+    for (path, method) in server_fns().filter(|(path, _)| !PUBLIC_SERVER_FNS.contains(path)) {
+        router = router.route(path, app.server_fn(method));
+    }
+    router
+        .fallback(leptos_axum::file_and_error_handler_with_context(app.context(), shell))
+        .with_state(app.options.clone())
+        .layer(from_fn(server_fn_error_status))
+        .layer(from_fn_with_state(auth.clone(), require_session))
+}
+
+/// What must work signed out: signing in and out, the static files the sign-in page loads, `/`.
+fn public(app: &AppRoutes, auth: &Auth) -> Router {
+    let recognise = || middleware::from_fn_with_state(auth.clone(), recognise_session);
+    let site_root = Path::new(app.options.site_root.as_ref());
+    let mut router = Router::new()
+        .route("/", get(|| async { Redirect::to(API_KEYS_PATH) }))
+        .route(
+            LOGIN_PATH,
+            app.page()
+                .route_layer(recognise())
+                .merge(post(sign_in::sign_in).layer(DefaultBodyLimit::max(sign_in::MAX_BODY_BYTES))),
+        )
+        .route(LOGOUT_PATH, post(sign_in::sign_out));
+    for (path, method) in server_fns().filter(|(path, _)| PUBLIC_SERVER_FNS.contains(path)) {
+        router = router.route(path, app.server_fn(method).route_layer(recognise()));
+    }
+    let package = Router::new()
+        .nest_service("/pkg", ServeDir::new(site_root.join("pkg")))
+        .layer(middleware::map_response(cache_static(PKG_CACHING)));
+    let favicon = Router::new()
+        .route_service(FAVICON_PATH, ServeFile::new(site_root.join(FAVICON_PATH.trim_start_matches('/'))))
+        .layer(middleware::map_response(cache_static(FAVICON_CACHING)));
+    router.with_state(auth.clone()).merge(package).merge(favicon)
+}
+
+/// Every server function the app defines, with its method.
+pub fn server_fns() -> impl Iterator<Item = (&'static str, Method)> {
+    leptos::server_fn::axum::server_fn_paths()
+}
+
+/// The Leptos app, as handlers for pages and server functions.
+struct AppRoutes {
+    options: LeptosOptions,
+    store: SharedKeyStore,
+}
+
+impl AppRoutes {
+    /// The paths of the app's pages (`/` is a plain redirect, outside the app).
+    fn pages(&self) -> impl Iterator<Item = String> {
+        generate_route_list(App).into_iter().filter(|route| route.path() != "/").map(|route| {
+            assert!(
+                matches!(route.mode(), SsrMode::Async),
+                "{}: only SsrMode::Async pages are registered (see http::site)",
+                route.path()
+            );
+            route.path().to_owned()
+        })
+    }
+
+    /// What every page and server function gets in its context: the key store, and the nonce
+    /// the Content-Security-Policy header names (Leptos puts it on its inline scripts).
+    fn context(&self) -> impl Fn() + Clone + Send + Sync + 'static {
+        let store = self.store.clone();
+        move || {
+            provide_context(store.clone());
+            let nonce =
+                use_context::<http::request::Parts>().and_then(|parts| parts.extensions.get::<CspNonce>().cloned());
+            if let Some(CspNonce(nonce)) = nonce {
+                provide_context(Nonce::from_value(nonce));
+            }
+        }
+    }
+
+    fn page<S: Clone + Send + Sync + 'static>(&self) -> MethodRouter<S> {
+        let options = self.options.clone();
+        get(render_app_async_with_context(self.context(), move || shell(options.clone())))
+    }
+
+    fn server_fn<S: Clone + Send + Sync + 'static>(&self, method: Method) -> MethodRouter<S> {
+        let context = self.context();
+        let handler = move |request: Request| handle_server_fns_with_context(context.clone(), request);
+        match method {
+            Method::POST => post(handler),
+            Method::GET => get(handler),
+            other => panic!("server functions here use GET or POST, not {other}"),
+        }
+    }
+}
+
+/// Gives a failed server function's answer the status its error deserves when server_fn could
+/// not: a request whose arguments do not decode fails before the function runs (and before
+/// `server_fns::ssr::answer` can set 400), and server_fn answers those with 500. The error in
+/// the body (an `AppError`, JSON) knows its own status.
+async fn server_fn_error_status(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    if response.status() != StatusCode::INTERNAL_SERVER_ERROR
+        || !response.headers().contains_key(leptos::server_fn::error::SERVER_FN_ERROR_HEADER)
+    {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    if let Ok(error) = serde_json::from_slice::<AppError>(&bytes)
+        && let Ok(status) = StatusCode::from_u16(error.status_code())
+    {
+        parts.status = status;
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
