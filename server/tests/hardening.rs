@@ -277,3 +277,20 @@ async fn bodies_are_capped_and_slow_requests_time_out() {
     let answer = tokio::time::timeout(limit, send(&app, untokened)).await.expect("answered at once");
     assert_eq!(answer.status(), StatusCode::UNAUTHORIZED);
 }
+
+#[test]
+fn a_console_on_every_interface_needs_its_public_url_to_start() {
+    let dir = std::env::temp_dir().join(format!("keydesk-public-url-{}", uuid::Uuid::new_v4().simple()));
+    let url = format!("sqlite://{}/keydesk.db?mode=rwc", dir.display());
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_server"))
+        .args(["--database-url", &url, "--addr", "0.0.0.0:0", "serve"])
+        .env_remove("KEYDESK_PUBLIC_URL")
+        .output()
+        .expect("run the server");
+    let touched = dir.exists();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(!output.status.success(), "it refused to start");
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(said.contains("--public-url"), "and said why: {said}");
+    assert!(!touched, "before touching the database");
+}
