@@ -12,6 +12,7 @@ pub mod date_format;
 pub mod error;
 pub mod pages;
 pub mod relative_time;
+pub mod usage;
 pub mod widgets;
 pub mod wire;
 

@@ -6,6 +6,7 @@ use app::api_keys::Permission;
 use app::api_keys::secret::generate_secret;
 use app::api_keys::verification::KeyFacts;
 use criterion::{Criterion, criterion_group, criterion_main};
+use server::usage::{Caller, UsageRecorder, UsageSettings};
 use server::verify::index::KeyIndex;
 use server::verify::last_used::LastUsed;
 use server::verify::sync::SyncHealth;
@@ -37,17 +38,18 @@ fn index_of(keys: usize) -> (Arc<KeyIndex>, String) {
 fn verification(c: &mut Criterion) {
     let (index, valid) = index_of(KEYS);
     let health = Arc::new(SyncHealth::in_sync_now());
-    let verifier = Verifier::new(index, Arc::new(LastUsed::default()), health, StalenessBound::default());
+    let usage = UsageRecorder::new(UsageSettings::default());
+    let verifier = Verifier::new(index, Arc::new(LastUsed::default()), usage, health, StalenessBound::default());
     let unknown = generate_secret(Permission::Chat).expose().to_owned();
     let now = chrono::Utc::now();
     c.bench_function("verify a valid key (100k keys)", |b| {
-        b.iter(|| verifier.verify(black_box(&valid), Permission::Chat, now).unwrap())
+        b.iter(|| verifier.verify(black_box(&valid), Permission::Chat, now, &Caller::UNKNOWN).unwrap())
     });
     c.bench_function("verify an unknown well-formed key", |b| {
-        b.iter(|| verifier.verify(black_box(&unknown), Permission::Chat, now).unwrap_err())
+        b.iter(|| verifier.verify(black_box(&unknown), Permission::Chat, now, &Caller::UNKNOWN).unwrap_err())
     });
     c.bench_function("refuse a malformed key", |b| {
-        b.iter(|| verifier.verify(black_box("kd_chat_not-a-key"), Permission::Chat, now).unwrap_err())
+        b.iter(|| verifier.verify(black_box("kd_chat_not-a-key"), Permission::Chat, now, &Caller::UNKNOWN).unwrap_err())
     });
 }
 

@@ -53,6 +53,15 @@ pub struct Cli {
     #[arg(long, env = "KEYDESK_STALE", value_enum, default_value_t = StalePolicy::FailClosed, global = true)]
     pub stale: StalePolicy,
 
+    /// How often each instance writes the usage counts it holds (`5s`, `10s`, `1m`). A crash
+    /// loses at most this much of them; a graceful stop loses nothing.
+    #[arg(long, env = "KEYDESK_USAGE_FLUSH_EVERY", default_value = "10s", value_parser = parse_interval, global = true)]
+    pub usage_flush_every: chrono::Duration,
+
+    /// Record no usage (bench/verify.sh measures what recording costs; never in production).
+    #[arg(long, env = "KEYDESK_BENCH_NO_USAGE", hide = true, global = true)]
+    pub bench_no_usage: bool,
+
     /// Serve the benchmark's baseline route too (bench/verify.sh; never in production).
     #[arg(long, env = "KEYDESK_BENCH_BASELINE", hide = true, global = true)]
     pub bench_baseline: bool,
@@ -69,6 +78,15 @@ pub enum StalePolicy {
 }
 
 impl Cli {
+    /// `--usage-flush-every` (and the bench's `--bench-no-usage`) as the recorder takes them.
+    pub fn usage_settings(&self) -> crate::usage::UsageSettings {
+        crate::usage::UsageSettings {
+            flush_every: self.usage_flush_every.to_std().unwrap_or(std::time::Duration::from_secs(10)),
+            recording: !self.bench_no_usage,
+            ..crate::usage::UsageSettings::default()
+        }
+    }
+
     /// `--max-staleness` and `--stale` as the verifier takes them.
     pub fn staleness_bound(&self) -> crate::verify::StalenessBound {
         crate::verify::StalenessBound {
@@ -129,6 +147,15 @@ fn parse_age(text: &str) -> Result<chrono::Duration, String> {
     }
     .filter(|age| *age >= chrono::Duration::zero())
     .ok_or_else(problem)
+}
+
+/// [`parse_age`], more than zero.
+fn parse_interval(text: &str) -> Result<chrono::Duration, String> {
+    let interval = parse_age(text)?;
+    if interval <= chrono::Duration::zero() {
+        return Err(format!("{text:?} must be more than zero"));
+    }
+    Ok(interval)
 }
 
 /// Rights as the guide spells them, comma-separated: `canView,canRead,canCreate,canUpdate,canDelete`
@@ -202,6 +229,14 @@ pub enum TokenCommand {
 
 #[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
 pub enum KeyCommand {
+    /// Print a key's verifications by result and by origin.
+    Usage {
+        /// The key's id, or its exact name.
+        key: String,
+        /// How far back: `30m`, `12h`, `7d`, ... (at most 400 days are kept).
+        #[arg(long, default_value = "7d", value_parser = parse_age)]
+        since: chrono::Duration,
+    },
     /// Create an enabled API key and print its secret once to standard output. Its creator is
     /// recorded as `cli:$USER`.
     Create {
@@ -251,6 +286,12 @@ mod tests {
         assert_eq!((cli.max_staleness, cli.stale), (chrono::Duration::minutes(10), StalePolicy::FailClosed));
         let cli = Cli::try_parse_from(["server", "--max-staleness", "30s", "--stale", "fail-open"]).unwrap();
         assert_eq!((cli.max_staleness, cli.stale), (chrono::Duration::seconds(30), StalePolicy::FailOpen));
+        assert!(Cli::try_parse_from(["server", "--usage-flush-every", "0s"]).is_err());
+        let cli = Cli::try_parse_from(["server", "--usage-flush-every", "2s"]).unwrap();
+        assert_eq!(cli.usage_settings().flush_every, std::time::Duration::from_secs(2));
+        let cli = Cli::try_parse_from(["server", "key", "usage", "Chat widget", "--since", "30d"]).unwrap();
+        let usage = KeyCommand::Usage { key: "Chat widget".into(), since: chrono::Duration::days(30) };
+        assert_eq!(cli.command, Some(Command::Key(usage)));
         let cli = Cli::try_parse_from(["server", "token", "revoke", "chat-gateway"]).unwrap();
         assert_eq!(cli.command, Some(Command::Token(TokenCommand::Revoke { name: "chat-gateway".into() })));
     }

@@ -1,12 +1,19 @@
-//! Keys for a first look and for benchmarks: the guide's ten sample keys (`server demo-data`)
-//! and any number of synthetic ones (`server seed`).
+//! Keys for a first look and for benchmarks: the guide's ten sample keys (`server demo-data`),
+//! with a sample usage history so that the charts have something to show, and any number of
+//! synthetic ones (`server seed`).
 
 use crate::key_store::{SeaKeyStore, internal};
+use crate::usage::{self, Dimension, store::UsageRow};
 use app::api_keys::secret::generate_secret;
 use app::api_keys::{NewKey, Permission};
 use app::error::AppError;
+use app::usage::{Resolution, UsageResult};
 use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, DatabaseTransaction, QueryFilter};
 use sea_orm::{EntityTrait, PaginatorTrait};
+use std::collections::BTreeMap;
+use uuid::Uuid;
 
 /// Name, permission, age in years (of 365 days), creator: the rows of the guide's screenshot.
 const SAMPLES: [(&str, Permission, i64, &str); 10] = [
@@ -31,13 +38,80 @@ impl SeaKeyStore {
         if crate::entity::api_key::Entity::find().count(&txn).await.map_err(internal)? > 0 {
             return Ok(0);
         }
-        for (name, permission, years, created_by) in SAMPLES {
+        for (index, (name, permission, years, created_by)) in SAMPLES.into_iter().enumerate() {
             let new = NewKey { name: name.to_owned(), permission, ..NewKey::blank() };
-            Self::insert(&txn, &new, created_by, now - Duration::days(365 * years)).await?;
+            let (_, row) = Self::insert(&txn, &new, created_by, now - Duration::days(365 * years)).await?;
+            sample_usage(&txn, row.id, index, now).await?;
         }
         txn.commit().await.map_err(internal)?;
         Ok(SAMPLES.len())
     }
+}
+
+/// Where the sample keys' verifications come from: marked as sample data in their names.
+const SAMPLE_ORIGINS: [&str; 4] = [
+    "https://shop.sample-data.example",
+    "https://help.sample-data.example",
+    "https://www.sample-data.example",
+    "(none)",
+];
+
+/// Plausible usage for sample key number `index`: 90 days of hourly traffic with a daily rhythm
+/// for the first six keys, a trickle for the next two, none for the last two; a few refusals.
+/// Written at hour and day resolution (minutes only for the last two hours), with the key's
+/// last use.
+async fn sample_usage(txn: &DatabaseTransaction, key: Uuid, index: usize, now: DateTime<Utc>) -> Result<(), AppError> {
+    let volume = match index {
+        0..=5 => 40 + 25 * index as i64,
+        6 | 7 => 1,
+        _ => return Ok(()),
+    };
+    let mut rows: BTreeMap<UsageRow<'_>, i64> = BTreeMap::new();
+    let this_hour = Resolution::Hour.bucket(now.timestamp());
+    let mut last_use = None;
+    for back in 0..90 * 24 {
+        let hour = this_hour - back * 3600;
+        let local = (hour / 3600 + index as i64 * 3) % 24;
+        // Busier in the (sample's) daytime; a pseudo-random wobble per hour and key.
+        let wobble = (hour / 3600 * 7919 + index as i64 * 104_729) % 13;
+        let valid = if (8..20).contains(&local) { volume + wobble * volume / 10 } else { volume / 8 + wobble % 3 };
+        if valid == 0 || (volume == 1 && wobble != 0) {
+            continue;
+        }
+        last_use = last_use.or(Some(hour));
+        let refused = if wobble == 5 { Some((UsageResult::WrongPermission, 1 + valid / 50)) } else { None };
+        for (result, count) in std::iter::once((UsageResult::Valid, valid)).chain(refused) {
+            let mut left = count;
+            for (n, origin) in SAMPLE_ORIGINS.iter().enumerate() {
+                let share = if n + 1 == SAMPLE_ORIGINS.len() { left } else { left * 2 / 3 };
+                left -= share;
+                if share == 0 {
+                    continue;
+                }
+                let mut add = |resolution: Resolution, bucket: i64| {
+                    *rows.entry((key, resolution, bucket, result, Dimension::Origin, origin)).or_insert(0) += share;
+                    *rows.entry((key, resolution, bucket, result, Dimension::Network, "(sample data)")).or_insert(0) +=
+                        share;
+                };
+                add(Resolution::Hour, hour);
+                add(Resolution::Day, Resolution::Day.bucket(hour));
+                if back < 2 {
+                    add(Resolution::Minute, hour + 60 * ((wobble + n as i64) % 60));
+                }
+            }
+        }
+    }
+    usage::store::add(txn, &rows).await.map_err(internal)?;
+    if let Some(hour) = last_use {
+        let at = DateTime::from_timestamp(hour, 0).unwrap_or(now).min(now);
+        crate::entity::api_key::Entity::update_many()
+            .col_expr(crate::entity::api_key::Column::LastUsedAt, Expr::value(at))
+            .filter(crate::entity::api_key::Column::Id.eq(key))
+            .exec(txn)
+            .await
+            .map_err(internal)?;
+    }
+    Ok(())
 }
 
 /// Creators the synthetic keys are spread over.

@@ -6,6 +6,7 @@
 
 use crate::audit::{self, Event};
 use crate::entity::api_key::{self, Column, Entity as ApiKeys};
+use crate::usage;
 use crate::verify::index::KeyIndex;
 use crate::verify::sync::{Announcement, announce};
 use app::api_keys::copy_name::{copy_base, next_copy_name};
@@ -22,6 +23,7 @@ use app::api_keys::{
 };
 use app::audit::{Actor, AuditAction, AuditEntry};
 use app::error::{AppError, Field};
+use app::usage::{Range, UsageImpact, UsageReport};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, LikeExpr, NullOrdering, Order};
 use sea_orm::{
@@ -275,6 +277,16 @@ impl KeyStore for SeaKeyStore {
 
     async fn history(&self, id: Uuid) -> Result<Vec<AuditEntry>, AppError> {
         audit::history_of_key(&self.db, id).await.map_err(internal)
+    }
+
+    async fn usage(&self, id: Uuid, range: Range, now: DateTime<Utc>) -> Result<UsageReport, AppError> {
+        find_row(&self.db, id).await?;
+        usage::store::report(&self.db, id, range, now).await.map_err(internal)
+    }
+
+    async fn usage_impact(&self, id: Uuid, now: DateTime<Utc>) -> Result<UsageImpact, AppError> {
+        let row = find_row(&self.db, id).await?;
+        usage::store::impact(&self.db, id, row.last_used_at, now).await.map_err(internal)
     }
 }
 

@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod auth;
 pub mod cli;
+pub mod client;
 pub mod db;
 pub mod demo_data;
 pub mod entity;
@@ -13,4 +14,5 @@ pub mod key_store;
 pub mod migration;
 pub mod public_url;
 pub mod security_headers;
+pub mod usage;
 pub mod verify;

@@ -60,6 +60,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot open the {backend} database: {e}"))?;
     let staleness_bound = cli.staleness_bound();
+    let usage_settings = cli.usage_settings();
     match cli.command.unwrap_or(Command::Serve) {
         Command::Migrate => {
             tracing::info!(backend, "database schema is up to date");
@@ -85,14 +86,16 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Audit { since } => print_audit(&db, since).await,
         Command::Serve => {
             let public_url = PublicUrl::resolve(cli.public_url.as_deref(), cli.addr)?;
-            let trusted_proxies = cli.trusted_proxies.iter().map(|proxy| proxy.0).collect();
-            let auth = Auth::new(db.clone(), trusted_proxies, public_url);
+            let trusted_proxies: Vec<_> = cli.trusted_proxies.iter().map(|proxy| proxy.0).collect();
+            let auth = Auth::new(db.clone(), trusted_proxies.clone(), public_url);
             ensure_an_administrator(&db).await?;
             let options = http::leptos_options(&cli.site_root, cli.addr);
             let verify = VerifyServices::load(db.clone(), SyncIntervals::default())
                 .await
                 .map_err(|e| format!("cannot load the keys for verification: {e}"))?
-                .with_staleness_bound(staleness_bound);
+                .with_staleness_bound(staleness_bound)
+                .with_trusted_proxies(trusted_proxies)
+                .with_usage_settings(usage_settings);
             let listener = tokio::net::TcpListener::bind(cli.addr)
                 .await
                 .map_err(|e| format!("cannot listen on {}: {e}", cli.addr))?;
@@ -256,6 +259,10 @@ async fn key_command(db: sea_orm::DatabaseConnection, command: KeyCommand) -> Re
                 .map_err(|e| e.to_string())?;
             print_secret_once(created.secret.expose())?;
             tracing::info!(key_id = %created.key.id, "API key created; its secret is shown this once");
+        }
+        KeyCommand::Usage { key, since } => {
+            let text = server::usage::command::key_usage_text(&db, &key, since, app::clock::now()).await?;
+            write!(std::io::stdout(), "{text}").map_err(|e| e.to_string())?;
         }
     }
     Ok(())

@@ -8,6 +8,8 @@ mod support;
 
 use app::api_keys::server_fns::{CreateKey, SetKeyEnabled};
 use app::api_keys::{CreatedKey, NewKey, Permission};
+use app::usage::server_fns::KeyUsage;
+use app::usage::{UsageReport, UsageResult};
 use leptos::server_fn::ServerFn;
 use sea_orm::DatabaseConnection;
 use serde_json::{Value, json};
@@ -103,6 +105,17 @@ impl Instance {
     }
 }
 
+impl Instance {
+    /// Stops the process as an orchestrator does (SIGTERM), and waits for it to finish.
+    fn terminate(&mut self) {
+        let pid = self.child.id().to_string();
+        let status = Command::new("kill").args(["-TERM", &pid]).status().expect("kill -TERM");
+        assert!(status.success());
+        let exit = self.child.wait().expect("the server exits");
+        assert!(exit.success(), "a graceful stop exits cleanly: {exit}");
+    }
+}
+
 impl Drop for Instance {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -159,6 +172,55 @@ impl Channel {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn usage_from_two_instances_adds_up_exactly_through_a_restart() {
+    support::with_postgres_url(|url, db| async move { usage_adds_up(&url, &db).await }).await;
+}
+
+async fn usage_adds_up(url: &str, db: &DatabaseConnection) {
+    let token = add_token(db, "gateway", &support::by("ops"), chrono::Utc::now()).await.unwrap();
+    let fast_flush = ["--usage-flush-every", "1s"];
+    let a = Instance::start_with(url, &fast_flush).await;
+    let mut b = Instance::start_with(url, &fast_flush).await;
+    let key = a.create("counted").await;
+    let (on_a, on_b) = (Channel::new(&a, token.expose()), Channel::new(&b, token.expose()));
+    // Until B knows the key its answers are NOT_FOUND, which count for no key; the first valid
+    // answer is the first use.
+    on_b.until(&key, Ok(()), PROPAGATION).await;
+    let mut valid = 1;
+    let verify_times = |channel: Channel, times: usize| {
+        let key = key.clone();
+        async move {
+            for _ in 0..times {
+                assert_eq!(channel.verify(&key).await, Ok(()));
+            }
+            times
+        }
+    };
+    let (on_a_count, on_b_count) = tokio::join!(verify_times(on_a.clone(), 40), verify_times(on_b.clone(), 35));
+    valid += on_a_count + on_b_count;
+    // B stops mid-way, as in a rolling restart: what it counted is written as it stops.
+    b.terminate();
+    valid += verify_times(on_a.clone(), 25).await;
+    let b = Instance::start_with(url, &fast_flush).await;
+    let on_b = Channel::new(&b, token.expose());
+    valid += verify_times(on_b, 30).await;
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+
+    let report = a.call(KeyUsage::PATH, json!({ "id": key.key.id, "range": "24h" })).await;
+    assert!(report.status().is_success(), "{}", report.status());
+    let report: UsageReport = report.json().await.unwrap();
+    assert_eq!(report.by_result()[0], (UsageResult::Valid, valid as u64), "the chart counts each answer once");
+    let output = Command::new(SERVER)
+        .args(["--database-url", url, "key", "usage", &key.key.id.to_string(), "--since", "1h"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    let line = text.lines().find(|line| line.starts_with("Valid")).unwrap_or_default();
+    assert_eq!(line.split_whitespace().last(), Some(valid.to_string().as_str()), "the command line agrees:\n{text}");
+    drop((a, b));
 }
 
 fn free_port() -> u16 {

@@ -58,8 +58,10 @@ fn console_routes() -> Vec<Route> {
     let server_fns = server_fns()
         .filter(|(path, _)| !PUBLIC_SERVER_FNS.contains(path))
         .map(|(path, method)| Route::new(method, path));
+    let downloads =
+        [Route::new(Method::GET, &server::usage::csv_export::PATH.replace("{id}", &uuid::Uuid::nil().to_string()))];
     let unknown = [Route::new(Method::GET, "/no/such/page"), Route::new(Method::POST, "/api/no_such_function")];
-    pages.chain(server_fns).chain(unknown).collect()
+    pages.chain(server_fns).chain(downloads).chain(unknown).collect()
 }
 
 /// The console's routes that work signed out.

@@ -11,6 +11,7 @@ use super::model::{ApiKey, CreatedKey};
 use super::query::{KeyPage, KeyQuery};
 use crate::audit::{Actor, AuditEntry};
 use crate::error::AppError;
+use crate::usage::{Range, UsageImpact, UsageReport};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use uuid::Uuid;
@@ -47,6 +48,13 @@ pub trait KeyStore: Send + Sync + 'static {
 
     /// The key's audit trail, newest first; it stays after the key is deleted.
     async fn history(&self, id: Uuid) -> Result<Vec<AuditEntry>, AppError>;
+
+    /// The key's verifications over `range` at `now`, by bucket, result and origin. Counts reach
+    /// the database a flush interval (10 s) after the verifications.
+    async fn usage(&self, id: Uuid, range: Range, now: DateTime<Utc>) -> Result<UsageReport, AppError>;
+
+    /// What stopping the key would break: its recent valid verifications and their origins.
+    async fn usage_impact(&self, id: Uuid, now: DateTime<Utc>) -> Result<UsageImpact, AppError>;
 }
 
 /// How the store travels through Leptos context.

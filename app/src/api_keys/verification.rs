@@ -83,6 +83,20 @@ impl fmt::Display for Refusal {
     }
 }
 
+/// A refusal, with the stored key the presented one named when there is one (DISABLED,
+/// EXPIRED, WRONG_PERMISSION): usage is counted for that key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Denied<T> {
+    pub refusal: Refusal,
+    pub key: Option<T>,
+}
+
+impl<T> Denied<T> {
+    fn without_key(refusal: Refusal) -> Self {
+        Denied { refusal, key: None }
+    }
+}
+
 /// Decides on `presented` for `wanted` at `now`. `lookup` finds a key by its secret's hash; it is
 /// called only for well-formed keys, at most once, and only when the data it reads is `fresh`
 /// enough to trust.
@@ -92,27 +106,27 @@ pub fn verify<F, T>(
     now: DateTime<Utc>,
     fresh: bool,
     lookup: F,
-) -> Result<T, Refusal>
+) -> Result<T, Denied<T>>
 where
     F: FnOnce(&[u8; 32]) -> Option<T>,
     T: AsRef<KeyFacts>,
 {
-    parse_secret(presented).map_err(|_| Refusal::Malformed)?;
+    parse_secret(presented).map_err(|_| Denied::without_key(Refusal::Malformed))?;
     if !fresh {
-        return Err(Refusal::Unavailable);
+        return Err(Denied::without_key(Refusal::Unavailable));
     }
-    let found = lookup(&hash_secret(presented)).ok_or(Refusal::NotFound)?;
+    let found = lookup(&hash_secret(presented)).ok_or(Denied::without_key(Refusal::NotFound))?;
     let key = found.as_ref();
-    if !key.enabled {
-        return Err(Refusal::Disabled);
-    }
-    if is_expired(key.expires_at, now) {
-        return Err(Refusal::Expired);
-    }
-    if key.permission != wanted {
-        return Err(Refusal::WrongPermission);
-    }
-    Ok(found)
+    let refusal = if !key.enabled {
+        Refusal::Disabled
+    } else if is_expired(key.expires_at, now) {
+        Refusal::Expired
+    } else if key.permission != wanted {
+        Refusal::WrongPermission
+    } else {
+        return Ok(found);
+    };
+    Err(Denied { refusal, key: Some(found) })
 }
 
 impl AsRef<KeyFacts> for KeyFacts {
@@ -140,7 +154,19 @@ mod tests {
     }
 
     fn check(presented: &str, wanted: Permission, now: DateTime<Utc>, stored: &KeyFacts) -> Result<Uuid, Refusal> {
-        verify(presented, wanted, now, true, |hash| (*hash == stored.secret_hash).then(|| stored.clone())).map(|k| k.id)
+        verify(presented, wanted, now, true, |hash| (*hash == stored.secret_hash).then(|| stored.clone()))
+            .map(|k| k.id)
+            .map_err(|denied| {
+                let names_the_key = denied.key.as_ref().is_some_and(|key| key.id == stored.id);
+                let names_a_key =
+                    matches!(denied.refusal, Refusal::Disabled | Refusal::Expired | Refusal::WrongPermission);
+                assert_eq!(
+                    names_the_key, names_a_key,
+                    "{:?} names the key exactly when it resolved to it",
+                    denied.refusal
+                );
+                denied.refusal
+            })
     }
 
     #[test]
@@ -180,7 +206,7 @@ mod tests {
             looked_up = true;
             None
         });
-        assert_eq!(refusal.unwrap_err(), Refusal::Malformed, "malformed comes first, even when stale");
+        assert_eq!(refusal.unwrap_err().refusal, Refusal::Malformed, "malformed comes first, even when stale");
         assert!(!looked_up);
     }
 
@@ -192,7 +218,7 @@ mod tests {
             looked_up = true;
             None
         });
-        assert_eq!(refusal.unwrap_err(), Refusal::Unavailable, "before NOT_FOUND and every other code");
+        assert_eq!(refusal.unwrap_err().refusal, Refusal::Unavailable, "before NOT_FOUND and every other code");
         assert!(!looked_up);
     }
 

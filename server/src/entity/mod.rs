@@ -3,6 +3,8 @@
 
 pub mod api_key;
 pub mod audit_event;
+pub mod key_usage;
 pub mod service_token;
 pub mod session;
+pub mod unresolved_usage;
 pub mod user;

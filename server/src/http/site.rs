@@ -11,6 +11,7 @@ use crate::auth::guards::{identify_client, recognise_session, refuse_cross_site,
 use crate::auth::{Auth, sign_in};
 use crate::public_url::require_own_host;
 use crate::security_headers::{CspNonce, FAVICON_CACHING, PKG_CACHING, cache_static, page_headers};
+use crate::usage;
 use app::api_keys::store::SharedKeyStore;
 use app::auth::{LOGIN_PATH, LOGOUT_PATH, WhoAmI};
 use app::error::AppError;
@@ -29,6 +30,7 @@ use leptos::prelude::{provide_context, use_context};
 use leptos::server_fn::ServerFn;
 use leptos_axum::{generate_route_list, handle_server_fns_with_context, render_app_async_with_context};
 use leptos_router::SsrMode;
+use sea_orm::DatabaseConnection;
 use std::path::Path;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::services::{ServeDir, ServeFile};
@@ -40,7 +42,7 @@ pub const PUBLIC_SERVER_FNS: [&str; 1] = [WhoAmI::PATH];
 
 /// Both console groups with their shared edge.
 pub fn routes(options: &LeptosOptions, store: SharedKeyStore, auth: &Auth, limits: Limits) -> Router {
-    let app = AppRoutes { options: options.clone(), store };
+    let app = AppRoutes { options: options.clone(), store, db: auth.db.clone() };
     console(&app, auth)
         .merge(public(&app, auth))
         .layer(RequestBodyLimitLayer::new(MAX_CONSOLE_BODY_BYTES))
@@ -51,8 +53,8 @@ pub fn routes(options: &LeptosOptions, store: SharedKeyStore, auth: &Auth, limit
         .layer(from_fn_with_state(auth.public_url.clone(), page_headers))
 }
 
-/// Everything behind a session: the pages, the server functions, and whatever else is asked
-/// for (the "does not exist" page).
+/// Everything behind a session: the pages, the server functions, the usage download, and
+/// whatever else is asked for (the "does not exist" page).
 fn console(app: &AppRoutes, auth: &Auth) -> Router {
     let mut router = Router::new();
     for path in app.pages().filter(|path| !PUBLIC_PAGES.contains(&path.as_str())) {
@@ -61,6 +63,7 @@ fn console(app: &AppRoutes, auth: &Auth) -> Router {
     for (path, method) in server_fns().filter(|(path, _)| !PUBLIC_SERVER_FNS.contains(path)) {
         router = router.route(path, app.server_fn(method));
     }
+    router = router.route(usage::csv_export::PATH, get(usage::csv_export::download).with_state(app.db.clone()));
     router
         .fallback(leptos_axum::file_and_error_handler_with_context(app.context(), shell))
         .with_state(app.options.clone())
@@ -102,6 +105,7 @@ pub fn server_fns() -> impl Iterator<Item = (&'static str, Method)> {
 struct AppRoutes {
     options: LeptosOptions,
     store: SharedKeyStore,
+    db: DatabaseConnection,
 }
 
 impl AppRoutes {

@@ -7,6 +7,7 @@ mod m20261127_000001_create_api_keys;
 mod m20261127_000002_create_service_tokens;
 mod m20261127_000003_create_users_and_sessions;
 mod m20261127_000004_create_audit_events;
+mod m20261129_000005_create_key_usage;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000002_create_service_tokens::Migration),
             Box::new(m20261127_000003_create_users_and_sessions::Migration),
             Box::new(m20261127_000004_create_audit_events::Migration),
+            Box::new(m20261129_000005_create_key_usage::Migration),
         ]
     }
 }

@@ -7,6 +7,8 @@
 
 use super::tokens::TokenSet;
 use super::{Verifier, VerifyServices};
+use crate::client::Client;
+use crate::usage::{Caller, Network};
 use app::api_keys::Permission;
 use app::api_keys::verification::{KeyFacts, Refusal};
 use axum::body::Body;
@@ -17,6 +19,7 @@ use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
+use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -33,6 +36,7 @@ pub const API_KEY_HEADER: &str = "x-api-key";
 /// trivial `POST /bench/baseline`.
 pub fn routes(services: &VerifyServices, bench_baseline: bool) -> Router {
     let verifier = services.verifier();
+    let trusted = services.trusted_proxies.clone();
     let verify_state = VerifyState { verifier: verifier.clone(), tokens: services.tokens().clone() };
     let router = if bench_baseline {
         Router::new().route("/bench/baseline", post(|| async { Json(Refused::from(Refusal::NotFound)) }))
@@ -41,10 +45,13 @@ pub fn routes(services: &VerifyServices, bench_baseline: bool) -> Router {
     };
     router
         .route("/keys/verify", post(verify_key).with_state(verify_state))
-        .route("/channels/chat/ping", get(chat_ping).layer(RequireApiKey::new(verifier.clone(), Permission::Chat)))
+        .route(
+            "/channels/chat/ping",
+            get(chat_ping).layer(RequireApiKey::new(verifier.clone(), Permission::Chat, trusted.clone())),
+        )
         .route(
             "/channels/secure-mail/ping",
-            get(secure_mail_ping).layer(RequireApiKey::new(verifier, Permission::SecureMail)),
+            get(secure_mail_ping).layer(RequireApiKey::new(verifier, Permission::SecureMail, trusted)),
         )
         .route("/openapi.json", get(openapi_json))
         .fallback(not_found)
@@ -65,6 +72,13 @@ pub struct VerifyRequest {
     pub key: String,
     /// The permission the channel needs the key to have.
     pub permission: Permission,
+    /// Optional: the `Origin` the channel's browser sent, counted in the key's usage by origin.
+    #[serde(default)]
+    pub origin: Option<String>,
+    /// Optional: the channel's client's IP address, counted in the key's usage by network
+    /// (IPv4 /24, IPv6 /64).
+    #[serde(default)]
+    pub client_ip: Option<String>,
 }
 
 /// A key that may be used: `valid` is `true`.
@@ -165,7 +179,7 @@ struct VerifyState {
     )
 )]
 async fn verify_key(State(state): State<VerifyState>, request: Request) -> Result<Response, ApiError> {
-    let caller = authenticate(&state.tokens, request.headers())?;
+    let token_name = authenticate(&state.tokens, request.headers())?;
     let body = axum::body::to_bytes(request.into_body(), MAX_BODY_BYTES).await.map_err(|_| {
         ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "The request body is larger than 8 KiB.")
     })?;
@@ -180,11 +194,13 @@ async fn verify_key(State(state): State<VerifyState>, request: Request) -> Resul
     }
     let request: VerifyRequest =
         serde_json::from_slice(&body).map_err(|error| expected(&describe_json_error(&error)))?;
-    let verdict = match state.verifier.verify(&request.key, request.permission, Utc::now()) {
+    let caller =
+        Caller { origin: request.origin.as_deref(), network: Network::from_text(request.client_ip.as_deref()) };
+    let verdict = match state.verifier.verify(&request.key, request.permission, Utc::now(), &caller) {
         Ok(key) => VerifyResponse::Verified(Verified::from(key.as_ref())),
         Err(Refusal::Unavailable) => return Ok(unavailable()),
         Err(refusal) => {
-            tracing::debug!(caller = &*caller, code = refusal.code(), "key refused");
+            tracing::debug!(caller = &*token_name, code = refusal.code(), "key refused");
             VerifyResponse::Refused(Refused::from(refusal))
         }
     };
@@ -240,16 +256,19 @@ pub struct VerifiedKey(pub Arc<KeyFacts>);
 
 /// A layer that lets a request through only with a valid `x-api-key` for `permission`.
 /// Refusals answer 401 (403 for a valid key of the other permission) with the verdict's code.
-/// The handler behind it can take `Extension<VerifiedKey>`.
+/// The handler behind it can take `Extension<VerifiedKey>`. Usage is counted by the request's
+/// `Origin` (or its `Referer`'s origin) and its client's network, believing `X-Forwarded-For`
+/// only from `trusted` proxies.
 #[derive(Clone)]
 pub struct RequireApiKey {
     verifier: Verifier,
     permission: Permission,
+    trusted: Arc<[IpNet]>,
 }
 
 impl RequireApiKey {
-    pub fn new(verifier: Verifier, permission: Permission) -> Self {
-        RequireApiKey { verifier, permission }
+    pub fn new(verifier: Verifier, permission: Permission, trusted: Arc<[IpNet]>) -> Self {
+        RequireApiKey { verifier, permission, trusted }
     }
 }
 
@@ -281,8 +300,15 @@ where
     }
 
     fn call(&mut self, mut request: Request<Body>) -> Self::Future {
-        let presented = request.headers().get(API_KEY_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
-        match self.guard.verifier.verify(presented, self.guard.permission, Utc::now()) {
+        let headers = request.headers();
+        let presented = headers.get(API_KEY_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let origin = [header::ORIGIN, header::REFERER]
+            .into_iter()
+            .find_map(|name| headers.get(name))
+            .and_then(|value| value.to_str().ok());
+        let client = Client::of_request(&request, &self.guard.trusted);
+        let caller = Caller { origin, network: Network::Address(client.address) };
+        match self.guard.verifier.verify(presented, self.guard.permission, Utc::now(), &caller) {
             Ok(key) => {
                 request.extensions_mut().insert(VerifiedKey(key));
                 Box::pin(self.inner.call(request))

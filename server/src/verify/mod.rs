@@ -14,10 +14,13 @@ pub mod last_used;
 pub mod sync;
 pub mod tokens;
 
+use crate::usage::{Caller, UsageRecorder, UsageSettings};
 use app::api_keys::Permission;
-use app::api_keys::verification::{self, KeyFacts, Refusal};
+use app::api_keys::verification::{self, Denied, KeyFacts, Refusal};
+use app::usage::UsageResult;
 use chrono::{DateTime, Utc};
 use index::KeyIndex;
+use ipnet::IpNet;
 use last_used::LastUsed;
 use sea_orm::{DatabaseConnection, DbErr};
 use std::sync::Arc;
@@ -40,25 +43,52 @@ impl Default for StalenessBound {
     }
 }
 
-/// Verifies presented keys against the in-memory index and notes their use.
+/// Verifies presented keys against the in-memory index and counts every answer (last used, and
+/// usage by result and source).
 #[derive(Clone)]
 pub struct Verifier {
     index: Arc<KeyIndex>,
     last_used: Arc<LastUsed>,
+    usage: UsageRecorder,
     health: Arc<SyncHealth>,
     bound: StalenessBound,
 }
 
 impl Verifier {
-    pub fn new(index: Arc<KeyIndex>, last_used: Arc<LastUsed>, health: Arc<SyncHealth>, bound: StalenessBound) -> Self {
-        Verifier { index, last_used, health, bound }
+    pub fn new(
+        index: Arc<KeyIndex>,
+        last_used: Arc<LastUsed>,
+        usage: UsageRecorder,
+        health: Arc<SyncHealth>,
+        bound: StalenessBound,
+    ) -> Self {
+        Verifier { index, last_used, usage, health, bound }
     }
 
-    pub fn verify(&self, presented: &str, wanted: Permission, now: DateTime<Utc>) -> Result<Arc<KeyFacts>, Refusal> {
+    pub fn verify(
+        &self,
+        presented: &str,
+        wanted: Permission,
+        now: DateTime<Utc>,
+        caller: &Caller<'_>,
+    ) -> Result<Arc<KeyFacts>, Refusal> {
         let fresh = self.bound.fail_open || self.health.staleness() <= self.bound.max;
-        let verified = verification::verify(presented, wanted, now, fresh, |hash| self.index.get(hash))?;
-        self.last_used.record(verified.id, now);
-        Ok(verified)
+        let verdict = verification::verify(presented, wanted, now, fresh, |hash| self.index.get(hash));
+        let at = now.timestamp();
+        match verdict {
+            Ok(key) => {
+                self.last_used.record(key.id, now);
+                self.usage.record(key.id, UsageResult::Valid, caller, at);
+                Ok(key)
+            }
+            Err(Denied { refusal, key }) => {
+                match (key, UsageResult::of_refusal(refusal)) {
+                    (Some(key), Some(result)) => self.usage.record(key.id, result, caller, at),
+                    _ => self.usage.record_unresolved(refusal, at),
+                }
+                Err(refusal)
+            }
+        }
     }
 }
 
@@ -67,7 +97,10 @@ impl Verifier {
 pub struct VerifyServices {
     pub sync: IndexSync,
     pub last_used: Arc<LastUsed>,
+    pub usage: UsageRecorder,
     pub bound: StalenessBound,
+    /// Whose `X-Forwarded-For` the `x-api-key` layer believes for a caller's network.
+    pub trusted_proxies: Arc<[IpNet]>,
 }
 
 impl VerifyServices {
@@ -85,7 +118,13 @@ impl VerifyServices {
         sync.reload().await?;
         sync.health.set_in_sync(true, "");
         tracing::info!(keys = sync.index.len(), elapsed_ms = started.elapsed().as_millis() as u64, "key index loaded");
-        Ok(VerifyServices { sync, last_used: Arc::new(LastUsed::default()), bound: StalenessBound::default() })
+        Ok(VerifyServices {
+            sync,
+            last_used: Arc::new(LastUsed::default()),
+            usage: UsageRecorder::new(UsageSettings::default()),
+            bound: StalenessBound::default(),
+            trusted_proxies: Arc::new([]),
+        })
     }
 
     /// The same services under another staleness bound.
@@ -93,8 +132,24 @@ impl VerifyServices {
         VerifyServices { bound, ..self }
     }
 
+    /// The same services, recording usage as `settings` say.
+    pub fn with_usage_settings(self, settings: UsageSettings) -> Self {
+        VerifyServices { usage: UsageRecorder::new(settings), ..self }
+    }
+
+    /// The same services, believing `X-Forwarded-For` from these proxies.
+    pub fn with_trusted_proxies(self, trusted_proxies: Vec<IpNet>) -> Self {
+        VerifyServices { trusted_proxies: trusted_proxies.into(), ..self }
+    }
+
     pub fn verifier(&self) -> Verifier {
-        Verifier::new(self.sync.index.clone(), self.last_used.clone(), self.sync.health.clone(), self.bound)
+        Verifier::new(
+            self.sync.index.clone(),
+            self.last_used.clone(),
+            self.usage.clone(),
+            self.sync.health.clone(),
+            self.bound,
+        )
     }
 
     pub fn index(&self) -> &Arc<KeyIndex> {
@@ -112,8 +167,11 @@ impl VerifyServices {
     /// Starts the sync task and the last-used writer; they run until the process ends.
     pub fn spawn_background(&self) -> BackgroundTasks {
         BackgroundTasks {
-            sync: self.sync.clone().spawn(),
-            last_used: self.last_used.clone().spawn_flusher(self.sync.db.clone()),
+            tasks: vec![
+                self.sync.clone().spawn(),
+                self.last_used.clone().spawn_flusher(self.sync.db.clone()),
+                self.usage.spawn(self.sync.db.clone()),
+            ],
             services: self.clone(),
         }
     }
@@ -122,17 +180,21 @@ impl VerifyServices {
 /// The running background tasks; [`BackgroundTasks::shut_down`] stops them and writes what is
 /// pending.
 pub struct BackgroundTasks {
-    sync: tokio::task::JoinHandle<()>,
-    last_used: tokio::task::JoinHandle<()>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
     services: VerifyServices,
 }
 
 impl BackgroundTasks {
     pub async fn shut_down(self) {
-        self.sync.abort();
-        self.last_used.abort();
-        if let Err(error) = self.services.last_used.flush(&self.services.sync.db).await {
+        for task in &self.tasks {
+            task.abort();
+        }
+        let db = &self.services.sync.db;
+        if let Err(error) = self.services.last_used.flush(db).await {
             tracing::warn!(%error, "last-used times of the final seconds were not written");
+        }
+        if let Err(error) = self.services.usage.flush(db).await {
+            tracing::warn!(%error, "usage counts of the final seconds were not written");
         }
     }
 }

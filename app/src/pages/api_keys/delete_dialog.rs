@@ -1,8 +1,10 @@
-//! "Delete API key?": asks first, names the key, and suggests disabling instead.
+//! "Delete API key?": asks first, names the key, says who still uses it, and suggests disabling
+//! instead.
 
 use super::PageContext;
+use super::confirm_dialog::ConfirmDialog;
 use crate::api_keys::server_fns::delete_key;
-use leptos::html;
+use crate::usage::server_fns::key_usage_impact;
 use leptos::prelude::*;
 use uuid::Uuid;
 
@@ -20,38 +22,28 @@ pub fn DeleteDialog(id: Uuid, name: String) -> impl IntoView {
         Some(Err(e)) => error.set(Some(e.to_string())),
         None => {}
     });
-    // Focus starts on Cancel, the safe choice.
-    let cancel_ref = NodeRef::<html::Button>::new();
-    Effect::new(move |_| {
-        if let Some(button) = cancel_ref.get() {
-            let _ = button.focus();
+    let impact = LocalResource::new(move || key_usage_impact(id));
+    let usage = move || match impact.get() {
+        None => "Checking who still uses it…".to_owned(),
+        Some(Ok(impact)) => impact.sentence(crate::clock::now()),
+        Some(Err(error)) => format!("Its recent usage could not be read: {error}"),
+    };
+    let answer = Callback::new(move |delete_it: bool| {
+        if delete_it {
+            delete.dispatch(());
+        } else {
+            close()
         }
     });
-    let title_id = format!("delete-title-{id}");
-    let text_id = format!("delete-text-{id}");
-    let (labelled_by, described_by) = (title_id.clone(), text_id.clone());
     view! {
-        <div class="backdrop">
-            <div
-                class="dialog"
-                role="alertdialog"
-                aria-modal="true"
-                aria-labelledby=labelled_by
-                aria-describedby=described_by
-                on:keydown=move |ev| if ev.key() == "Escape" { close() }
-            >
-                <h2 id=title_id>"Delete API key?"</h2>
-                <p id=text_id>
-                    "“" {name} "” will be deleted, and every channel using it will be refused at once. "
-                    "This cannot be undone. To stop it only for a while, disable it instead."
-                </p>
-                {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
-                <div class="buttons">
-                    <button type="button" node_ref=cancel_ref on:click=move |_| close()>"Cancel"</button>
-                    <button type="button" class="danger" disabled=move || delete.pending().get()
-                        on:click=move |_| { delete.dispatch(()); }>"Delete"</button>
-                </div>
-            </div>
-        </div>
+        <ConfirmDialog id=format!("delete-{id}") title="Delete API key?".to_owned() confirm="Delete"
+            busy=delete.pending() answer>
+            <p>
+                "“" {name} "” will be deleted, and every channel using it will be refused at once. "
+                "This cannot be undone. To stop it only for a while, disable it instead."
+            </p>
+            <p class="impact" aria-live="polite">{usage}</p>
+            {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+        </ConfirmDialog>
     }
 }

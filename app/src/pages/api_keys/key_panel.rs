@@ -1,5 +1,6 @@
 //! The right-side panel: "New API Key" (empty or as a copy) and "API Key Details".
 
+use super::key_usage::UsageSection;
 use super::view_state::Panel;
 use super::{PageContext, reason_id};
 use crate::api_keys::server_fns::{create_key, get_key, key_history, propose_copy, set_key_enabled, update_key};
@@ -8,6 +9,8 @@ use crate::audit::AuditEntry;
 use crate::auth;
 use crate::date_format::{from_local_input, local_offset, to_datetime_local};
 use crate::error::{AppError, Field};
+use crate::usage::UsageReport;
+use crate::usage::server_fns::key_usage;
 use crate::widgets::PageClock;
 use crate::wire::WireResource;
 use chrono::{DateTime, Utc};
@@ -26,6 +29,8 @@ pub enum PanelData {
         key: WireResource<Result<KeyRead, AppError>>,
         /// Reloaded after every change.
         history: WireResource<Result<Vec<AuditEntry>, AppError>>,
+        /// For the range in the URL; reloaded after every change too.
+        usage: WireResource<Result<UsageReport, AppError>>,
     },
 }
 
@@ -35,10 +40,16 @@ impl PanelData {
             Panel::New => PanelData::New,
             Panel::Copy(source) => PanelData::Copy(Resource::new_serde_wb(move || source, propose_copy)),
             Panel::Details(id) => {
-                let changes = expect_context::<PageContext>().changes;
+                let page = expect_context::<PageContext>();
+                let changes = page.changes;
+                let range = Memo::new(move |_| page.state.with(|s| s.range));
                 PanelData::Details {
                     key: Resource::new_serde_wb(move || id, get_key),
                     history: Resource::new_serde_wb(move || (id, changes.get()), |(id, _)| key_history(id)),
+                    usage: Resource::new_serde_wb(
+                        move || (id, range.get(), changes.get()),
+                        |(id, range, _)| key_usage(id, Some(range.code().to_owned())),
+                    ),
                 }
             }
         }
@@ -62,9 +73,14 @@ pub fn KeyPanel(data: PanelData) -> impl IntoView {
             </Suspense>
         }
         .into_any(),
-        PanelData::Details { key, history } => view! {
+        PanelData::Details { key, history, usage } => view! {
             <Suspense fallback=|| view! { <p class="loading">"Loading the API key…"</p> }>
-                {move || Suspend::new(async move { key.await.map(|read| view! { <DetailsForm read history/> }) })}
+                {move || Suspend::new(async move {
+                    key.await.map(|read| {
+                        let id = read.key.id;
+                        view! { <DetailsForm read history/> <UsageSection id usage/> }
+                    })
+                })}
             </Suspense>
         }
         .into_any(),

@@ -2,8 +2,11 @@
 //! edit and delete keys. Every view state lives in the URL (see [`view_state`]), so a filtered
 //! view can be shared, is rendered on the server, and Back/Forward step through it.
 
+mod confirm_dialog;
 mod delete_dialog;
+mod disable_dialog;
 mod key_panel;
+mod key_usage;
 mod table;
 pub mod view_state;
 
@@ -26,6 +29,8 @@ pub(crate) struct PageContext {
     pub changes: RwSignal<u64>,
     /// The key whose deletion is being confirmed: its id and name.
     pub deleting: RwSignal<Option<(Uuid, String)>>,
+    /// A key in use that the admin is switching off, waiting for their answer.
+    pub disabling: RwSignal<Option<disable_dialog::DisableQuestion>>,
     /// The signed-in user's rights: what the page offers (the server checks again).
     pub rights: Rights,
     navigate: Callback<(String, bool)>,
@@ -94,6 +99,7 @@ fn KeysView(user: CurrentUser) -> impl IntoView {
         state,
         changes: RwSignal::new(0),
         deleting: RwSignal::new(None),
+        disabling: RwSignal::new(None),
         rights: user.rights,
         navigate: Callback::new(move |(href, replace): (String, bool)| {
             navigate(&href, NavigateOptions { replace, scroll: false, ..Default::default() })
@@ -103,6 +109,8 @@ fn KeysView(user: CurrentUser) -> impl IntoView {
     PageClock::provide();
 
     let query = Memo::new(move |_| state.with(|s| s.query.clone()));
+    // Only a change of panel makes a new one (not a search typed, or a usage range chosen).
+    let panel = Memo::new(move |_| state.with(|s| s.panel));
     let keys = Resource::new_serde_wb(move || (query.get(), page.changes.get()), |(query, _)| list_keys(query));
 
     view! {
@@ -127,8 +135,9 @@ fn KeysView(user: CurrentUser) -> impl IntoView {
                 </ErrorBoundary>
             </Transition>
         </section>
-        {move || page.deleting.get().map(|(id, name)| view! { <delete_dialog::DeleteDialog id name/> })}
-        {move || state.with(|s| s.panel).map(|panel| {
+        {move || page.deleting.get().map(|(id, name)| lazy_question(Question::Delete(id, name)))}
+        {move || page.disabling.get().map(|question| lazy_question(Question::Disable(question)))}
+        {move || panel.get().map(|panel| {
             let data = key_panel::PanelData::load(panel);
             view! {
                 <Suspense fallback=|| view! { <aside class="panel" role="dialog" aria-label="Loading the panel" aria-busy="true"><p class="loading">"Loading…"</p></aside> }>
@@ -145,6 +154,27 @@ fn KeysView(user: CurrentUser) -> impl IntoView {
 #[lazy]
 fn panel_view(data: key_panel::PanelData) -> AnyView {
     view! { <key_panel::KeyPanel data/> }.into_any()
+}
+
+/// A question asked before a key stops working.
+#[derive(Clone)]
+enum Question {
+    Delete(Uuid, String),
+    Disable(disable_dialog::DisableQuestion),
+}
+
+fn lazy_question(question: Question) -> impl IntoView {
+    view! { <Suspense>{Suspend::new(async move { question_view(question).await })}</Suspense> }
+}
+
+/// The delete and disable questions. Their code, and the usage they read, is not needed until
+/// one is asked (never on a first screen), so it lives in its own wasm file like the panels'.
+#[lazy]
+fn question_view(question: Question) -> AnyView {
+    match question {
+        Question::Delete(id, name) => view! { <delete_dialog::DeleteDialog id name/> }.into_any(),
+        Question::Disable(question) => view! { <disable_dialog::DisableDialog question/> }.into_any(),
+    }
 }
 
 /// Loads the panels' wasm file now if the page was served with a panel open: hydration walks

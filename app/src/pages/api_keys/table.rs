@@ -3,6 +3,7 @@
 //! The table stays mounted while its data changes: rows are keyed by key id and version, so a
 //! new search result reuses every row it shares with the last one and builds only the rest.
 
+use super::disable_dialog::DisableQuestion;
 use super::view_state::Panel;
 use super::{PageContext, reason_id};
 use crate::api_keys::server_fns::set_key_enabled;
@@ -144,10 +145,10 @@ fn KeyRow(key: ApiKey, read_at: Signal<DateTime<Utc>>) -> impl IntoView {
     let toggle_error = RwSignal::new(None::<String>);
     let status = Signal::derive(move || status::status(enabled.get(), expires_at, clock.now_at_least(read_at.get())));
 
-    // Saves at once; shows that it is saving; flips back and says why if the save fails.
-    let toggle = move |on: bool| {
-        enabled.set(on);
-        saving.set(true);
+    // Saves at once; shows that it is saving; flips back and says why if the save fails. A key
+    // that answered valid in the last 24 hours is switched off only after the admin confirms,
+    // having read who still uses it.
+    let save = move |on: bool| {
         leptos::task::spawn_local(async move {
             match set_key_enabled(id, on).await {
                 Ok(_) => toggle_error.set(None),
@@ -158,6 +159,23 @@ fn KeyRow(key: ApiKey, read_at: Signal<DateTime<Utc>>) -> impl IntoView {
             }
             saving.set(false);
         });
+    };
+    let question_name = name.clone();
+    let toggle = move |on: bool| {
+        enabled.set(on);
+        saving.set(true);
+        if on {
+            return save(true);
+        }
+        let answer = Callback::new(move |disable: bool| {
+            if disable {
+                save(false);
+            } else {
+                enabled.set(true);
+                saving.set(false);
+            }
+        });
+        page.disabling.set(Some(DisableQuestion { id, name: question_name.clone(), answer }));
     };
     let details_href = move || page.state.with(|s| s.with_panel(Some(Panel::Details(id))).href());
     let delete_name = name.clone();

@@ -1,6 +1,7 @@
 //! The page's whole view state, as it lives in the URL: the table's view and the open panel.
 
 use crate::api_keys::KeyQuery;
+use crate::usage::Range;
 use uuid::Uuid;
 
 /// The right-side panel, when one is open.
@@ -18,6 +19,8 @@ pub enum Panel {
 pub struct ViewState {
     pub query: KeyQuery,
     pub panel: Option<Panel>,
+    /// The details panel's usage chart range (`range=24h|7d|30d|90d`; unknown values: 7d).
+    pub range: Range,
 }
 
 impl Panel {
@@ -41,7 +44,11 @@ impl Panel {
 
 impl ViewState {
     pub fn from_url_params(get: impl Fn(&str) -> Option<String>) -> Self {
-        ViewState { panel: get("panel").as_deref().and_then(Panel::parse), query: KeyQuery::from_url_params(get) }
+        ViewState {
+            panel: get("panel").as_deref().and_then(Panel::parse),
+            range: get("range").as_deref().and_then(Range::parse).unwrap_or_default(),
+            query: KeyQuery::from_url_params(get),
+        }
     }
 
     /// The page's URL for this state.
@@ -53,12 +60,22 @@ impl ViewState {
             }
             query.push_str("panel=");
             query.push_str(&panel.to_param());
+            if matches!(panel, Panel::Details(_)) && self.range != Range::default() {
+                query.push_str("&range=");
+                query.push_str(self.range.code());
+            }
         }
         if query.is_empty() { crate::API_KEYS_PATH.to_owned() } else { format!("{}?{query}", crate::API_KEYS_PATH) }
     }
 
+    /// Another panel starts with the default range.
     pub fn with_panel(&self, panel: Option<Panel>) -> Self {
-        ViewState { panel, ..self.clone() }
+        let range = if panel == self.panel { self.range } else { Range::default() };
+        ViewState { panel, range, ..self.clone() }
+    }
+
+    pub fn with_range(&self, range: Range) -> Self {
+        ViewState { range, ..self.clone() }
     }
 
     pub fn with_query(&self, query: KeyQuery) -> Self {
@@ -74,7 +91,11 @@ mod tests {
     fn panels_round_trip_through_the_url() {
         let id = Uuid::new_v4();
         for panel in [None, Some(Panel::New), Some(Panel::Copy(id)), Some(Panel::Details(id))] {
-            let state = ViewState { query: KeyQuery { search: "x".into(), ..KeyQuery::default() }, panel };
+            let state = ViewState {
+                query: KeyQuery { search: "x".into(), ..KeyQuery::default() },
+                panel,
+                ..ViewState::default()
+            };
             let href = state.href();
             let query = href.split_once('?').map(|(_, q)| q.to_owned()).unwrap_or_default();
             let param = |k: &str| {
@@ -86,5 +107,20 @@ mod tests {
         }
         assert_eq!(ViewState::default().href(), "/provisioning/api-keys");
         assert_eq!(Panel::parse("key:not-a-uuid"), None);
+    }
+
+    #[test]
+    fn the_usage_range_lives_in_the_url_with_the_details_panel() {
+        let details = ViewState::default().with_panel(Some(Panel::Details(Uuid::nil()))).with_range(Range::Quarter);
+        assert!(details.href().ends_with("&range=90d"), "{}", details.href());
+        let back = ViewState::from_url_params(|k| match k {
+            "panel" => Some(format!("key:{}", Uuid::nil())),
+            "range" => Some("90d".into()),
+            _ => None,
+        });
+        assert_eq!(back, details);
+        let unknown = ViewState::from_url_params(|k| (k == "range").then(|| "1y".to_owned()));
+        assert_eq!(unknown.range, Range::Week, "an unknown range falls back to the default");
+        assert_eq!(details.with_panel(None).range, Range::Week);
     }
 }
