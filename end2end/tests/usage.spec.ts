@@ -26,11 +26,29 @@ async function expectUsage(page: Page, result: string, count: string) {
   }).toPass({ timeout: 15_000 });
 }
 
-test("a key's verifications show in its details, its Delete dialog and before switching it off", async ({ page, request }) => {
+test("a key's verifications show in the table, its details, its Delete dialog and before switching it off", async ({ page, request }) => {
   await openHydrated(page);
   const secret = await createKey(page, "Usage e2e");
   await page.getByRole("dialog", { name: "New API Key" }).getByRole("button", { name: "Close" }).click();
   await verify(request, secret, 5, "https://shop.example.com");
+
+  // The table's Last 7 days column counts them too.
+  await expect(async () => {
+    await page.reload();
+    await expect(row(page, "Usage e2e").getByRole("img", { name: "Usage e2e: 5 verifications in the last 7 days" }))
+      .toBeVisible({ timeout: 1000 });
+  }).toPass({ timeout: 15_000 });
+  await page.locator("body[data-hydrated]").waitFor({ state: "attached" });
+
+  // The Usage filter: used in the last 7 days, or never used.
+  await page.getByLabel("Usage").selectOption({ label: "Used in the last 7 days" });
+  await expect(page).toHaveURL(/usage=used_7d/);
+  await expect(row(page, "Usage e2e")).toHaveCount(1);
+  await page.getByLabel("Usage").selectOption({ label: "Never used" });
+  await expect(page).toHaveURL(/usage=never/);
+  await expect(row(page, "Usage e2e")).toHaveCount(0);
+  await page.getByLabel("Usage").selectOption({ label: "Any" });
+  await expect(row(page, "Usage e2e")).toHaveCount(1);
 
   await page.getByRole("link", { name: "Usage e2e", exact: true }).click();
   const details = page.getByRole("dialog", { name: "API Key Details" });

@@ -17,6 +17,7 @@ use app::api_keys::search::{escape_like, fold, like_pattern, normalize_search};
 use app::api_keys::secret::generate_secret;
 use app::api_keys::status::soon_window;
 use app::api_keys::store::KeyStore;
+use app::api_keys::usage_filter::UsageFilter;
 use app::api_keys::verification::KeyFacts;
 use app::api_keys::{
     ApiKey, CreatedKey, KeyChanges, KeyPage, KeyQuery, NewKey, SortColumn, SortDirection, StatusFilter,
@@ -135,12 +136,15 @@ impl KeyStore for SeaKeyStore {
         // A page past the end (a stale link, the last row deleted) shows the last page.
         let page = Ord::min(query.page, total.saturating_sub(1) / PAGE_SIZE);
         let rows = if page == guess { rows } else { rows_of_page(page).await.map_err(internal)? };
+        let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
+        let weeks = usage::store::weeks(&self.db, &ids, now).await.map_err(internal)?;
         Ok(KeyPage {
             keys: rows.into_iter().map(to_api_key).collect::<Result<_, _>>()?,
             total,
             page,
             page_size: PAGE_SIZE,
             read_at: now,
+            weeks,
         })
     }
 
@@ -307,7 +311,23 @@ fn filtered(query: &KeyQuery, now: DateTime<Utc>) -> Select<ApiKeys> {
     if let Some(permission) = query.permission {
         select = select.filter(Column::Permission.eq(permission.as_str()));
     }
+    if let Some(condition) = usage_condition(query.usage, now) {
+        select = select.filter(condition);
+    }
     select
+}
+
+/// `UsageFilter::matches` as SQL.
+fn usage_condition(filter: UsageFilter, now: DateTime<Utc>) -> Option<Condition> {
+    let since = filter.since(now);
+    match filter {
+        UsageFilter::Any => None,
+        UsageFilter::Used7d => since.map(|since| Condition::all().add(Column::LastUsedAt.gte(since))),
+        UsageFilter::Idle30d => {
+            since.map(|since| Condition::any().add(Column::LastUsedAt.is_null()).add(Column::LastUsedAt.lt(since)))
+        }
+        UsageFilter::Never => Some(Condition::all().add(Column::LastUsedAt.is_null())),
+    }
 }
 
 fn expired(now: DateTime<Utc>) -> Condition {
@@ -368,6 +388,7 @@ fn sorted(select: Select<ApiKeys>, query: &KeyQuery, now: DateTime<Utc>, backend
         SortColumn::Expires => select.order_by_with_nulls(Column::ExpiresAt, order.clone(), NullOrdering::Last),
         // Never-used keys last, in both directions, as with expiry.
         SortColumn::LastUsed => select.order_by_with_nulls(Column::LastUsedAt, order.clone(), NullOrdering::Last),
+        SortColumn::Last7Days => select.order_by(usage::store::week_total_of_each_key(now), order.clone()),
     };
     // Ties broken by creation and id, so paging is stable.
     select.order_by(Column::CreatedAt, Order::Desc).order_by(Column::Id, Order::Asc)

@@ -1,14 +1,17 @@
-//! Property test: for random keys and random views, the SQL the store runs picks exactly the
-//! keys that `KeyQuery::matches` (the rule in Rust) picks, on SQLite and on PostgreSQL.
+//! Property test: for random keys and random views (search, status, permission, usage), the SQL
+//! the store runs picks exactly the keys that `KeyQuery::matches` (the rule in Rust) picks, on
+//! SQLite and on PostgreSQL.
 
 mod support;
 
 use app::api_keys::store::KeyStore;
-use app::api_keys::{KeyQuery, Permission, StatusFilter};
+use app::api_keys::{KeyQuery, Permission, StatusFilter, UsageFilter};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
-use sea_orm::{ConnectionTrait, DatabaseConnection};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use server::entity::api_key;
 use server::key_store::SeaKeyStore;
 use std::collections::BTreeSet;
 
@@ -42,21 +45,35 @@ fn expiry() -> impl Strategy<Value = Option<DateTime<Utc>>> {
     ]
 }
 
-type KeySpec = (String, String, bool, bool, Option<DateTime<Utc>>);
+/// Last uses around the Usage filter's edges: 7 and 30 days ago, and never.
+fn last_use() -> impl Strategy<Value = Option<DateTime<Utc>>> {
+    prop_oneof![
+        Just(None),
+        Just(Some(now() - Duration::days(7))),
+        Just(Some(now() - Duration::days(7) - Duration::milliseconds(1))),
+        Just(Some(now() - Duration::days(30))),
+        Just(Some(now() - Duration::days(30) + Duration::milliseconds(1))),
+        (0i64..100_000).prop_map(|m| Some(now() - Duration::minutes(m))),
+    ]
+}
+
+type KeySpec = (String, String, bool, bool, Option<DateTime<Utc>>, Option<DateTime<Utc>>);
 
 fn keys() -> impl Strategy<Value = Vec<KeySpec>> {
-    prop::collection::vec((name(), name(), any::<bool>(), any::<bool>(), expiry()), 0..12)
+    prop::collection::vec((name(), name(), any::<bool>(), any::<bool>(), expiry(), last_use()), 0..12)
 }
 
 fn query() -> impl Strategy<Value = KeyQuery> {
-    (text(3), any::<(bool, bool, bool)>(), prop::option::of(any::<bool>())).prop_map(|(search, (a, u, s), p)| {
-        KeyQuery {
+    let usage = prop::sample::select(UsageFilter::ALL.to_vec());
+    (text(3), any::<(bool, bool, bool)>(), prop::option::of(any::<bool>()), usage).prop_map(
+        |(search, (a, u, s), p, usage)| KeyQuery {
             search,
             status: StatusFilter { available: a, unavailable: u, soon_unavailable: s },
             permission: p.map(|chat| if chat { Permission::Chat } else { Permission::SecureMail }),
+            usage,
             ..KeyQuery::default()
-        }
-    })
+        },
+    )
 }
 
 async fn sql_and_rust_pick_the_same_keys(db: DatabaseConnection) {
@@ -67,9 +84,15 @@ async fn sql_and_rust_pick_the_same_keys(db: DatabaseConnection) {
         runner.run(&(keys(), prop::collection::vec(query(), 1..6)), |(specs, queries)| {
             handle.block_on(async {
                 db.execute_unprepared("DELETE FROM api_keys").await.unwrap();
-                for (name, creator, chat, enabled, expires_at) in &specs {
+                for (name, creator, chat, enabled, expires_at, last_used_at) in &specs {
                     let permission = if *chat { Permission::Chat } else { Permission::SecureMail };
-                    support::insert_key(&db, name, creator, permission, *enabled, *expires_at, now()).await;
+                    let id = support::insert_key(&db, name, creator, permission, *enabled, *expires_at, now()).await;
+                    api_key::Entity::update_many()
+                        .col_expr(api_key::Column::LastUsedAt, Expr::value(*last_used_at))
+                        .filter(api_key::Column::Id.eq(id))
+                        .exec(&db)
+                        .await
+                        .unwrap();
                 }
                 let all = store.list(&KeyQuery { page: 0, ..KeyQuery::default() }, now()).await.unwrap().keys;
                 prop_assert_eq!(all.len(), specs.len(), "the unfiltered view holds every key");

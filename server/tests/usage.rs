@@ -20,6 +20,7 @@ on_both_databases!(
     counts_from_several_instances_add_up_exactly_at_every_resolution,
     each_resolution_is_kept_for_its_retention_and_no_longer,
     a_keys_report_impact_and_command_line_text_say_what_was_counted,
+    the_table_sorts_by_and_shows_each_keys_last_seven_days,
 );
 
 fn at(text: &str) -> DateTime<Utc> {
@@ -193,4 +194,69 @@ async fn usage_downloads_as_csv_for_those_who_may_see_the_key_with_formulas_neut
     assert_eq!(get(None, path.clone()).await.status(), StatusCode::UNAUTHORIZED);
     let bad_range = path.replace("24h", "1y");
     assert_eq!(get(Some(admin), bad_range).await.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn unknown_usage_filters_and_ranges_are_refused_with_400_and_change_nothing() {
+    use app::api_keys::server_fns::ListKeys;
+    use app::auth::Rights;
+    use app::usage::server_fns::KeyUsage;
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode, header};
+    use leptos::server_fn::ServerFn;
+    use tower::ServiceExt;
+
+    let db = support::sqlite().await;
+    let (app, _) = support::router_on(&db).await;
+    let cookie = support::signed_in(&db, "ann", Rights::all()).await;
+    let call = |path: &'static str, body: serde_json::Value| {
+        let request = Request::post(path)
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::COOKIE, &cookie)
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        app.clone().oneshot(request)
+    };
+    let query = serde_json::json!({ "query": { "search": "", "status": { "available": false, "unavailable": false, "soon_unavailable": false }, "permission": null, "usage": "often", "sort": "created", "direction": "desc", "page": 0 } });
+    let answer = call(ListKeys::PATH, query).await.unwrap();
+    assert_eq!(answer.status(), StatusCode::BAD_REQUEST);
+    let old_callers = serde_json::json!({ "query": { "search": "", "status": { "available": false, "unavailable": false, "soon_unavailable": false }, "permission": null, "sort": "created", "direction": "desc", "page": 0 } });
+    assert_eq!(call(ListKeys::PATH, old_callers).await.unwrap().status(), StatusCode::OK, "the field is optional");
+    let answer = call(KeyUsage::PATH, serde_json::json!({ "id": Uuid::new_v4(), "range": "1y" })).await.unwrap();
+    assert_eq!(answer.status(), StatusCode::BAD_REQUEST);
+    let bytes = axum::body::to_bytes(answer.into_body(), usize::MAX).await.unwrap();
+    assert!(String::from_utf8_lossy(&bytes).contains("24h, 7d, 30d, 90d"));
+}
+
+async fn the_table_sorts_by_and_shows_each_keys_last_seven_days(db: DatabaseConnection) {
+    use app::api_keys::store::KeyStore;
+    use app::api_keys::{KeyQuery, SortColumn, SortDirection};
+    let store = server::key_store::SeaKeyStore::new(db.clone());
+    let mut ids = Vec::new();
+    for name in ["busy", "quiet", "idle"] {
+        let new = NewKey { name: name.into(), ..NewKey::blank() };
+        ids.push(store.create(new, &support::by("admin"), Utc::now()).await.unwrap().key.id);
+    }
+    let now = Utc::now();
+    let counters = UsageCounters::default();
+    for _ in 0..10 {
+        counters.record(ids[0], UsageResult::Valid, &Caller::UNKNOWN, (now - Duration::days(2)).timestamp());
+    }
+    for _ in 0..3 {
+        counters.record(ids[1], UsageResult::Valid, &Caller::UNKNOWN, now.timestamp());
+    }
+    counters.record(ids[2], UsageResult::Disabled, &Caller::UNKNOWN, now.timestamp());
+    counters.record(ids[2], UsageResult::Valid, &Caller::UNKNOWN, (now - Duration::days(8)).timestamp());
+    store::flush(&db, &counters, now).await.unwrap();
+
+    let view = KeyQuery { sort: SortColumn::Last7Days, direction: SortDirection::Desc, ..KeyQuery::default() };
+    let page = store.list(&view, now).await.unwrap();
+    let names: Vec<&str> = page.keys.iter().map(|key| key.name.as_str()).collect();
+    assert_eq!(names, ["busy", "quiet", "idle"], "refusals and older uses do not count");
+    let rows = page.rows();
+    assert_eq!(rows[0].1, [0, 0, 0, 0, 10, 0, 0], "one bar per UTC day, today last");
+    assert_eq!(rows[1].1, [0, 0, 0, 0, 0, 0, 3]);
+    assert_eq!(rows[2].1, [0; 7]);
+    let ascending = store.list(&KeyQuery { direction: SortDirection::Asc, ..view }, now).await.unwrap();
+    assert_eq!(ascending.keys[0].name, "idle");
 }

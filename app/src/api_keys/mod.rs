@@ -13,6 +13,7 @@ pub mod server_fns;
 pub mod status;
 #[cfg(feature = "ssr")]
 pub mod store;
+pub mod usage_filter;
 pub mod verification;
 
 pub use input::{KeyChanges, NewKey};
@@ -20,3 +21,4 @@ pub use model::{ApiKey, CreatedKey, KeyRead};
 pub use permission::Permission;
 pub use query::{KeyPage, KeyQuery, SortColumn, SortDirection};
 pub use status::{Status, StatusFilter};
+pub use usage_filter::UsageFilter;

@@ -4,8 +4,10 @@ use super::model::ApiKey;
 use super::permission::Permission;
 use super::search::{matches_search, normalize_search};
 use super::status::StatusFilter;
+use super::usage_filter::UsageFilter;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 /// Rows per page of the table.
 pub const PAGE_SIZE: u64 = 50;
@@ -23,6 +25,9 @@ pub enum SortColumn {
     Expires,
     /// When the key last verified (the verification API writes it, a few seconds late).
     LastUsed,
+    /// Valid verifications in the last 7 UTC days.
+    #[serde(rename = "last_7_days")]
+    Last7Days,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -39,6 +44,8 @@ pub struct KeyQuery {
     pub status: StatusFilter,
     /// `None`: all permissions.
     pub permission: Option<Permission>,
+    #[serde(default)]
+    pub usage: UsageFilter,
     pub sort: SortColumn,
     pub direction: SortDirection,
     /// Zero-based.
@@ -52,6 +59,7 @@ impl KeyQuery {
         normalize_search(&self.search).is_none_or(|s| matches_search(&s, &key.name, &key.created_by))
             && self.status.matches(key.enabled, key.expires_at, now)
             && self.permission.is_none_or(|p| p == key.permission)
+            && self.usage.matches(key.last_used_at, now)
     }
 }
 
@@ -66,16 +74,34 @@ pub struct KeyPage {
     pub page_size: u64,
     #[serde(with = "chrono::serde::ts_milliseconds")]
     pub read_at: DateTime<Utc>,
+    /// The page's keys' valid verifications per UTC day, the last 7 days, oldest first (keys
+    /// without any are left out).
+    #[serde(default)]
+    pub weeks: Vec<(Uuid, [u64; 7])>,
+}
+
+impl KeyPage {
+    /// Each key of the page with its last 7 days' uses.
+    pub fn rows(&self) -> Vec<(ApiKey, [u64; 7])> {
+        self.keys
+            .iter()
+            .map(|key| {
+                let week = self.weeks.iter().find(|(id, _)| *id == key.id).map_or([0; 7], |(_, week)| *week);
+                (key.clone(), week)
+            })
+            .collect()
+    }
 }
 
 impl SortColumn {
-    pub const ALL: [SortColumn; 6] = [
+    pub const ALL: [SortColumn; 7] = [
         SortColumn::Name,
         SortColumn::Created,
         SortColumn::CreatedBy,
         SortColumn::Status,
         SortColumn::Expires,
         SortColumn::LastUsed,
+        SortColumn::Last7Days,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -86,6 +112,7 @@ impl SortColumn {
             SortColumn::Status => "status",
             SortColumn::Expires => "expires",
             SortColumn::LastUsed => "last_used",
+            SortColumn::Last7Days => "last_7_days",
         }
     }
 }
@@ -118,6 +145,9 @@ impl KeyQuery {
         if let Some(permission) = self.permission {
             pairs.push(("permission", permission.as_str().to_owned()));
         }
+        if self.usage != UsageFilter::default() {
+            pairs.push(("usage", self.usage.as_str().to_owned()));
+        }
         if self.sort != SortColumn::default() {
             pairs.push(("sort", self.sort.as_str().to_owned()));
         }
@@ -144,6 +174,7 @@ impl KeyQuery {
             search: get("q").unwrap_or_default(),
             status,
             permission: get("permission").and_then(|p| p.parse().ok()),
+            usage: get("usage").as_deref().and_then(UsageFilter::parse).unwrap_or_default(),
             sort: get("sort").and_then(|s| SortColumn::ALL.into_iter().find(|c| c.as_str() == s)).unwrap_or_default(),
             direction: match get("dir").as_deref() {
                 Some("asc") => SortDirection::Asc,
@@ -206,6 +237,7 @@ mod tests {
             search: "été & 50%_x".into(),
             status: StatusFilter::default().with(Status::Unavailable, true).with(Status::SoonUnavailable, true),
             permission: Some(Permission::SecureMail),
+            usage: UsageFilter::Idle30d,
             sort: SortColumn::CreatedBy,
             direction: SortDirection::Asc,
             page: 2,
@@ -213,7 +245,7 @@ mod tests {
         let url = view.to_url_query();
         assert_eq!(
             url,
-            "q=%C3%A9t%C3%A9%20%26%2050%25_x&status=unavailable,soon_unavailable&permission=secure_mail&sort=created_by&dir=asc&page=3"
+            "q=%C3%A9t%C3%A9%20%26%2050%25_x&status=unavailable,soon_unavailable&permission=secure_mail&usage=idle_30d&sort=created_by&dir=asc&page=3"
         );
         let params = decode(&url);
         assert_eq!(KeyQuery::from_url_params(|k| params.get(k).cloned()), view);
@@ -222,9 +254,11 @@ mod tests {
     #[test]
     fn nonsense_in_the_url_falls_back_to_defaults() {
         let params: HashMap<&str, &str> =
-            [("status", "bogus,available"), ("permission", "x"), ("sort", "?"), ("page", "0")].into();
+            [("status", "bogus,available"), ("permission", "x"), ("sort", "?"), ("page", "0"), ("usage", "often")]
+                .into();
         let view = KeyQuery::from_url_params(|k| params.get(k).map(|v| v.to_string()));
         assert_eq!(view.status, StatusFilter::default().with(Status::Available, true));
+        assert_eq!(view.usage, UsageFilter::Any);
         assert_eq!((view.permission, view.sort, view.page), (None, SortColumn::Created, 0));
     }
 }

@@ -11,7 +11,7 @@ mod table;
 pub mod view_state;
 
 use crate::api_keys::server_fns::list_keys;
-use crate::api_keys::{KeyQuery, Permission, Status};
+use crate::api_keys::{KeyQuery, Permission, Status, UsageFilter};
 use crate::auth::{Action, CurrentUser, Rights, use_current_user};
 use crate::widgets::PageClock;
 use leptos::prelude::*;
@@ -190,7 +190,7 @@ pub async fn load_open_panel(search: &str) {
     }
 }
 
-/// Search, the Status toggles and the Permissions filter.
+/// Search, the Status toggles, the Permissions filter and the Usage filter.
 #[component]
 fn Toolbar(query: Memo<KeyQuery>) -> impl IntoView {
     let page = expect_context::<PageContext>();
@@ -208,6 +208,10 @@ fn Toolbar(query: Memo<KeyQuery>) -> impl IntoView {
         page.set_query(KeyQuery { permission, page: 0, ..query.get_untracked() }, false);
     };
     let selected = move |p: Option<Permission>| query.with(|q| q.permission == p);
+    let on_usage = move |ev| {
+        let usage = UsageFilter::parse(&event_target_value(&ev)).unwrap_or_default();
+        page.set_query(KeyQuery { usage, page: 0, ..query.get_untracked() }, false);
+    };
 
     view! {
         <div class="toolbar" role="search">
@@ -233,6 +237,15 @@ fn Toolbar(query: Memo<KeyQuery>) -> impl IntoView {
                     {Permission::ALL
                         .into_iter()
                         .map(|p| view! { <option value=p.as_str() selected=move || selected(Some(p))>{p.label()}</option> })
+                        .collect_view()}
+                </select>
+            </label>
+            <label class="select">
+                <span class="label">"Usage"</span>
+                <select on:change=on_usage>
+                    {UsageFilter::ALL
+                        .into_iter()
+                        .map(|u| view! { <option value=u.as_str() selected=move || query.with(|q| q.usage == u)>{u.label()}</option> })
                         .collect_view()}
                 </select>
             </label>

@@ -11,6 +11,7 @@ use crate::api_keys::status;
 use crate::api_keys::{ApiKey, KeyPage, KeyQuery, SortColumn, SortDirection};
 use crate::auth::Action;
 use crate::error::AppError;
+use crate::usage::summary::thousands;
 use crate::widgets::{PageClock, StatusIcon, Timestamp};
 use crate::wire::WireResource;
 use chrono::{DateTime, Utc};
@@ -65,16 +66,17 @@ pub fn KeyTable(keys: WireResource<Result<KeyPage, AppError>>) -> impl IntoView 
                             <SortHeader label="Created By" column=SortColumn::CreatedBy/>
                             <SortHeader label="Expires" column=SortColumn::Expires/>
                             <SortHeader label="Last Used" column=SortColumn::LastUsed/>
+                            <SortHeader label="Last 7 days" column=SortColumn::Last7Days/>
                             <th scope="col"><span class="visually-hidden">"Actions"</span></th>
                         </tr>
                     </thead>
                     <tbody>
                         <For
-                            each=move || loaded.with(|p| p.as_ref().map(|p| p.keys.clone()).unwrap_or_default())
-                            key=|key| (key.id, key.version)
-                            let:key
+                            each=move || loaded.with(|p| p.as_ref().map(KeyPage::rows).unwrap_or_default())
+                            key=|(key, week)| (key.id, key.version, *week)
+                            let:row
                         >
-                            <KeyRow key read_at/>
+                            <KeyRow key=row.0 week=row.1 read_at/>
                         </For>
                     </tbody>
                 </table>
@@ -111,7 +113,9 @@ fn SortHeader(label: &'static str, column: SortColumn) -> impl IntoView {
             Some(SortDirection::Asc) => SortDirection::Desc,
             Some(SortDirection::Desc) => SortDirection::Asc,
             // Creation and use read best newest first; words and expiry dates, first to last.
-            None if matches!(column, SortColumn::Created | SortColumn::LastUsed) => SortDirection::Desc,
+            None if matches!(column, SortColumn::Created | SortColumn::LastUsed | SortColumn::Last7Days) => {
+                SortDirection::Desc
+            }
             None => SortDirection::Asc,
         };
         let query = KeyQuery { sort: column, direction, page: 0, ..page.state.get_untracked().query };
@@ -133,8 +137,30 @@ fn TimestampOrNever(at: Option<DateTime<Utc>>, read_at: Signal<DateTime<Utc>>) -
     }
 }
 
+/// A key's valid verifications over the last 7 days: the total, and a bar per UTC day.
 #[component]
-fn KeyRow(key: ApiKey, read_at: Signal<DateTime<Utc>>) -> impl IntoView {
+fn WeekOfUses(name: String, week: [u64; 7]) -> impl IntoView {
+    let total: u64 = week.iter().sum();
+    let highest = week.iter().copied().max().unwrap_or(0).max(1) as f64;
+    let bars = week
+        .iter()
+        .enumerate()
+        .map(|(day, &uses)| {
+            let height = if uses == 0 { 0.0 } else { (uses as f64 / highest * 14.0).max(1.0) };
+            view! { <rect x=(day * 6).to_string() y=format!("{:.1}", 14.0 - height) width="5" height=format!("{height:.1}")/> }
+        })
+        .collect_view();
+    let label = format!("{name}: {} verifications in the last 7 days", thousands(total));
+    view! {
+        <span class="week" role="img" aria-label=label.clone() title=label>
+            <span class="week-total" aria-hidden="true">{thousands(total)}</span>
+            <svg class="sparkline" aria-hidden="true" viewBox="0 0 41 14" width="41" height="14">{bars}</svg>
+        </span>
+    }
+}
+
+#[component]
+fn KeyRow(key: ApiKey, week: [u64; 7], read_at: Signal<DateTime<Utc>>) -> impl IntoView {
     let page = expect_context::<PageContext>();
     let clock = PageClock::expect();
     let id = key.id;
@@ -211,6 +237,7 @@ fn KeyRow(key: ApiKey, read_at: Signal<DateTime<Utc>>) -> impl IntoView {
             <td class="creator">{key.created_by}</td>
             <td><TimestampOrNever at=expires_at read_at/></td>
             <td><TimestampOrNever at=key.last_used_at read_at/></td>
+            <td><WeekOfUses name=name.clone() week/></td>
             <td class="actions">
                 {page.may(Action::CreateKey).then(|| view! {
                     <button type="button" class="icon" aria-label=format!("Copy {copy_name}") title="Copy"
