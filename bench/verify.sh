@@ -97,6 +97,7 @@ kill "$pid" "$off_pid"; wait "$pid" "$off_pid" 2>/dev/null || true; pid=""
 echo "== in-process (criterion; index memory)"
 cargo bench --locked -p server --bench verify -- --noplot 2>/dev/null | grep -E '^(verify|refuse)|time:' | tee "$dir/criterion.txt"
 memory="$(cargo bench --locked -p server --bench index_memory 2>/dev/null | grep 'key index')"
+counters="$(cargo bench --locked -p server --bench usage_memory 2>/dev/null | grep 'usage counters')"
 
 {
   echo "keys in the index:          $keys"
@@ -108,5 +109,6 @@ memory="$(cargo bench --locked -p server --bench index_memory 2>/dev/null | grep
   echo "verify at $half req/s:      p50 ${paced_p50} ms, p99 ${paced_p99} ms (goal p99 < 5 ms), non-200: $paced_errors"
   echo "start-up index load:        $load_ms ms for $keys keys"
   echo "$memory"
+  echo "$counters"
   cat "$dir/criterion.txt"
 } | tee "bench/results/verify-$(date -u +%Y%m%d-%H%M).txt"

@@ -41,13 +41,13 @@ test("a key's verifications show in the table, its details, its Delete dialog an
   await page.locator("body[data-hydrated]").waitFor({ state: "attached" });
 
   // The Usage filter: used in the last 7 days, or never used.
-  await page.getByLabel("Usage").selectOption({ label: "Used in the last 7 days" });
+  await page.getByRole("combobox", { name: "Usage" }).selectOption({ label: "Used in the last 7 days" });
   await expect(page).toHaveURL(/usage=used_7d/);
   await expect(row(page, "Usage e2e")).toHaveCount(1);
-  await page.getByLabel("Usage").selectOption({ label: "Never used" });
+  await page.getByRole("combobox", { name: "Usage" }).selectOption({ label: "Never used" });
   await expect(page).toHaveURL(/usage=never/);
   await expect(row(page, "Usage e2e")).toHaveCount(0);
-  await page.getByLabel("Usage").selectOption({ label: "Any" });
+  await page.getByRole("combobox", { name: "Usage" }).selectOption({ label: "Any" });
   await expect(row(page, "Usage e2e")).toHaveCount(1);
 
   await page.getByRole("link", { name: "Usage e2e", exact: true }).click();

@@ -73,7 +73,7 @@ fn console(app: &AppRoutes, auth: &Auth) -> Router {
 
 /// What must work signed out: signing in and out, the static files the sign-in page loads, `/`.
 fn public(app: &AppRoutes, auth: &Auth) -> Router {
-    let recognise = || middleware::from_fn_with_state(auth.clone(), recognise_session);
+    let recognise = || from_fn_with_state(auth.clone(), recognise_session);
     let site_root = Path::new(app.options.site_root.as_ref());
     let mut router = Router::new()
         .route("/", get(|| async { Redirect::to(API_KEYS_PATH) }))

@@ -241,8 +241,8 @@ fn Toolbar(query: Memo<KeyQuery>) -> impl IntoView {
                 </select>
             </label>
             <label class="select">
-                <span class="label">"Usage"</span>
-                <select on:change=on_usage>
+                <span class="label" aria-hidden="true">"Usage"</span>
+                <select aria-label="Usage" on:change=on_usage>
                     {UsageFilter::ALL
                         .into_iter()
                         .map(|u| view! { <option value=u.as_str() selected=move || query.with(|q| q.usage == u)>{u.label()}</option> })
