@@ -20,7 +20,8 @@ cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "
 trap cleanup EXIT
 
 measure() { # SERVER LABEL
-  local binary="$1" label="$2" url="sqlite://$dir/$label-$RANDOM.db?mode=rwc"
+  local binary="$1" label="$2"
+  local url="sqlite://$dir/$label-$RANDOM.db?mode=rwc"
   KEYDESK_INITIAL_ADMIN_PASSWORD="$password" "$binary" --database-url "$url" --addr "127.0.0.1:$port" serve \
     2>"$dir/server.log" >/dev/null &
   pid=$!
