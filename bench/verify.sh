@@ -27,7 +27,7 @@ mkdir -p bench/results
 dir="$(mktemp -d)"
 pid=""
 off_pid=""
-cleanup() { for p in $pid $off_pid; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$dir"; }
+cleanup() { for p in $pid $off_pid; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$dir"; }
 trap cleanup EXIT
 
 url="sqlite://$dir/bench.db?mode=rwc"

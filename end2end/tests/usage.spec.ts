@@ -2,13 +2,15 @@ import { test, expect, Page, APIRequestContext } from "@playwright/test";
 import { readFileSync } from "node:fs";
 import { openHydrated, row, createKey } from "./support";
 
-// The service token serve-fresh.sh made for the verification API.
-const TOKEN = readFileSync("playwright/.auth/token", "utf8").trim();
+/** The service token serve-fresh.sh made for the verification API (read once the server runs). */
+function token(): string {
+  return readFileSync("playwright/.auth/token", "utf8").trim();
+}
 
 async function verify(request: APIRequestContext, key: string, times: number, origin?: string) {
   for (let i = 0; i < times; i++) {
     const answer = await request.post("/api/v1/keys/verify", {
-      headers: { authorization: `Bearer ${TOKEN}` },
+      headers: { authorization: `Bearer ${token()}` },
       data: { key, permission: "chat", origin },
     });
     expect(answer.status()).toBe(200);
@@ -82,7 +84,7 @@ test("a key's verifications show in the table, its details, its Delete dialog an
   // Refused while disabled: counted as Disabled.
   for (let i = 0; i < 2; i++) {
     const answer = await request.post("/api/v1/keys/verify", {
-      headers: { authorization: `Bearer ${TOKEN}` },
+      headers: { authorization: `Bearer ${token()}` },
       data: { key: secret, permission: "chat" },
     });
     expect((await answer.json()).code).toBe("DISABLED");
