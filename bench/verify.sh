@@ -94,7 +94,11 @@ paced="$(run "$port" /api/v1/keys/verify -q "$half" --latency-correction | summa
 read -r paced_rps paced_p50 paced_p99 paced_errors <<<"$paced"
 kill "$pid" "$off_pid"; wait "$pid" "$off_pid" 2>/dev/null || true; pid=""
 
-echo "== in-process (criterion; index memory)"
+echo "== in-process (criterion; index and usage memory)"
+# `cargo bench` builds the server binary too, into the same target/release as `make build`.
+# cargo-leptos builds it with LEPTOS_OUTPUT_NAME set (the page then asks for keydesk.wasm,
+# not keydesk_bg.wasm); without it the benches would leave a server whose pages never hydrate.
+export LEPTOS_OUTPUT_NAME=keydesk
 cargo bench --locked -p server --bench verify -- --noplot 2>/dev/null | grep -E '^(verify|refuse)|time:' | tee "$dir/criterion.txt"
 memory="$(cargo bench --locked -p server --bench index_memory 2>/dev/null | grep 'key index')"
 counters="$(cargo bench --locked -p server --bench usage_memory 2>/dev/null | grep 'usage counters')"

@@ -201,6 +201,10 @@ fn KeyRow(key: ApiKey, week: [u64; 7], read_at: Signal<DateTime<Utc>>) -> impl I
                 saving.set(false);
             }
         });
+        // One question at a time: one still open for another key is answered "leave it on".
+        if let Some(open) = page.disabling.get_untracked() {
+            open.answer.run(false);
+        }
         page.disabling.set(Some(DisableQuestion { id, name: question_name.clone(), answer }));
     };
     let details_href = move || page.state.with(|s| s.with_panel(Some(Panel::Details(id))).href());
