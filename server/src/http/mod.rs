@@ -2,7 +2,7 @@
 //!
 //! | group | routes | layers, outermost first |
 //! |---|---|---|
-//! | [`site::console`] | every page but sign-in, every server function but `who_am_i`, unknown paths | page headers, own Host (421), client, cross-site refusal (403), body limit, timeout, **session required** |
+//! | [`site::console`] | every page but sign-in, every server function but `who_am_i`, the usage CSV download, unknown paths | page headers, own Host (421), client, cross-site refusal (403), body limit, timeout, **session required** |
 //! | [`site::public`] | `/login` (page and post), `/logout`, `who_am_i`, `/`, `/pkg/*`, the favicon | page headers, own Host, client, cross-site refusal, body limit, timeout |
 //! | `/api/v1` ([`crate::verify::api`]) | verification, the channel examples, OpenAPI | machine headers, timeout; tokens or keys per route |
 //! | [`probes`] | `/healthz`, `/readyz` | machine headers |

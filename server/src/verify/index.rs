@@ -1,8 +1,9 @@
 //! The in-memory key index every instance keeps: secret hash -> what verification needs.
 //!
 //! Verification reads only this index, never the database, so forged keys cannot load the
-//! database and verification keeps answering while the database is away. The index is filled by
-//! a full load at start and kept current by three writers:
+//! database and verification keeps answering while the database is away (within the staleness
+//! bound, see `verify::StalenessBound`). The index is filled by a full load at start and kept
+//! current by three writers:
 //! - the key store, right after a change commits on this instance ([`KeyIndex::apply`] /
 //!   [`KeyIndex::remove`]), so the very next verification here sees the change;
 //! - the sync task, for changes other instances announce (`verify::sync`);
