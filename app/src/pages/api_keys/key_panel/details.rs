@@ -1,12 +1,12 @@
 //! "API Key Details": the form that edits a key, and its history.
 
-use crate::pages::api_keys::{PageContext, reason_id};
 use super::fields::{CommonFields, KeyFields};
 use crate::api_keys::server_fns::{set_key_enabled, update_key};
 use crate::api_keys::{ApiKey, KeyChanges, KeyRead};
 use crate::audit::AuditEntry;
 use crate::auth;
 use crate::error::AppError;
+use crate::pages::api_keys::{PageContext, reason_id};
 use crate::widgets::PageClock;
 use crate::wire::WireResource;
 use chrono::{DateTime, Utc};

@@ -1,10 +1,10 @@
 //! "New API Key": the form, and the new key's secret shown once.
 
-use crate::pages::api_keys::{PageContext, reason_id};
 use super::fields::{CommonFields, KeyFields};
 use crate::api_keys::server_fns::create_key;
 use crate::api_keys::{CreatedKey, NewKey};
 use crate::auth;
+use crate::pages::api_keys::{PageContext, reason_id};
 use leptos::prelude::*;
 
 #[component]
