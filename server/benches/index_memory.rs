@@ -5,29 +5,10 @@
 use app::api_keys::Permission;
 use app::api_keys::verification::KeyFacts;
 use server::verify::index::KeyIndex;
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicIsize, Ordering};
-
-struct Counting;
-
-static LIVE_BYTES: AtomicIsize = AtomicIsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE_BYTES.fetch_add(layout.size() as isize, Ordering::Relaxed);
-        // SAFETY: forwarded unchanged to the system allocator.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE_BYTES.fetch_sub(layout.size() as isize, Ordering::Relaxed);
-        // SAFETY: forwarded unchanged to the system allocator.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
+mod support;
 
 #[global_allocator]
-static ALLOCATOR: Counting = Counting;
+static ALLOCATOR: support::Counting = support::Counting;
 
 const KEYS: usize = 100_000;
 
@@ -35,7 +16,7 @@ fn main() {
     // `cargo bench` passes `--bench`; nothing to parse.
     let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
     let index = KeyIndex::new();
-    let before = LIVE_BYTES.load(Ordering::Relaxed);
+    let before = support::live_bytes();
     let facts: Vec<KeyFacts> = (0..KEYS)
         .map(|i| KeyFacts {
             id: uuid::Uuid::new_v4(),
@@ -49,7 +30,7 @@ fn main() {
         })
         .collect();
     runtime.block_on(index.reload(async { Ok::<_, ()>(facts) })).unwrap();
-    let held = LIVE_BYTES.load(Ordering::Relaxed) - before;
+    let held = support::live_bytes() - before;
     assert_eq!(index.len(), KEYS);
     println!(
         "key index: {KEYS} keys hold {:.1} MiB ({} bytes per key)",

@@ -6,29 +6,10 @@
 use app::usage::UsageResult;
 use server::usage::counters::UsageCounters;
 use server::usage::{Caller, Network};
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicIsize, Ordering};
-
-struct Counting;
-
-static LIVE_BYTES: AtomicIsize = AtomicIsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE_BYTES.fetch_add(layout.size() as isize, Ordering::Relaxed);
-        // SAFETY: forwarded unchanged to the system allocator.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE_BYTES.fetch_sub(layout.size() as isize, Ordering::Relaxed);
-        // SAFETY: forwarded unchanged to the system allocator.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
+mod support;
 
 #[global_allocator]
-static ALLOCATOR: Counting = Counting;
+static ALLOCATOR: support::Counting = support::Counting;
 
 const KEYS: usize = 100_000;
 const ORIGINS: usize = 10;
@@ -36,7 +17,7 @@ const ORIGINS: usize = 10;
 fn main() {
     let keys: Vec<uuid::Uuid> = (0..KEYS).map(|_| uuid::Uuid::new_v4()).collect();
     let origins: Vec<String> = (0..ORIGINS).map(|n| format!("https://shop{n}.example.com")).collect();
-    let before = LIVE_BYTES.load(Ordering::Relaxed);
+    let before = support::live_bytes();
     let counters = UsageCounters::default();
     let at = 1_800_000_000;
     for key in &keys {
@@ -45,11 +26,11 @@ fn main() {
             counters.record(*key, UsageResult::Valid, &Caller { origin: Some(origin), network }, at);
         }
     }
-    let counting = LIVE_BYTES.load(Ordering::Relaxed) - before;
+    let counting = support::live_bytes() - before;
     let batch = counters.take(0);
     let cells = batch.cells.len();
     drop(batch);
-    let after_flush = LIVE_BYTES.load(Ordering::Relaxed) - before;
+    let after_flush = support::live_bytes() - before;
     let mib = |bytes: isize| bytes as f64 / (1024.0 * 1024.0);
     println!(
         "usage counters: {KEYS} keys x {ORIGINS} origins ({cells} counters) hold {:.1} MiB before a flush, {:.1} MiB after it",
