@@ -22,6 +22,17 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 
+/// Gives the memory a full load used and freed (every row of the key table, read at once) back
+/// to the operating system. glibc keeps freed heap for reuse; with 100,000 keys that was 50 to
+/// 60 MB of resident memory after every load, which the next load would take again anyway.
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns unused heap pages to the system; it has no preconditions.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
 /// The PostgreSQL notification channel for changes.
 pub const CHANNEL: &str = "keydesk_changes";
 
@@ -171,6 +182,7 @@ impl IndexSync {
         let keys = self.index.reload(read_all_key_facts(&self.db)).await?;
         let tokens = self.tokens.reload(&self.db).await?;
         *self.health.last_full_load.lock().expect("sync health lock") = Some(Utc::now());
+        release_freed_memory();
         tracing::debug!(keys, tokens, elapsed_ms = started.elapsed().as_millis() as u64, "key index reloaded");
         Ok(())
     }
