@@ -161,6 +161,8 @@ test("each status toggle shows only keys of that status, and several may be on",
   const disabledName = UNUSED;
   await page.getByRole("switch", { name: `Enabled: ${disabledName}` }).click();
   await expect(row(page, disabledName).getByRole("img", { name: "Unavailable", exact: true })).toBeVisible();
+  // Switching off reads the key's usage first: wait until the change is saved.
+  await expect(page.getByRole("switch", { name: `Enabled: ${disabledName}` })).toHaveAttribute("aria-busy", "false");
 
   // As the guide defines them, Available keys are those neither revoked nor expired, so the
   // Available filter keeps keys that will soon end; their icon says Soon Unavailable.
@@ -228,6 +230,7 @@ test("keyboard only: add a key, close with Escape, toggle with Space", async ({ 
   await page.keyboard.press("Space");
   await expect(toggle).not.toBeChecked();
   await expect(row(page, "Keyboard key").getByRole("img", { name: "Unavailable" })).toBeVisible();
+  await expect(toggle).toHaveAttribute("aria-busy", "false");
 });
 
 test("saving over another admin's change says so and shows the current values", async ({ page, context }) => {
