@@ -49,11 +49,12 @@ async fn start() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<(), String> {
-    // Checked before the database is opened: a console that would answer for any name must not
-    // start at all.
-    if cli.command.as_ref().is_none_or(|command| *command == Command::Serve) {
-        PublicUrl::resolve(cli.public_url.as_deref(), cli.addr)?;
-    }
+    // Resolved before the database is opened: a console that would answer for any name must
+    // not start at all.
+    let public_url = match cli.command {
+        None | Some(Command::Serve) => Some(PublicUrl::resolve(cli.public_url.as_deref(), cli.addr)?),
+        Some(_) => None,
+    };
     // The URL may hold a password: only its scheme is ever logged.
     let backend = cli.database_url.split(':').next().unwrap_or("?").to_owned();
     let db = db::connect_and_migrate(&cli.database_url)
@@ -85,7 +86,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::User(command) => user_command(&db, command).await,
         Command::Audit { since } => print_audit(&db, since).await,
         Command::Serve => {
-            let public_url = PublicUrl::resolve(cli.public_url.as_deref(), cli.addr)?;
+            let public_url = public_url.ok_or("the public URL is resolved for serve")?;
             let trusted_proxies: Vec<_> = cli.trusted_proxies.iter().map(|proxy| proxy.0).collect();
             let auth = Auth::new(db.clone(), trusted_proxies.clone(), public_url);
             ensure_an_administrator(&db).await?;

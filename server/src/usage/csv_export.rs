@@ -67,15 +67,7 @@ pub async fn download(
         .filter_map(|row| UsageResult::parse(&row.result).map(|result| (row.bucket, result, row.label, row.count)))
         .collect();
     rows.sort();
-    let mut csv = csv::Writer::from_writer(Vec::new());
-    let written = csv.write_record(["bucket_start", "result", "origin", "count"]).and_then(|()| {
-        rows.iter().try_for_each(|(bucket, result, origin, count)| {
-            let start = DateTime::from_timestamp(*bucket, 0).unwrap_or(now).to_rfc3339_opts(SecondsFormat::Secs, true);
-            csv.write_record([start.as_str(), result.code(), &neutralised(origin), &count.to_string()])
-        })
-    });
-    let Ok(body) = written.map_err(csv::Error::from).and_then(|()| csv.into_inner().map_err(|e| e.into_error().into()))
-    else {
+    let Ok(body) = to_csv(&rows) else {
         return refused(AppError::Internal);
     };
     let file = format!("usage-{}-{}.csv", file_name_part(&key.name), range.code());
@@ -89,6 +81,17 @@ pub async fn download(
         body,
     )
         .into_response()
+}
+
+/// The rows (bucket start, result, origin, count) as CSV with a header line.
+fn to_csv(rows: &[(i64, UsageResult, String, i64)]) -> Result<Vec<u8>, csv::Error> {
+    let mut csv = csv::Writer::from_writer(Vec::new());
+    csv.write_record(["bucket_start", "result", "origin", "count"])?;
+    for (bucket, result, origin, count) in rows {
+        let start = DateTime::from_timestamp(*bucket, 0).unwrap_or_default().to_rfc3339_opts(SecondsFormat::Secs, true);
+        csv.write_record([start.as_str(), result.code(), &neutralised(origin), &count.to_string()])?;
+    }
+    csv.into_inner().map_err(|error| error.into_error().into())
 }
 
 /// `text`, with a leading `'` when a spreadsheet would take it for a formula.

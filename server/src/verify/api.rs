@@ -1,28 +1,24 @@
-//! The HTTP API under `/api/v1`: key verification for the channel services, the reusable
-//! [`RequireApiKey`] layer with its example routes, and the OpenAPI document generated from these
+//! The HTTP API under `/api/v1`: key verification for the channel services, example channel
+//! routes behind the [`RequireApiKey`] layer, and the OpenAPI document generated from these
 //! handlers' annotations. Every answer, errors included, is JSON.
 //!
 //! These routes carry no cookies and no session: callers authenticate with a service token
 //! (`/keys/verify`) or with the API key itself (the channel routes).
 
+use super::require_key::{RequireApiKey, VerifiedKey};
 use super::tokens::TokenSet;
 use super::{Verifier, VerifyServices};
-use crate::client::Client;
 use crate::usage::{Caller, Network};
 use app::api_keys::Permission;
 use app::api_keys::verification::{KeyFacts, Refusal};
-use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use chrono::{DateTime, Utc};
-use futures::future::BoxFuture;
-use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 use uuid::Uuid;
@@ -248,82 +244,6 @@ fn authenticate(tokens: &TokenSet, headers: &HeaderMap) -> Result<Arc<str>, ApiE
         .map(str::trim)
         .ok_or_else(|| unauthorized("The Authorization header must read: Bearer TOKEN."))?;
     tokens.authenticate(token).ok_or_else(|| unauthorized("The service token is unknown or revoked."))
-}
-
-/// The key a [`RequireApiKey`] layer verified, for the handler behind it.
-#[derive(Debug, Clone)]
-pub struct VerifiedKey(pub Arc<KeyFacts>);
-
-/// A layer that lets a request through only with a valid `x-api-key` for `permission`.
-/// Refusals answer 401 (403 for a valid key of the other permission) with the verdict's code.
-/// The handler behind it can take `Extension<VerifiedKey>`. Usage is counted by the request's
-/// `Origin` (or its `Referer`'s origin) and its client's network, believing `X-Forwarded-For`
-/// only from `trusted` proxies.
-#[derive(Clone)]
-pub struct RequireApiKey {
-    verifier: Verifier,
-    permission: Permission,
-    trusted: Arc<[IpNet]>,
-}
-
-impl RequireApiKey {
-    pub fn new(verifier: Verifier, permission: Permission, trusted: Arc<[IpNet]>) -> Self {
-        RequireApiKey { verifier, permission, trusted }
-    }
-}
-
-impl<S> tower::Layer<S> for RequireApiKey {
-    type Service = RequireApiKeyService<S>;
-
-    fn layer(&self, inner: S) -> Self::Service {
-        RequireApiKeyService { inner, guard: self.clone() }
-    }
-}
-
-#[derive(Clone)]
-pub struct RequireApiKeyService<S> {
-    inner: S,
-    guard: RequireApiKey,
-}
-
-impl<S> tower::Service<Request<Body>> for RequireApiKeyService<S>
-where
-    S: tower::Service<Request<Body>, Response = Response> + Send + 'static,
-    S::Future: Send + 'static,
-{
-    type Response = Response;
-    type Error = S::Error;
-    type Future = BoxFuture<'static, Result<Response, S::Error>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, mut request: Request<Body>) -> Self::Future {
-        let headers = request.headers();
-        let presented = headers.get(API_KEY_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
-        let origin = [header::ORIGIN, header::REFERER]
-            .into_iter()
-            .find_map(|name| headers.get(name))
-            .and_then(|value| value.to_str().ok());
-        let client = Client::of_request(&request, &self.guard.trusted);
-        let caller = Caller { origin, network: Network::Address(client.address) };
-        match self.guard.verifier.verify(presented, self.guard.permission, Utc::now(), &caller) {
-            Ok(key) => {
-                request.extensions_mut().insert(VerifiedKey(key));
-                Box::pin(self.inner.call(request))
-            }
-            Err(refusal) => {
-                let status = match refusal {
-                    Refusal::WrongPermission => StatusCode::FORBIDDEN,
-                    Refusal::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-                    _ => StatusCode::UNAUTHORIZED,
-                };
-                let response = (status, Json(Refused::from(refusal))).into_response();
-                Box::pin(async move { Ok(response) })
-            }
-        }
-    }
 }
 
 /// What the example channel routes answer to a key they accept.

@@ -1,16 +1,20 @@
 //! The verification service the channels call on every request (`/api/v1`).
 //!
+//! - [`facts`]: reading keys' facts from the database;
 //! - [`index`]: every key's facts in memory, so verification never touches the database;
 //! - [`sync`]: keeps the index (and the service tokens) current on every instance;
 //! - [`last_used`]: batched "last used" writes;
 //! - [`tokens`]: the service tokens that authenticate callers of the API;
-//! - [`api`]: the routes, the `x-api-key` layer, and the OpenAPI document.
+//! - [`api`]: the routes and the OpenAPI document;
+//! - [`require_key`]: the `x-api-key` layer that guards channel routes.
 //!
 //! The rule itself (which refusal wins) is `app::api_keys::verification`.
 
 pub mod api;
+pub mod facts;
 pub mod index;
 pub mod last_used;
+pub mod require_key;
 pub mod sync;
 pub mod tokens;
 

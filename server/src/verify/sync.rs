@@ -11,9 +11,9 @@
 //! itself after each commit (as it does on PostgreSQL, for its own changes), and the periodic
 //! reloads pick up what other processes (`server token ...`) wrote.
 
+use super::facts::{read_all_key_facts, read_key_facts};
 use super::index::KeyIndex;
 use super::tokens::TokenSet;
-use crate::key_store::{read_all_key_facts, read_key_facts};
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, Statement};
 use sqlx::postgres::PgListener;

@@ -2,38 +2,37 @@
 //!
 //! Each change is announced inside its transaction (`verify::sync::announce`, for the other
 //! instances) and, once committed, applied to this instance's key index, so verification here
-//! sees it at once.
+//! sees it at once. The table's view as SQL is [`view_sql`]; reading what verification needs
+//! about keys is `verify::facts`.
 
 use crate::audit::{self, Event};
 use crate::entity::api_key::{self, Column, Entity as ApiKeys};
 use crate::usage;
+use crate::verify::facts::key_facts;
 use crate::verify::index::KeyIndex;
 use crate::verify::sync::{Announcement, announce};
 use app::api_keys::copy_name::{copy_base, next_copy_name};
 use app::api_keys::input::FieldChange;
 use app::api_keys::name::validate_name;
 use app::api_keys::query::PAGE_SIZE;
-use app::api_keys::search::{escape_like, fold, like_pattern, normalize_search};
+use app::api_keys::search::{escape_like, fold};
 use app::api_keys::secret::generate_secret;
-use app::api_keys::status::soon_window;
 use app::api_keys::store::KeyStore;
-use app::api_keys::usage_filter::UsageFilter;
-use app::api_keys::verification::KeyFacts;
-use app::api_keys::{
-    ApiKey, CreatedKey, KeyChanges, KeyPage, KeyQuery, NewKey, SortColumn, SortDirection, StatusFilter,
-};
+use app::api_keys::{ApiKey, CreatedKey, KeyChanges, KeyPage, KeyQuery, NewKey};
 use app::audit::{Actor, AuditAction, AuditEntry};
 use app::error::{AppError, Field};
 use app::usage::{Range, UsageImpact, UsageReport};
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, LikeExpr, NullOrdering, Order};
+use sea_orm::sea_query::{Expr, LikeExpr};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DatabaseConnection,
-    DatabaseTransaction, DbErr, EntityTrait, ExprTrait, IdenStatic, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Select, Statement,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection,
+    DatabaseTransaction, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter, QuerySelect, Statement,
 };
 use std::sync::Arc;
 use uuid::Uuid;
+use view_sql::{filtered, sorted};
+
+mod view_sql;
 
 #[derive(Clone)]
 pub struct SeaKeyStore {
@@ -294,166 +293,12 @@ impl KeyStore for SeaKeyStore {
     }
 }
 
-/// The view's filters as SQL; `KeyQuery::matches` is the same rule in Rust.
-fn filtered(query: &KeyQuery, now: DateTime<Utc>) -> Select<ApiKeys> {
-    let mut select = ApiKeys::find();
-    if let Some(search) = normalize_search(&query.search) {
-        let pattern = like_pattern(&search);
-        select = select.filter(
-            Condition::any()
-                .add(Expr::col(Column::NameFolded).like(LikeExpr::new(pattern.clone()).escape('\\')))
-                .add(Expr::col(Column::CreatedByFolded).like(LikeExpr::new(pattern).escape('\\'))),
-        );
-    }
-    if !query.status.is_empty() {
-        select = select.filter(status_condition(query.status, now));
-    }
-    if let Some(permission) = query.permission {
-        select = select.filter(Column::Permission.eq(permission.as_str()));
-    }
-    if let Some(condition) = usage_condition(query.usage, now) {
-        select = select.filter(condition);
-    }
-    select
-}
-
-/// `UsageFilter::matches` as SQL.
-fn usage_condition(filter: UsageFilter, now: DateTime<Utc>) -> Option<Condition> {
-    let since = filter.since(now);
-    match filter {
-        UsageFilter::Any => None,
-        UsageFilter::Used7d => since.map(|since| Condition::all().add(Column::LastUsedAt.gte(since))),
-        UsageFilter::Idle30d => {
-            since.map(|since| Condition::any().add(Column::LastUsedAt.is_null()).add(Column::LastUsedAt.lt(since)))
-        }
-        UsageFilter::Never => Some(Condition::all().add(Column::LastUsedAt.is_null())),
-    }
-}
-
-fn expired(now: DateTime<Utc>) -> Condition {
-    Condition::all().add(Column::ExpiresAt.is_not_null()).add(Column::ExpiresAt.lte(now))
-}
-
-fn available(now: DateTime<Utc>) -> Condition {
-    Condition::all()
-        .add(Column::Enabled.eq(true))
-        .add(Condition::any().add(Column::ExpiresAt.is_null()).add(Column::ExpiresAt.gt(now)))
-}
-
-fn soon_unavailable(now: DateTime<Utc>) -> Condition {
-    available(now).add(Column::ExpiresAt.lte(now + soon_window()))
-}
-
-fn status_condition(filter: StatusFilter, now: DateTime<Utc>) -> Condition {
-    let mut any = Condition::any();
-    if filter.available {
-        any = any.add(available(now));
-    }
-    if filter.unavailable {
-        any = any.add(Condition::any().add(Column::Enabled.eq(false)).add(expired(now)));
-    }
-    if filter.soon_unavailable {
-        any = any.add(soon_unavailable(now));
-    }
-    any
-}
-
-/// A text column ordered by code point on every database: SQLite compares bytes, and
-/// PostgreSQL is told to (its default collation follows the server's locale).
-fn by_code_point(column: Column, backend: DatabaseBackend) -> Expr {
-    match backend {
-        DatabaseBackend::Postgres => Expr::cust(format!("\"{}\" COLLATE \"C\"", column.as_str())),
-        _ => Expr::col(column),
-    }
-}
-
-fn sorted(select: Select<ApiKeys>, query: &KeyQuery, now: DateTime<Utc>, backend: DatabaseBackend) -> Select<ApiKeys> {
-    let order = match query.direction {
-        SortDirection::Asc => Order::Asc,
-        SortDirection::Desc => Order::Desc,
-    };
-    let select = match query.sort {
-        SortColumn::Name => select.order_by(by_code_point(Column::NameFolded, backend), order.clone()),
-        SortColumn::Created => select.order_by(Column::CreatedAt, order.clone()),
-        SortColumn::CreatedBy => select.order_by(by_code_point(Column::CreatedByFolded, backend), order.clone()),
-        SortColumn::Status => {
-            // The status order: Available, Soon Unavailable, Unavailable.
-            let rank: Expr = Expr::case(Condition::any().add(Column::Enabled.eq(false)).add(expired(now)), 2)
-                .case(soon_unavailable(now), 1)
-                .finally(0)
-                .into();
-            select.order_by(rank, order.clone()).order_by_with_nulls(Column::ExpiresAt, Order::Asc, NullOrdering::Last)
-        }
-        // "Never expires" sorts after every date, in both directions' natural reading.
-        SortColumn::Expires => select.order_by_with_nulls(Column::ExpiresAt, order.clone(), NullOrdering::Last),
-        // Never-used keys last, in both directions, as with expiry.
-        SortColumn::LastUsed => select.order_by_with_nulls(Column::LastUsedAt, order.clone(), NullOrdering::Last),
-        SortColumn::Last7Days => select.order_by(usage::store::week_total_of_each_key(now), order.clone()),
-    };
-    // Ties broken by creation and id, so paging is stable.
-    select.order_by(Column::CreatedAt, Order::Desc).order_by(Column::Id, Order::Asc)
-}
-
 async fn find_row(db: &impl ConnectionTrait, id: Uuid) -> Result<api_key::Model, AppError> {
     ApiKeys::find_by_id(id).one(db).await.map_err(internal)?.ok_or(AppError::NotFound)
 }
 
 async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<ApiKey, AppError> {
     to_api_key(find_row(db, id).await?)
-}
-
-/// The columns verification needs, in [`KeyFacts`] order.
-type FactsRow = (Uuid, Vec<u8>, String, String, bool, Option<DateTime<Utc>>, i64);
-
-fn facts_select() -> Select<ApiKeys> {
-    ApiKeys::find().select_only().columns([
-        Column::Id,
-        Column::SecretHash,
-        Column::Name,
-        Column::Permission,
-        Column::Enabled,
-        Column::ExpiresAt,
-        Column::Version,
-    ])
-}
-
-fn facts_from_row(
-    (id, secret_hash, name, permission, enabled, expires_at, version): FactsRow,
-) -> Result<KeyFacts, DbErr> {
-    let corrupt = |what: &str| DbErr::Custom(format!("key {id} has a corrupt {what}"));
-    Ok(KeyFacts {
-        id,
-        secret_hash: secret_hash.try_into().map_err(|_| corrupt("secret hash"))?,
-        name: name.into_boxed_str(),
-        permission: permission.parse().map_err(|_| corrupt("permission"))?,
-        enabled,
-        expires_at,
-        version,
-    })
-}
-
-fn key_facts(row: &api_key::Model) -> Result<KeyFacts, DbErr> {
-    facts_from_row((
-        row.id,
-        row.secret_hash.clone(),
-        row.name.clone(),
-        row.permission.clone(),
-        row.enabled,
-        row.expires_at,
-        row.version,
-    ))
-}
-
-/// What verification needs about key `id`; `None` if it does not exist (any more).
-pub async fn read_key_facts(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<KeyFacts>, DbErr> {
-    let row: Option<FactsRow> = facts_select().filter(Column::Id.eq(id)).into_tuple().one(db).await?;
-    row.map(facts_from_row).transpose()
-}
-
-/// What verification needs about every key: the key index's full load.
-pub async fn read_all_key_facts(db: &impl ConnectionTrait) -> Result<Vec<KeyFacts>, DbErr> {
-    let rows: Vec<FactsRow> = facts_select().into_tuple().all(db).await?;
-    rows.into_iter().map(facts_from_row).collect()
 }
 
 /// Every name that could be a copy of `source_name`: those starting with its base and `_`.
