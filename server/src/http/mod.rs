@@ -7,7 +7,7 @@
 //! | `/api/v1` ([`crate::verify::api`]) | verification, the channel examples, OpenAPI | machine headers, timeout; tokens or keys per route |
 //! | [`probes`] | `/healthz`, `/readyz` | machine headers |
 //!
-//! A new route is guarded by the group it joins; `tests/route_groups.rs` lists every route
+//! A new route is guarded by the group it joins; `tests/integration/route_groups.rs` lists every route
 //! and checks its group's guard. A live stream or a streamed download would be a group of its
 //! own, without the timeout.
 

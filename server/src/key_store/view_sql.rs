@@ -1,5 +1,5 @@
 //! The table's view as SQL: the filters and the sort orders of a `KeyQuery`. `KeyQuery::matches`
-//! states the same filters in Rust, and a property test (`tests/filter_agreement.rs`) checks that
+//! states the same filters in Rust, and a property test (`tests/integration/filter_agreement.rs`) checks that
 //! both pick the same keys on both databases.
 
 use crate::entity::api_key::{Column, Entity as ApiKeys};

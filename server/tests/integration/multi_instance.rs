@@ -4,7 +4,7 @@
 //! PostgreSQL of the test's own) within its staleness bound, answers UNAVAILABLE past it (unless
 //! told to fail open), then catches up.
 
-mod support;
+use crate::support;
 
 use app::api_keys::server_fns::{CreateKey, SetKeyEnabled};
 use app::api_keys::{CreatedKey, NewKey, Permission};

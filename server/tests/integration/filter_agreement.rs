@@ -2,7 +2,7 @@
 //! the store runs picks exactly the keys that `KeyQuery::matches` (the rule in Rust) picks, on
 //! SQLite and on PostgreSQL.
 
-mod support;
+use crate::support;
 
 use app::api_keys::store::KeyStore;
 use app::api_keys::{KeyQuery, Permission, StatusFilter, UsageFilter};

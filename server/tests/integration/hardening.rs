@@ -2,7 +2,7 @@
 //! guesses and from many addresses, bounded sign-in input, the console answering only for its
 //! public URL, body limits and timeouts.
 
-mod support;
+use crate::support;
 
 use app::api_keys::server_fns::{CreateKey, ListKeys};
 use app::api_keys::{KeyQuery, NewKey};
@@ -157,8 +157,10 @@ async fn sign_in_input_is_bounded_and_odd_names_are_never_stored() {
     }
     // The sign-in page shows a number of seconds, or nothing of what the link says.
     let page = |query: &str| Request::get(format!("/login?{query}")).body(Body::empty()).unwrap();
-    let forged = body_text(send(&app, page("wait=Call%20%2B1-555-0100%20to%20unlock")).await).await;
-    assert!(!forged.contains("555-0100") && forged.contains("Try again shortly"), "{forged}");
+    let answer = send(&app, page("wait=Call%20%2B1-555-0100%20to%20unlock")).await;
+    let status = answer.status();
+    let forged = body_text(answer).await;
+    assert!(!forged.contains("555-0100") && forged.contains("Try again shortly"), "{status}: {forged}");
     let real = body_text(send(&app, page("wait=7")).await).await;
     assert!(real.contains("Try again in 7 seconds"));
 }

@@ -2,7 +2,7 @@
 //! resolution, the purge keeps each resolution for its retention (clock injected), and the
 //! reads behind the console and `server key usage` say what was counted.
 
-mod support;
+use crate::support;
 
 use app::api_keys::verification::Refusal;
 use app::api_keys::{NewKey, Permission};

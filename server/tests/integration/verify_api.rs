@@ -3,7 +3,7 @@
 //! example routes, last-used, and the OpenAPI document. A property test throws random requests
 //! at it. (`multi_instance.rs` runs real server processes.)
 
-mod support;
+use crate::support;
 
 use app::api_keys::secret::generate_secret;
 use app::api_keys::store::KeyStore;

@@ -2,7 +2,7 @@
 //! the rights matrix over every server function, session expiry and sign-out, the brute-force
 //! slow-down, cross-site request refusal, and no open redirect after sign-in.
 
-mod support;
+use crate::support;
 
 use app::api_keys::server_fns::{CreateKey, DeleteKey, GetKey, ListKeys, ProposeCopy, SetKeyEnabled, UpdateKey};
 use app::api_keys::store::KeyStore;

@@ -3,7 +3,7 @@
 //! server function the binary defines (`server_fn_paths`), and the groups' own lists; so a new
 //! page or server function is checked without anyone adding it here.
 
-mod support;
+use crate::support;
 
 use app::App;
 use app::auth::Rights;

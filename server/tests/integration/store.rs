@@ -1,6 +1,6 @@
 //! The key store against real databases: every test runs on in-memory SQLite and on PostgreSQL.
 
-mod support;
+use crate::support;
 
 use app::api_keys::query::PAGE_SIZE;
 use app::api_keys::secret::{hash_secret, parse_secret};

@@ -2,7 +2,7 @@
 //! server functions as the browser calls them, on real databases (the server functions on
 //! SQLite and PostgreSQL).
 
-mod support;
+use crate::support;
 
 use app::api_keys::server_fns::{CreateKey, ListKeys, UpdateKey};
 use app::api_keys::{CreatedKey, KeyPage, KeyQuery, NewKey, Permission};

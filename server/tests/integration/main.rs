@@ -1,0 +1,16 @@
+//! The server's integration tests, one binary (one link, one copy of the dependencies on disk):
+//! real SQLite and PostgreSQL, the real router in-process, real server processes where
+//! instances talk to each other.
+
+#[macro_use]
+mod support;
+
+mod auth;
+mod filter_agreement;
+mod hardening;
+mod http;
+mod multi_instance;
+mod route_groups;
+mod store;
+mod usage;
+mod verify_api;
