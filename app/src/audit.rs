@@ -16,6 +16,9 @@ pub enum AuditAction {
     KeyEnabled,
     KeyDisabled,
     KeyDeleted,
+    KeyRotated,
+    KeyRotationFinished,
+    KeyRotationExtended,
     SignedIn,
     SignInFailed,
     SignedOut,
@@ -25,16 +28,20 @@ pub enum AuditAction {
     UserRemoved,
     TokenAdded,
     TokenRevoked,
+    TokenRotated,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 15] = [
+    pub const ALL: [AuditAction; 19] = [
         AuditAction::KeyCreated,
         AuditAction::KeyCopied,
         AuditAction::KeyUpdated,
         AuditAction::KeyEnabled,
         AuditAction::KeyDisabled,
         AuditAction::KeyDeleted,
+        AuditAction::KeyRotated,
+        AuditAction::KeyRotationFinished,
+        AuditAction::KeyRotationExtended,
         AuditAction::SignedIn,
         AuditAction::SignInFailed,
         AuditAction::SignedOut,
@@ -44,6 +51,7 @@ impl AuditAction {
         AuditAction::UserRemoved,
         AuditAction::TokenAdded,
         AuditAction::TokenRevoked,
+        AuditAction::TokenRotated,
     ];
 
     /// The stored spelling: `key_created`, ...
@@ -55,6 +63,9 @@ impl AuditAction {
             AuditAction::KeyEnabled => "key_enabled",
             AuditAction::KeyDisabled => "key_disabled",
             AuditAction::KeyDeleted => "key_deleted",
+            AuditAction::KeyRotated => "key_rotated",
+            AuditAction::KeyRotationFinished => "key_rotation_finished",
+            AuditAction::KeyRotationExtended => "key_rotation_extended",
             AuditAction::SignedIn => "signed_in",
             AuditAction::SignInFailed => "sign_in_failed",
             AuditAction::SignedOut => "signed_out",
@@ -64,6 +75,7 @@ impl AuditAction {
             AuditAction::UserRemoved => "user_removed",
             AuditAction::TokenAdded => "token_added",
             AuditAction::TokenRevoked => "token_revoked",
+            AuditAction::TokenRotated => "token_rotated",
         }
     }
 
@@ -80,6 +92,9 @@ impl AuditAction {
             AuditAction::KeyEnabled => "Enabled",
             AuditAction::KeyDisabled => "Disabled",
             AuditAction::KeyDeleted => "Deleted",
+            AuditAction::KeyRotated => "Rotated",
+            AuditAction::KeyRotationFinished => "Rotation finished",
+            AuditAction::KeyRotationExtended => "Rotation extended",
             AuditAction::SignedIn => "Signed in",
             AuditAction::SignInFailed => "Sign-in failed",
             AuditAction::SignedOut => "Signed out",
@@ -89,6 +104,7 @@ impl AuditAction {
             AuditAction::UserRemoved => "User removed",
             AuditAction::TokenAdded => "Service token added",
             AuditAction::TokenRevoked => "Service token revoked",
+            AuditAction::TokenRotated => "Service token rotated",
         }
     }
 }

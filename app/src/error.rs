@@ -14,6 +14,8 @@ pub enum Field {
     Permission,
     Enabled,
     ExpiresAt,
+    /// How long the old key keeps working after a rotation.
+    Grace,
 }
 
 impl fmt::Display for Field {
@@ -23,6 +25,7 @@ impl fmt::Display for Field {
             Field::Permission => "Permissions",
             Field::Enabled => "Enabled",
             Field::ExpiresAt => "Expiration Date",
+            Field::Grace => "Keep the old key working for",
         })
     }
 }
@@ -39,6 +42,9 @@ pub enum AppError {
         "Someone else changed this API key after you opened it. Its current values are shown; review them and save again."
     )]
     Conflict { current: Box<ApiKey> },
+    /// The key's state does not allow this now (e.g. rotating a disabled key); the text says why.
+    #[error("{0}")]
+    Refused(String),
     /// Signed in, but without the right this needs; the text says which right.
     #[error("{0}")]
     Forbidden(String),
@@ -69,7 +75,7 @@ impl AppError {
             AppError::Unauthenticated => 401,
             AppError::Forbidden(_) => 403,
             AppError::NotFound => 404,
-            AppError::Conflict { .. } => 409,
+            AppError::Conflict { .. } | AppError::Refused(_) => 409,
             AppError::Internal => 500,
             AppError::Transport(_) => 502,
         }

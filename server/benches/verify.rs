@@ -22,6 +22,7 @@ fn index_of(keys: usize) -> (Arc<KeyIndex>, String) {
     for i in 0..keys {
         let secret = generate_secret(Permission::Chat);
         index.apply(KeyFacts {
+            replaced_by: None,
             id: uuid::Uuid::new_v4(),
             secret_hash: secret.hash(),
             name: format!("Channel key {i:06}").into_boxed_str(),

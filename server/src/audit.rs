@@ -6,7 +6,8 @@ use app::api_keys::input::FieldChange;
 use app::audit::{Actor, AuditAction, AuditEntry};
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, ExprTrait, QueryFilter,
+    QueryOrder,
 };
 use uuid::Uuid;
 
@@ -17,6 +18,8 @@ pub struct Event<'a> {
     pub action: AuditAction,
     pub subject: &'a str,
     pub key_id: Option<Uuid>,
+    /// A second key the event concerns (a rotation's other key): it is in that key's history too.
+    pub other_key_id: Option<Uuid>,
     pub changes: &'a [FieldChange],
     pub note: Option<String>,
     pub at: DateTime<Utc>,
@@ -24,11 +27,17 @@ pub struct Event<'a> {
 
 impl<'a> Event<'a> {
     pub fn new(actor: &'a Actor, action: AuditAction, subject: &'a str, at: DateTime<Utc>) -> Self {
-        Event { actor, action, subject, key_id: None, changes: &[], note: None, at }
+        Event { actor, action, subject, key_id: None, other_key_id: None, changes: &[], note: None, at }
     }
 
     pub fn key(mut self, id: Uuid) -> Self {
         self.key_id = Some(id);
+        self
+    }
+
+    /// Also in `id`'s history.
+    pub fn other_key(mut self, id: Uuid) -> Self {
+        self.other_key_id = Some(id);
         self
     }
 
@@ -45,13 +54,16 @@ impl<'a> Event<'a> {
 
 pub async fn record(db: &impl ConnectionTrait, event: Event<'_>) -> Result<(), DbErr> {
     audit_event::ActiveModel {
-        id: Set(Uuid::new_v4()),
+        // Time-ordered (and monotonic within the process): orders events recorded at the same
+        // instant in the order they were recorded.
+        id: Set(Uuid::now_v7()),
         at: Set(event.at),
         actor: Set(event.actor.name.clone()),
         address: Set(event.actor.address.clone()),
         action: Set(event.action.as_str().to_owned()),
         subject: Set(event.subject.to_owned()),
         key_id: Set(event.key_id),
+        other_key_id: Set(event.other_key_id),
         changes: Set(serde_json::to_string(event.changes).expect("field changes serialise")),
         note: Set(event.note),
     }
@@ -75,13 +87,23 @@ fn entry(row: audit_event::Model) -> AuditEntry {
 
 /// A key's history, newest first (it outlives the key).
 pub async fn history_of_key(db: &impl ConnectionTrait, key_id: Uuid) -> Result<Vec<AuditEntry>, DbErr> {
-    let rows = AuditEvents::find().filter(Column::KeyId.eq(key_id)).order_by_desc(Column::At).all(db).await?;
+    let rows = AuditEvents::find()
+        .filter(Column::KeyId.eq(key_id).or(Column::OtherKeyId.eq(key_id)))
+        .order_by_desc(Column::At)
+        .order_by_desc(Column::Id)
+        .all(db)
+        .await?;
     Ok(rows.into_iter().map(entry).collect())
 }
 
 /// Everything since `since`, oldest first (`server audit`).
 pub async fn since(db: &impl ConnectionTrait, since: DateTime<Utc>) -> Result<Vec<AuditEntry>, DbErr> {
-    let rows = AuditEvents::find().filter(Column::At.gte(since)).order_by_asc(Column::At).all(db).await?;
+    let rows = AuditEvents::find()
+        .filter(Column::At.gte(since))
+        .order_by_asc(Column::At)
+        .order_by_asc(Column::Id)
+        .all(db)
+        .await?;
     Ok(rows.into_iter().map(entry).collect())
 }
 

@@ -223,8 +223,17 @@ pub enum TokenCommand {
     },
     /// List the tokens, live and revoked (never the tokens themselves).
     List,
-    /// Revoke the live token of this name; every instance refuses it within a second.
+    /// Revoke the live token of this name (and end an older one's rotation grace); every
+    /// instance refuses it within a second.
     Revoke { name: String },
+    /// Replace the live token of this name with a new one, printed once to standard output; the
+    /// old one keeps working for the grace period, so callers can switch without an outage.
+    Rotate {
+        name: String,
+        /// How long the old token keeps working: `30m`, `1h`, `7d`, ... (`0s`: it stops now).
+        #[arg(long, default_value = "1h", value_parser = parse_age)]
+        grace: chrono::Duration,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
@@ -236,6 +245,22 @@ pub enum KeyCommand {
         /// How far back: `30m`, `12h`, `7d`, ... (at most 400 days are kept).
         #[arg(long, default_value = "7d", value_parser = parse_age)]
         since: chrono::Duration,
+    },
+    /// Rotate an API key: a new key with a new secret takes its name, permission, state and
+    /// expiry; the new secret is printed once to standard output. The old key keeps working for
+    /// the grace period, never past its own expiry.
+    Rotate {
+        /// The key's id, or its exact name (of two keys with that name, the one not replaced).
+        key: String,
+        /// How long the old key keeps working: `1h`, `24h`, `7d`, ... (`0s`: it stops now).
+        #[arg(long, value_parser = parse_age, conflicts_with = "until", default_value = "7d")]
+        grace: chrono::Duration,
+        /// Keep the old key working until this instant instead, RFC 3339 (at most its own expiry).
+        #[arg(long)]
+        until: Option<String>,
+        /// Stop the old key early once it has not been used for 24 hours.
+        #[arg(long)]
+        stop_when_unused: bool,
     },
     /// Create an enabled API key and print its secret once to standard output. Its creator is
     /// recorded as `cli:$USER`.

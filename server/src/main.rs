@@ -1,5 +1,6 @@
 //! `server`: serve the console, migrate the database, or load the sample keys.
 
+use app::api_keys::rotation::{Grace, RotationRequest};
 use app::api_keys::store::KeyStore;
 use app::api_keys::{NewKey, Permission};
 use app::audit::Actor;
@@ -101,6 +102,8 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .await
                 .map_err(|e| format!("cannot listen on {}: {e}", cli.addr))?;
             let background = verify.spawn_background();
+            let early_stop = SeaKeyStore::with_index(db.clone(), verify.index().clone())
+                .spawn_early_stop(std::time::Duration::from_secs(60));
             tracing::info!(addr = %cli.addr, backend, "Keydesk is serving on {}", auth.public_url.origin());
             let services = http::Services { db, verify, auth, limits: http::Limits::default() };
             let router = if cli.bench_baseline {
@@ -110,6 +113,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             };
             let router = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
             let served = axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await;
+            early_stop.abort();
             background.shut_down().await;
             served.map_err(|e| format!("server failed: {e}"))?;
             tracing::info!("stopped");
@@ -241,6 +245,13 @@ async fn token_command(db: &sea_orm::DatabaseConnection, command: TokenCommand) 
             tokens::revoke_token(db, &name, &command_line_actor(), now).await.map_err(|e| e.to_string())?;
             tracing::info!(name, "service token revoked");
         }
+        TokenCommand::Rotate { name, grace } => {
+            let token =
+                tokens::rotate_token(db, &name, grace, &command_line_actor(), now).await.map_err(|e| e.to_string())?;
+            print_secret_once(token.expose())?;
+            let old_until = (now + grace).to_rfc3339();
+            tracing::info!(name, old_until, "service token rotated; the new one is shown this once");
+        }
     }
     Ok(())
 }
@@ -261,8 +272,32 @@ async fn key_command(db: sea_orm::DatabaseConnection, command: KeyCommand) -> Re
             print_secret_once(created.secret.expose())?;
             tracing::info!(key_id = %created.key.id, "API key created; its secret is shown this once");
         }
+        KeyCommand::Rotate { key, grace, until, stop_when_unused } => {
+            let grace = match until {
+                Some(text) => chrono::DateTime::parse_from_rfc3339(&text)
+                    .map(|at| Grace::Until(at.to_utc()))
+                    .map_err(|e| format!("--until must be RFC 3339, e.g. 2027-12-31T23:59:00Z: {e}"))?,
+                None if grace.is_zero() => Grace::Now,
+                None => Grace::ForSeconds(grace.num_seconds()),
+            };
+            let old = server::key_store::named_key(&db, &key).await?;
+            let request = RotationRequest { grace, stop_when_unused };
+            let rotated = SeaKeyStore::new(db)
+                .rotate(old.id, request, &command_line_actor(), app::clock::now())
+                .await
+                .map_err(|e| e.to_string())?;
+            print_secret_once(rotated.created.secret.expose())?;
+            let capped = if rotated.grace_end.capped { " (cut short by its own expiry)" } else { "" };
+            tracing::info!(
+                old_key_id = %old.id,
+                new_key_id = %rotated.created.key.id,
+                "API key rotated; the new secret is shown this once. The old key works until {}{capped}",
+                rotated.grace_end.at.to_rfc3339()
+            );
+        }
         KeyCommand::Usage { key, since } => {
-            let text = server::usage::command::key_usage_text(&db, &key, since, app::clock::now()).await?;
+            let row = server::key_store::named_key(&db, &key).await?;
+            let text = server::usage::command::key_usage_text(&db, &row, since, app::clock::now()).await?;
             write!(std::io::stdout(), "{text}").map_err(|e| e.to_string())?;
         }
     }

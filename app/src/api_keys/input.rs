@@ -135,6 +135,8 @@ mod tests {
 
     fn key(name: &str) -> ApiKey {
         ApiKey {
+            replaces: None,
+            replaced_by: None,
             id: Uuid::nil(),
             name: name.into(),
             permission: Permission::SecureMail,

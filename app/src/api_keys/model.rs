@@ -32,6 +32,13 @@ pub struct ApiKey {
     pub display_prefix: String,
     /// Grows by one with every change; an update names the version it was made from.
     pub version: i64,
+    /// The key this one took over from in a rotation.
+    #[serde(default)]
+    pub replaces: Option<Uuid>,
+    /// The key that took over from this one in a rotation (this one then works until its
+    /// expiry, the grace's end).
+    #[serde(default)]
+    pub replaced_by: Option<Uuid>,
 }
 
 impl ApiKey {

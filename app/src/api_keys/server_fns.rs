@@ -6,6 +6,7 @@
 use super::input::{KeyChanges, NewKey};
 use super::model::{ApiKey, CreatedKey, KeyRead};
 use super::query::{KeyPage, KeyQuery};
+use super::rotation::{RotatedKey, RotationRequest, RotationsOfKey};
 use crate::audit::AuditEntry;
 #[cfg(feature = "ssr")]
 use crate::auth::{Action, ssr::authorize};
@@ -135,6 +136,63 @@ pub async fn key_history(id: Uuid) -> Result<Vec<AuditEntry>, AppError> {
         async {
             authorize(Action::ViewKeys)?;
             ssr::store()?.history(id).await
+        }
+        .await,
+    )
+}
+
+/// Rotates a key (the Rotate dialog): needs canCreate and canUpdate, as making the successor
+/// and changing the old key do. The answer carries the new secret, once.
+#[server(input = JsonWire, output = JsonWire)]
+pub async fn rotate_key(id: Uuid, request: RotationRequest) -> Result<RotatedKey, AppError> {
+    ssr::forbid_caching();
+    ssr::answer(
+        async {
+            authorize(Action::ViewKeys)?;
+            authorize(Action::CreateKey)?;
+            let actor = authorize(Action::UpdateKey)?;
+            ssr::store()?.rotate(id, request, &actor, crate::clock::now()).await
+        }
+        .await,
+    )
+}
+
+/// `Finish now`: the old key of the rotation that replaced key `id` stops at once.
+#[server(input = JsonWire, output = JsonWire)]
+pub async fn finish_rotation(id: Uuid) -> Result<ApiKey, AppError> {
+    ssr::answer(
+        async {
+            authorize(Action::ViewKeys)?;
+            let actor = authorize(Action::UpdateKey)?;
+            ssr::store()?.finish_rotation(id, &actor, crate::clock::now()).await
+        }
+        .await,
+    )
+}
+
+/// `Extend`: the old key of the rotation that replaced key `id` works until `until_ms` (Unix
+/// milliseconds), within its own expiry from before the rotation.
+#[server(input = JsonWire, output = JsonWire)]
+pub async fn extend_rotation(id: Uuid, until_ms: i64) -> Result<ApiKey, AppError> {
+    ssr::answer(
+        async {
+            authorize(Action::ViewKeys)?;
+            let actor = authorize(Action::UpdateKey)?;
+            let until = chrono::DateTime::from_timestamp_millis(until_ms)
+                .ok_or_else(|| AppError::invalid(crate::error::Field::Grace, "That date is out of range."))?;
+            ssr::store()?.extend_rotation(id, until, &actor, crate::clock::now()).await
+        }
+        .await,
+    )
+}
+
+/// The rotations key `id` took part in, with their migration meters (same rights as seeing it).
+#[server(input = JsonWire, output = JsonWire)]
+pub async fn key_rotations(id: Uuid) -> Result<RotationsOfKey, AppError> {
+    ssr::answer(
+        async {
+            authorize(Action::ViewKeys)?;
+            ssr::store()?.rotations(id, crate::clock::now()).await
         }
         .await,
     )

@@ -9,6 +9,7 @@
 use super::input::{KeyChanges, NewKey};
 use super::model::{ApiKey, CreatedKey};
 use super::query::{KeyPage, KeyQuery};
+use super::rotation::{RotatedKey, RotationRequest, RotationsOfKey};
 use crate::audit::{Actor, AuditEntry};
 use crate::error::AppError;
 use crate::usage::{Range, UsageImpact, UsageReport};
@@ -55,6 +56,32 @@ pub trait KeyStore: Send + Sync + 'static {
 
     /// What stopping the key would break: its recent valid verifications and their origins.
     async fn usage_impact(&self, id: Uuid, now: DateTime<Utc>) -> Result<UsageImpact, AppError>;
+
+    /// Rotates key `id` in one transaction: a new key with a new secret takes its name,
+    /// permission, state and expiry, and the old key's expiry becomes the grace's end (see
+    /// `rotation`). Expired, disabled and already replaced keys are refused (409).
+    async fn rotate(
+        &self,
+        id: Uuid,
+        request: RotationRequest,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<RotatedKey, AppError>;
+
+    /// Ends the grace of the rotation that replaced key `old_id`: the old key expires now.
+    async fn finish_rotation(&self, old_id: Uuid, actor: &Actor, now: DateTime<Utc>) -> Result<ApiKey, AppError>;
+
+    /// Moves the grace end of the rotation that replaced key `old_id` to `until`.
+    async fn extend_rotation(
+        &self,
+        old_id: Uuid,
+        until: DateTime<Utc>,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<ApiKey, AppError>;
+
+    /// The rotations key `id` took part in, each with its migration meter while it is shown.
+    async fn rotations(&self, id: Uuid, now: DateTime<Utc>) -> Result<RotationsOfKey, AppError>;
 }
 
 /// How the store travels through Leptos context.

@@ -26,6 +26,9 @@ pub struct KeyFacts {
     pub expires_at: Option<DateTime<Utc>>,
     /// The row's version: of two facts about one key, the higher version is the newer.
     pub version: i64,
+    /// The key replacing this one in a rotation (this one works until its expiry, the grace's
+    /// end); verification answers name it so channels can warn.
+    pub replaced_by: Option<Uuid>,
 }
 
 /// Why a key was refused, in the order the checks run.
@@ -143,6 +146,7 @@ mod tests {
 
     fn facts(secret: &str, permission: Permission, enabled: bool, expires_at: Option<DateTime<Utc>>) -> KeyFacts {
         KeyFacts {
+            replaced_by: None,
             id: Uuid::new_v4(),
             secret_hash: hash_secret(secret),
             name: "Chat widget".into(),

@@ -25,6 +25,16 @@ pub struct Model {
     pub version: i64,
     /// The key this one was copied from, if any (kept even after that key is deleted).
     pub copied_from: Option<Uuid>,
+    /// Rotation: the key this one took over from.
+    pub replaces: Option<Uuid>,
+    /// Rotation: the key that took over from this one; this one works until `expires_at`.
+    pub replaced_by: Option<Uuid>,
+    /// When this key was replaced.
+    pub rotated_at: Option<DateTimeUtc>,
+    /// This key's expiry from before it was replaced, which caps extending the grace.
+    pub expiry_before_rotation: Option<DateTimeUtc>,
+    /// Expire this (replaced) key once it has gone unused for 24 hours.
+    pub stop_when_unused: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

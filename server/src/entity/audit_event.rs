@@ -14,6 +14,8 @@ pub struct Model {
     pub action: String,
     pub subject: String,
     pub key_id: Option<Uuid>,
+    /// A second key the event concerns (the other key of a rotation).
+    pub other_key_id: Option<Uuid>,
     /// JSON array of `app::api_keys::input::FieldChange`.
     pub changes: String,
     pub note: Option<String>,

@@ -15,6 +15,7 @@ use app::api_keys::copy_name::{copy_base, next_copy_name};
 use app::api_keys::input::FieldChange;
 use app::api_keys::name::validate_name;
 use app::api_keys::query::PAGE_SIZE;
+use app::api_keys::rotation::{RotatedKey, RotationRequest, RotationsOfKey, check_replaced_key_expiry};
 use app::api_keys::search::{escape_like, fold};
 use app::api_keys::secret::generate_secret;
 use app::api_keys::store::KeyStore;
@@ -23,6 +24,7 @@ use app::audit::{Actor, AuditAction, AuditEntry};
 use app::error::{AppError, Field};
 use app::usage::{Range, UsageImpact, UsageReport};
 use chrono::{DateTime, Utc};
+use rotation::GraceChange;
 use sea_orm::sea_query::{Expr, LikeExpr};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection,
@@ -32,6 +34,7 @@ use std::sync::Arc;
 use uuid::Uuid;
 use view_sql::{filtered, sorted};
 
+mod rotation;
 mod view_sql;
 
 #[derive(Clone)]
@@ -59,12 +62,25 @@ impl SeaKeyStore {
         id: Uuid,
         row: Option<&api_key::Model>,
     ) -> Result<(), AppError> {
-        announce(&txn, Announcement::Key(id)).await.map_err(internal)?;
+        self.commit_changes(txn, &[(id, row)]).await
+    }
+
+    /// [`Self::commit_change`] for a change to several keys at once.
+    async fn commit_changes(
+        &self,
+        txn: DatabaseTransaction,
+        changes: &[(Uuid, Option<&api_key::Model>)],
+    ) -> Result<(), AppError> {
+        for (id, _) in changes {
+            announce(&txn, Announcement::Key(*id)).await.map_err(internal)?;
+        }
         txn.commit().await.map_err(internal)?;
         if let Some(index) = &self.index {
-            match row {
-                Some(row) => index.apply(key_facts(row).map_err(internal)?),
-                None => index.remove(id),
+            for (id, row) in changes {
+                match row {
+                    Some(row) => index.apply(key_facts(row).map_err(internal)?),
+                    None => index.remove(*id),
+                }
             }
         }
         Ok(())
@@ -99,6 +115,11 @@ impl SeaKeyStore {
             secret_hash: Set(secret_hash),
             version: Set(1),
             copied_from: Set(new.copied_from),
+            replaces: Set(None),
+            replaced_by: Set(None),
+            rotated_at: Set(None),
+            expiry_before_rotation: Set(None),
+            stop_when_unused: Set(false),
         }
     }
 
@@ -199,10 +220,14 @@ impl KeyStore for SeaKeyStore {
         now: DateTime<Utc>,
     ) -> Result<ApiKey, AppError> {
         let txn = self.begin_write().await?;
-        let current = find(&txn, id).await?;
+        let stored = find_row(&txn, id).await?;
+        let current = to_api_key(stored.clone())?;
         let (changes, changed) = changes.validate(&current, now)?;
         if changed.is_empty() {
             return Ok(current);
+        }
+        if stored.replaced_by.is_some() && changes.expires_at != current.expires_at {
+            check_replaced_key_expiry(changes.expires_at, stored.expiry_before_rotation)?;
         }
         let updated = api_key::ActiveModel {
             name: Set(changes.name.clone()),
@@ -291,6 +316,59 @@ impl KeyStore for SeaKeyStore {
         let row = find_row(&self.db, id).await?;
         usage::store::impact(&self.db, id, row.last_used_at, now).await.map_err(internal)
     }
+
+    async fn rotate(
+        &self,
+        id: Uuid,
+        request: RotationRequest,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<RotatedKey, AppError> {
+        self.rotate_key(id, request, actor, now).await
+    }
+
+    async fn finish_rotation(&self, old_id: Uuid, actor: &Actor, now: DateTime<Utc>) -> Result<ApiKey, AppError> {
+        self.end_grace(old_id, GraceChange::FinishNow, actor, now).await
+    }
+
+    async fn extend_rotation(
+        &self,
+        old_id: Uuid,
+        until: DateTime<Utc>,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<ApiKey, AppError> {
+        self.end_grace(old_id, GraceChange::ExtendTo(until), actor, now).await
+    }
+
+    async fn rotations(&self, id: Uuid, now: DateTime<Utc>) -> Result<RotationsOfKey, AppError> {
+        rotation::rotations_of(&self.db, id, now).await
+    }
+}
+
+/// The key a command line names: an id, or an exact name. A name that several keys share (a
+/// rotation's two keys have one name) means the one not replaced, if exactly one is not.
+pub async fn named_key(db: &impl ConnectionTrait, text: &str) -> Result<api_key::Model, String> {
+    let database = |e: sea_orm::DbErr| format!("database: {e}");
+    let mut found = match text.parse::<Uuid>() {
+        Ok(id) => ApiKeys::find_by_id(id).all(db).await.map_err(database)?,
+        Err(_) => ApiKeys::find().filter(Column::Name.eq(text)).all(db).await.map_err(database)?,
+    };
+    if found.len() > 1 && found.iter().filter(|row| row.replaced_by.is_none()).count() == 1 {
+        found.retain(|row| row.replaced_by.is_none());
+    }
+    match found.len() {
+        1 => Ok(found.remove(0)),
+        0 => Err(format!("no API key has the id or name {:?}", crate::audit::printable(text))),
+        many => {
+            let ids: Vec<String> = found.iter().map(|row| row.id.to_string()).collect();
+            Err(format!(
+                "{many} keys are named {:?}; name one by its id: {}",
+                crate::audit::printable(text),
+                ids.join(", ")
+            ))
+        }
+    }
 }
 
 async fn find_row(db: &impl ConnectionTrait, id: Uuid) -> Result<api_key::Model, AppError> {
@@ -344,6 +422,8 @@ fn to_api_key(model: api_key::Model) -> Result<ApiKey, AppError> {
         last_used_at: model.last_used_at,
         display_prefix: model.display_prefix,
         version: model.version,
+        replaces: model.replaces,
+        replaced_by: model.replaced_by,
     })
 }
 

@@ -8,6 +8,7 @@ mod m20261127_000002_create_service_tokens;
 mod m20261127_000003_create_users_and_sessions;
 mod m20261127_000004_create_audit_events;
 mod m20261129_000005_create_key_usage;
+mod m20261130_000006_add_rotation;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000003_create_users_and_sessions::Migration),
             Box::new(m20261127_000004_create_audit_events::Migration),
             Box::new(m20261129_000005_create_key_usage::Migration),
+            Box::new(m20261130_000006_add_rotation::Migration),
         ]
     }
 }

@@ -3,38 +3,20 @@
 
 use super::store::totals_since;
 use crate::audit::printable;
-use crate::entity::api_key::{Column, Entity as ApiKeys};
+use crate::entity::api_key;
 use app::usage::summary::thousands;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::DatabaseConnection;
 use std::fmt::Write;
-use uuid::Uuid;
 
-/// The report on the key `key` names (an id, or an exact name that only one key has).
+/// The report on key `row` (as `key_store::named_key` finds it from the command line).
 pub async fn key_usage_text(
     db: &DatabaseConnection,
-    key: &str,
+    row: &api_key::Model,
     since: Duration,
     now: DateTime<Utc>,
 ) -> Result<String, String> {
     let database = |e: sea_orm::DbErr| format!("database: {e}");
-    let found = match key.parse::<Uuid>() {
-        Ok(id) => ApiKeys::find_by_id(id).all(db).await.map_err(database)?,
-        Err(_) => ApiKeys::find().filter(Column::Name.eq(key)).all(db).await.map_err(database)?,
-    };
-    let row = match found.as_slice() {
-        [row] => row,
-        [] => return Err(format!("no API key has the id or name {:?}", printable(key))),
-        many => {
-            let ids: Vec<String> = many.iter().map(|row| row.id.to_string()).collect();
-            return Err(format!(
-                "{} keys are named {:?}; name one by its id: {}",
-                many.len(),
-                printable(key),
-                ids.join(", ")
-            ));
-        }
-    };
     let from = now - since;
     let (totals, origins) = totals_since(db, row.id, from, now).await.map_err(database)?;
     let time = |at: DateTime<Utc>| at.to_rfc3339_opts(SecondsFormat::Secs, true);

@@ -86,6 +86,11 @@ pub struct Verified {
     pub permission: Permission,
     /// `null`: the key never expires.
     pub expires_at: Option<DateTime<Utc>>,
+    /// Present while the key is in a rotation's grace period: the id of the key replacing it.
+    /// The key works until `expires_at`; the channel should switch to the new secret and may log
+    /// a warning meanwhile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaced_by: Option<Uuid>,
 }
 
 impl From<&KeyFacts> for Verified {
@@ -96,6 +101,7 @@ impl From<&KeyFacts> for Verified {
             name: key.name.to_string(),
             permission: key.permission,
             expires_at: key.expires_at,
+            replaced_by: key.replaced_by,
         }
     }
 }
@@ -243,7 +249,7 @@ fn authenticate(tokens: &TokenSet, headers: &HeaderMap) -> Result<Arc<str>, ApiE
         .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
         .map(str::trim)
         .ok_or_else(|| unauthorized("The Authorization header must read: Bearer TOKEN."))?;
-    tokens.authenticate(token).ok_or_else(|| unauthorized("The service token is unknown or revoked."))
+    tokens.authenticate(token, Utc::now()).ok_or_else(|| unauthorized("The service token is unknown or revoked."))
 }
 
 /// What the example channel routes answer to a key they accept.

@@ -6,11 +6,14 @@
 use crate::entity::api_key::{self, Column, Entity as ApiKeys};
 use app::api_keys::verification::KeyFacts;
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect, Select};
+use futures::TryStreamExt;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, Select, StreamTrait,
+};
 use uuid::Uuid;
 
 /// The columns verification needs, in [`KeyFacts`] order.
-type FactsRow = (Uuid, Vec<u8>, String, String, bool, Option<DateTime<Utc>>, i64);
+type FactsRow = (Uuid, Vec<u8>, String, String, bool, Option<DateTime<Utc>>, i64, Option<Uuid>);
 
 fn facts_select() -> Select<ApiKeys> {
     ApiKeys::find().select_only().columns([
@@ -21,11 +24,12 @@ fn facts_select() -> Select<ApiKeys> {
         Column::Enabled,
         Column::ExpiresAt,
         Column::Version,
+        Column::ReplacedBy,
     ])
 }
 
 fn facts_from_row(
-    (id, secret_hash, name, permission, enabled, expires_at, version): FactsRow,
+    (id, secret_hash, name, permission, enabled, expires_at, version, replaced_by): FactsRow,
 ) -> Result<KeyFacts, DbErr> {
     let corrupt = |what: &str| DbErr::Custom(format!("key {id} has a corrupt {what}"));
     Ok(KeyFacts {
@@ -36,6 +40,7 @@ fn facts_from_row(
         enabled,
         expires_at,
         version,
+        replaced_by,
     })
 }
 
@@ -48,6 +53,7 @@ pub(crate) fn key_facts(row: &api_key::Model) -> Result<KeyFacts, DbErr> {
         row.enabled,
         row.expires_at,
         row.version,
+        row.replaced_by,
     ))
 }
 
@@ -58,7 +64,18 @@ pub async fn read_key_facts(db: &impl ConnectionTrait, id: Uuid) -> Result<Optio
 }
 
 /// What verification needs about every key: the key index's full load.
-pub async fn read_all_key_facts(db: &impl ConnectionTrait) -> Result<Vec<KeyFacts>, DbErr> {
-    let rows: Vec<FactsRow> = facts_select().into_tuple().all(db).await?;
-    rows.into_iter().map(facts_from_row).collect()
+///
+/// Rows are streamed and each is turned into facts before the next is read: reading them all at
+/// once held every row twice more (the driver's rows, then the tuples) and left the index's
+/// allocations scattered among theirs, so the freed pages could not go back to the system
+/// (100,000 keys: about 80 MB resident beyond the index's 23 MB).
+pub async fn read_all_key_facts<C: ConnectionTrait + StreamTrait>(db: &C) -> Result<Vec<KeyFacts>, DbErr> {
+    // Sized once: growing by doubling would leave freed blocks of every size behind.
+    let expected = ApiKeys::find().count(db).await?;
+    let mut all = Vec::with_capacity(usize::try_from(expected).unwrap_or(0));
+    let mut rows = facts_select().into_tuple::<FactsRow>().stream(db).await?;
+    while let Some(row) = rows.try_next().await? {
+        all.push(facts_from_row(row)?);
+    }
+    Ok(all)
 }

@@ -180,7 +180,7 @@ impl IndexSync {
     pub async fn reload(&self) -> Result<(), DbErr> {
         let started = std::time::Instant::now();
         let keys = self.index.reload(read_all_key_facts(&self.db)).await?;
-        let tokens = self.tokens.reload(&self.db).await?;
+        let tokens = self.tokens.reload(&self.db, Utc::now()).await?;
         *self.health.last_full_load.lock().expect("sync health lock") = Some(Utc::now());
         release_freed_memory();
         tracing::debug!(keys, tokens, elapsed_ms = started.elapsed().as_millis() as u64, "key index reloaded");
@@ -195,7 +195,7 @@ impl IndexSync {
                 None => self.index.remove(id),
             },
             Announcement::Tokens => {
-                self.tokens.reload(&self.db).await?;
+                self.tokens.reload(&self.db, Utc::now()).await?;
             }
         }
         Ok(())
@@ -219,7 +219,7 @@ impl IndexSync {
         loop {
             let outcome = tokio::select! {
                 _ = full.tick() => self.reload().await,
-                _ = tokens.tick() => self.tokens.reload(&self.db).await.map(|_| ()),
+                _ = tokens.tick() => self.tokens.reload(&self.db, Utc::now()).await.map(|_| ()),
             };
             self.health.set_in_sync(outcome.is_ok(), "reload failed");
         }

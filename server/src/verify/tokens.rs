@@ -9,42 +9,54 @@ use app::api_keys::secret::{Secret, generate_service_token, hash_secret};
 use app::audit::{Actor, AuditAction};
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    ExprTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use uuid::Uuid;
 
-/// The live tokens' hashes, with each token's name (for logs: who called).
+/// A live token: its name (for logs: who called), and when it stops if it was rotated.
+#[derive(Debug)]
+struct LiveToken {
+    name: Arc<str>,
+    revoked_at: Option<DateTime<Utc>>,
+}
+
+/// The live tokens by hash: those not revoked, and rotated ones still in their grace.
 #[derive(Debug, Default)]
 pub struct TokenSet {
-    names_by_hash: RwLock<HashMap<[u8; 32], Arc<str>>>,
+    by_hash: RwLock<HashMap<[u8; 32], LiveToken>>,
 }
 
 impl TokenSet {
-    /// The name of the live token `presented` is, if it is one.
-    pub fn authenticate(&self, presented: &str) -> Option<Arc<str>> {
+    /// The name of the live token `presented` is at `now`, if it is one.
+    pub fn authenticate(&self, presented: &str, now: DateTime<Utc>) -> Option<Arc<str>> {
         let hash = hash_secret(presented);
-        self.names_by_hash.read().expect("token set lock").get(&hash).cloned()
+        let tokens = self.by_hash.read().expect("token set lock");
+        let token = tokens.get(&hash)?;
+        token.revoked_at.is_none_or(|revoked| now < revoked).then(|| token.name.clone())
     }
 
-    /// Replaces the set with the database's live tokens; returns how many there are.
-    pub async fn reload(&self, db: &DatabaseConnection) -> Result<usize, DbErr> {
-        let rows: Vec<(Vec<u8>, String)> = ServiceTokens::find()
+    /// Replaces the set with the database's live tokens at `now`; returns how many there are.
+    pub async fn reload(&self, db: &DatabaseConnection, now: DateTime<Utc>) -> Result<usize, DbErr> {
+        let rows: Vec<(Vec<u8>, String, Option<DateTime<Utc>>)> = ServiceTokens::find()
             .select_only()
             .column(Column::TokenHash)
             .column(Column::Name)
-            .filter(Column::RevokedAt.is_null())
+            .column(Column::RevokedAt)
+            .filter(Column::RevokedAt.is_null().or(Column::RevokedAt.gt(now)))
             .into_tuple()
             .all(db)
             .await?;
-        let live: HashMap<[u8; 32], Arc<str>> = rows
+        let live: HashMap<[u8; 32], LiveToken> = rows
             .into_iter()
-            .filter_map(|(hash, name)| Some((<[u8; 32]>::try_from(hash).ok()?, Arc::from(name))))
+            .filter_map(|(hash, name, revoked_at)| {
+                Some((<[u8; 32]>::try_from(hash).ok()?, LiveToken { name: Arc::from(name), revoked_at }))
+            })
             .collect();
         let count = live.len();
-        *self.names_by_hash.write().expect("token set lock") = live;
+        *self.by_hash.write().expect("token set lock") = live;
         Ok(count)
     }
 }
@@ -97,6 +109,16 @@ pub async fn add_token(
         txn.rollback().await?;
         return Err(TokenError::Exists(name.to_owned()));
     }
+    let token = insert_token(&txn, name, now).await?;
+    let note = format!("prefix {}", token.display_prefix());
+    audit::record(&txn, Event::new(actor, AuditAction::TokenAdded, name, now).note(note)).await?;
+    announce(&txn, Announcement::Tokens).await?;
+    txn.commit().await?;
+    Ok(token)
+}
+
+/// Stores a new live token named `name`, returning it in the clear (to be shown once).
+async fn insert_token(txn: &impl ConnectionTrait, name: &str, now: DateTime<Utc>) -> Result<Secret, DbErr> {
     let token = generate_service_token();
     service_token::ActiveModel {
         id: Set(Uuid::new_v4()),
@@ -106,16 +128,13 @@ pub async fn add_token(
         created_at: Set(now),
         revoked_at: Set(None),
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
-    let note = format!("prefix {}", token.display_prefix());
-    audit::record(&txn, Event::new(actor, AuditAction::TokenAdded, name, now).note(note)).await?;
-    announce(&txn, Announcement::Tokens).await?;
-    txn.commit().await?;
     Ok(token)
 }
 
-/// Revokes the live token named `name`; every instance refuses it from then on.
+/// Revokes the live token named `name`, and ends at once the grace of an older one of that name
+/// (from `rotate_token`); every instance refuses them from then on.
 pub async fn revoke_token(
     db: &DatabaseConnection,
     name: &str,
@@ -126,7 +145,7 @@ pub async fn revoke_token(
     let result = ServiceTokens::update_many()
         .col_expr(Column::RevokedAt, sea_orm::sea_query::Expr::value(now))
         .filter(Column::Name.eq(name))
-        .filter(Column::RevokedAt.is_null())
+        .filter(Column::RevokedAt.is_null().or(Column::RevokedAt.gt(now)))
         .exec(&txn)
         .await?;
     if result.rows_affected == 0 {
@@ -138,6 +157,36 @@ pub async fn revoke_token(
     announce(&txn, Announcement::Tokens).await?;
     txn.commit().await?;
     Ok(())
+}
+
+/// Replaces the live token named `name` with a new one of the same name, printed once by the
+/// caller; the old one keeps working for `grace` (its revocation is set for then), so callers
+/// can switch without an outage. Both work meanwhile on every instance.
+pub async fn rotate_token(
+    db: &DatabaseConnection,
+    name: &str,
+    grace: chrono::Duration,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Secret, TokenError> {
+    let txn = crate::db::begin_write(db).await?;
+    let ends = now + grace;
+    let result = ServiceTokens::update_many()
+        .col_expr(Column::RevokedAt, sea_orm::sea_query::Expr::value(ends))
+        .filter(Column::Name.eq(name))
+        .filter(Column::RevokedAt.is_null())
+        .exec(&txn)
+        .await?;
+    if result.rows_affected == 0 {
+        txn.rollback().await?;
+        return Err(TokenError::NotFound(name.to_owned()));
+    }
+    let token = insert_token(&txn, name, now).await?;
+    let note = format!("new prefix {}; the old token works until {}", token.display_prefix(), ends.to_rfc3339());
+    audit::record(&txn, Event::new(actor, AuditAction::TokenRotated, name, now).note(note)).await?;
+    announce(&txn, Announcement::Tokens).await?;
+    txn.commit().await?;
+    Ok(token)
 }
 
 /// Every token, live and revoked, oldest first.

@@ -10,6 +10,7 @@ mod filter_agreement;
 mod hardening;
 mod http;
 mod multi_instance;
+mod rotation;
 mod route_groups;
 mod store;
 mod usage;

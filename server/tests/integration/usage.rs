@@ -140,13 +140,16 @@ async fn a_keys_report_impact_and_command_line_text_say_what_was_counted(db: Dat
     assert_eq!(impact.origins, ["https://shop.example.com", "https://help.example.com"]);
     assert!(impact.sentence(now).starts_with("Used 6 times in the last 7 days"), "{}", impact.sentence(now));
 
-    let text = server::usage::command::key_usage_text(&db, "Chat widget", Duration::days(7), now).await.unwrap();
+    let usage_text = async |named: &str| {
+        let row = server::key_store::named_key(&db, named).await?;
+        server::usage::command::key_usage_text(&db, &row, Duration::days(7), now).await
+    };
+    let text = usage_text("Chat widget").await.unwrap();
     assert!(text.contains("Valid") && text.contains("https://shop.example.com"), "{text}");
     let valid_line = text.lines().find(|line| line.starts_with("Valid")).unwrap();
     assert!(valid_line.trim_end().ends_with(" 6"), "{valid_line}");
-    let by_id = server::usage::command::key_usage_text(&db, &key.to_string(), Duration::days(7), now).await.unwrap();
-    assert_eq!(by_id, text);
-    assert!(server::usage::command::key_usage_text(&db, "nobody", Duration::days(7), now).await.is_err());
+    assert_eq!(usage_text(&key.to_string()).await.unwrap(), text);
+    assert!(usage_text("nobody").await.unwrap_err().contains("no API key"));
 }
 
 #[tokio::test]

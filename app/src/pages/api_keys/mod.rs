@@ -6,6 +6,7 @@ mod confirm_dialog;
 mod delete_dialog;
 mod disable_dialog;
 mod key_panel;
+mod key_rotation;
 mod key_usage;
 mod table;
 pub mod view_state;

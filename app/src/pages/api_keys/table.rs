@@ -7,7 +7,7 @@ use super::disable_dialog::DisableQuestion;
 use super::view_state::Panel;
 use super::{PageContext, reason_id};
 use crate::api_keys::server_fns::set_key_enabled;
-use crate::api_keys::status;
+use crate::api_keys::{rotation, status};
 use crate::api_keys::{ApiKey, KeyPage, KeyQuery, SortColumn, SortDirection};
 use crate::auth::Action;
 use crate::error::AppError;
@@ -213,7 +213,15 @@ fn KeyRow(key: ApiKey, week: [u64; 7], read_at: Signal<DateTime<Utc>>) -> impl I
     let details_href = move || page.state.with(|s| s.with_panel(Some(Panel::Details(id))).href());
     let delete_name = name.clone();
     let copy_name = name.clone();
+    let rotate_name = name.clone();
     let may_update = page.may(Action::UpdateKey);
+    let replaced = key.replaced_by.is_some();
+    // Why this key cannot be rotated now (expired, disabled, already being replaced), if so.
+    let rules_key = key.clone();
+    let cannot_rotate = Signal::derive(move || {
+        let key = ApiKey { enabled: enabled.get(), ..rules_key.clone() };
+        rotation::rotation_refusal(&key, clock.now_at_least(read_at.get()))
+    });
 
     view! {
         <tr data-key-id=id.to_string()>
@@ -237,6 +245,7 @@ fn KeyRow(key: ApiKey, week: [u64; 7], read_at: Signal<DateTime<Utc>>) -> impl I
             <td><StatusIcon status/></td>
             <td class="name">
                 <a href=details_href class="key-name">{name.clone()}</a>
+                {replaced.then(|| view! { <span class="badge replaced" title="A rotation replaced this key; it works until its expiry">"Replaced"</span> })}
                 <span class="prefix" title="The start of this key's secret">{key.display_prefix}"…"</span>
             </td>
             <td>{key.permission.label()}</td>
@@ -249,6 +258,12 @@ fn KeyRow(key: ApiKey, week: [u64; 7], read_at: Signal<DateTime<Utc>>) -> impl I
                 {page.may(Action::CreateKey).then(|| view! {
                     <button type="button" class="icon" aria-label=format!("Copy {copy_name}") title="Copy"
                         on:click=move |_| page.open(Some(Panel::Copy(id)))>"⧉"</button>
+                })}
+                {(page.may(Action::CreateKey) && may_update).then(|| view! {
+                    <button type="button" class="icon" aria-label=format!("Rotate {rotate_name}")
+                        aria-disabled=move || cannot_rotate.get().map(|_| "true")
+                        title=move || cannot_rotate.get().unwrap_or_else(|| "Rotate".to_owned())
+                        on:click=move |_| if cannot_rotate.with_untracked(Option::is_none) { page.open(Some(Panel::Rotate(id))) }>"⟳"</button>
                 })}
                 {page.may(Action::DeleteKey).then(|| view! {
                     <button type="button" class="icon danger" aria-label=format!("Delete {delete_name}") title="Delete"

@@ -13,6 +13,8 @@ pub enum Panel {
     Copy(Uuid),
     /// "API Key Details" of this key.
     Details(Uuid),
+    /// "Rotate API Key" for this key.
+    Rotate(Uuid),
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -29,6 +31,7 @@ impl Panel {
             Panel::New => "new".to_owned(),
             Panel::Copy(id) => format!("copy:{id}"),
             Panel::Details(id) => format!("key:{id}"),
+            Panel::Rotate(id) => format!("rotate:{id}"),
         }
     }
 
@@ -37,6 +40,7 @@ impl Panel {
             None if param == "new" => Some(Panel::New),
             Some(("copy", id)) => id.parse().ok().map(Panel::Copy),
             Some(("key", id)) => id.parse().ok().map(Panel::Details),
+            Some(("rotate", id)) => id.parse().ok().map(Panel::Rotate),
             _ => None,
         }
     }
@@ -90,7 +94,7 @@ mod tests {
     #[test]
     fn panels_round_trip_through_the_url() {
         let id = Uuid::new_v4();
-        for panel in [None, Some(Panel::New), Some(Panel::Copy(id)), Some(Panel::Details(id))] {
+        for panel in [None, Some(Panel::New), Some(Panel::Copy(id)), Some(Panel::Details(id)), Some(Panel::Rotate(id))] {
             let state = ViewState {
                 query: KeyQuery { search: "x".into(), ..KeyQuery::default() },
                 panel,

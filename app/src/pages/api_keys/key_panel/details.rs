@@ -2,10 +2,12 @@
 
 use super::fields::{CommonFields, KeyFields};
 use crate::api_keys::server_fns::{set_key_enabled, update_key};
+use crate::api_keys::rotation::rotation_refusal;
 use crate::api_keys::{ApiKey, KeyChanges, KeyRead};
 use crate::audit::AuditEntry;
 use crate::auth;
 use crate::error::AppError;
+use crate::pages::api_keys::view_state::Panel;
 use crate::pages::api_keys::{PageContext, reason_id};
 use crate::widgets::PageClock;
 use crate::wire::WireResource;
@@ -123,6 +125,10 @@ pub(super) fn DetailsForm(read: KeyRead, history: WireResource<Result<Vec<AuditE
         save.dispatch(changes_with(current.with_untracked(|c| c.expires_at), true));
     };
     let busy = move || save.pending().get() || toggle.pending().get();
+    let may_rotate = may_update && page.may(auth::Action::CreateKey);
+    let cannot_rotate = Signal::derive(move || {
+        current.with(|c| rotation_refusal(c, clock.now_at_least(c.updated_at.max(read_at))))
+    });
     let expired_on = move || {
         // A save moves `updated_at` past the first read; either is a floor for the page clock.
         let now = move |c: &ApiKey| clock.now_at_least(c.updated_at.max(read_at));
@@ -160,6 +166,11 @@ pub(super) fn DetailsForm(read: KeyRead, history: WireResource<Result<Vec<AuditE
                 <div class="buttons">
                     <button type="submit" class="primary" disabled=busy>{move || if save.pending().get() { "Saving…" } else { "Save" }}</button>
                     <button type="button" disabled=busy on:click=expire_now>"Expire now"</button>
+                    {may_rotate.then(|| view! {
+                        <button type="button" aria-disabled=move || cannot_rotate.get().map(|_| "true")
+                            title=move || cannot_rotate.get().unwrap_or_else(|| "A new secret, the old one kept working for a grace period".to_owned())
+                            on:click=move |_| if cannot_rotate.with_untracked(Option::is_none) { page.open(Some(Panel::Rotate(id))) }>"Rotate"</button>
+                    })}
                 </div>
             </fieldset>
         </form>

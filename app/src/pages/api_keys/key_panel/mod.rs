@@ -2,16 +2,20 @@
 //!
 //! - [`fields`]: the fields both forms share (name, permission, expiry) and their errors;
 //! - [`new_key`]: "New API Key" and the secret shown once;
-//! - [`details`]: "API Key Details", with the key's history.
+//! - [`details`]: "API Key Details", with the key's history;
+//! - [`rotate`]: "Rotate API Key" and the new secret shown once.
 
 mod details;
 mod fields;
 mod new_key;
+mod rotate;
 
 use super::PageContext;
+use super::key_rotation::RotationSection;
 use super::key_usage::UsageSection;
 use super::view_state::Panel;
-use crate::api_keys::server_fns::{get_key, key_history, propose_copy};
+use crate::api_keys::rotation::RotationsOfKey;
+use crate::api_keys::server_fns::{get_key, key_history, key_rotations, propose_copy};
 use crate::api_keys::{KeyRead, NewKey};
 use crate::audit::AuditEntry;
 use crate::error::AppError;
@@ -21,6 +25,7 @@ use crate::wire::WireResource;
 use details::DetailsForm;
 use leptos::prelude::*;
 use new_key::NewKeyForm;
+use rotate::RotateForm;
 
 /// What an open panel reads from the server. Made in the page's own code, before the panel's
 /// view (whose code may still be on its way, see `panel_view`): resources must be created in
@@ -37,7 +42,10 @@ pub enum PanelData {
         history: WireResource<Result<Vec<AuditEntry>, AppError>>,
         /// For the range in the URL; reloaded after every change too.
         usage: WireResource<Result<UsageReport, AppError>>,
+        /// Reloaded after every change.
+        rotations: WireResource<Result<RotationsOfKey, AppError>>,
     },
+    Rotate(WireResource<Result<KeyRead, AppError>>),
 }
 
 impl PanelData {
@@ -56,8 +64,10 @@ impl PanelData {
                         move || (id, range.get(), changes.get()),
                         |(id, range, _)| key_usage(id, Some(range.code().to_owned())),
                     ),
+                    rotations: Resource::new_serde_wb(move || (id, changes.get()), |(id, _)| key_rotations(id)),
                 }
             }
+            Panel::Rotate(id) => PanelData::Rotate(Resource::new_serde_wb(move || id, get_key)),
         }
     }
 }
@@ -68,6 +78,7 @@ pub fn KeyPanel(data: PanelData) -> impl IntoView {
     let title = match data {
         PanelData::New | PanelData::Copy(_) => "New API Key",
         PanelData::Details { .. } => "API Key Details",
+        PanelData::Rotate(_) => "Rotate API Key",
     };
     let body = match data {
         PanelData::New => view! { <NewKeyForm initial=NewKey::blank()/> }.into_any(),
@@ -79,14 +90,20 @@ pub fn KeyPanel(data: PanelData) -> impl IntoView {
             </Suspense>
         }
         .into_any(),
-        PanelData::Details { key, history, usage } => view! {
+        PanelData::Details { key, history, usage, rotations } => view! {
             <Suspense fallback=|| view! { <p class="loading">"Loading the API key…"</p> }>
                 {move || Suspend::new(async move {
                     key.await.map(|read| {
                         let id = read.key.id;
-                        view! { <DetailsForm read history/> <UsageSection id usage/> }
+                        view! { <DetailsForm read history/> <RotationSection rotations/> <UsageSection id usage/> }
                     })
                 })}
+            </Suspense>
+        }
+        .into_any(),
+        PanelData::Rotate(key) => view! {
+            <Suspense fallback=|| view! { <p class="loading">"Loading the API key…"</p> }>
+                {move || Suspend::new(async move { key.await.map(|read| view! { <RotateForm read/> }) })}
             </Suspense>
         }
         .into_any(),

@@ -46,7 +46,7 @@ pub(super) fn NewKeyForm(initial: NewKey) -> impl IntoView {
     view! {
         <Show
             when=move || created.with(Option::is_none)
-            fallback=move || created.get().map(|created| view! { <SecretOnce created/> })
+            fallback=move || created.get().map(|created| view! { <SecretOnce created what="created. Its secret"/> })
         >
             <form class="key-form" on:submit=submit novalidate>
                 <label class="check switch">
@@ -69,9 +69,9 @@ pub(super) fn NewKeyForm(initial: NewKey) -> impl IntoView {
     }
 }
 
-/// The new key's secret, shown this once.
+/// A new key's secret, shown this once. `what` finishes "API key “NAME” was …:".
 #[component]
-fn SecretOnce(created: CreatedKey) -> impl IntoView {
+pub(super) fn SecretOnce(created: CreatedKey, what: &'static str) -> impl IntoView {
     let secret = created.secret.expose().to_owned();
     let copied = RwSignal::new(false);
     let copy_ref = NodeRef::<leptos::html::Button>::new();
@@ -96,7 +96,7 @@ fn SecretOnce(created: CreatedKey) -> impl IntoView {
     };
     view! {
         <div class="secret-once" role="status">
-            <p>"API key “" {created.key.name.clone()} "” was created. Its secret:"</p>
+            <p>"API key “" {created.key.name.clone()} "” was " {what} ":"</p>
             <code class="secret" data-testid="secret">{secret.clone()}</code>
             <button type="button" class="primary" node_ref=copy_ref on:click=copy>"Copy to clipboard"</button>
             <Show when=move || copied.get()><span class="muted">" Copied."</span></Show>
