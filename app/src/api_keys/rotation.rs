@@ -226,13 +226,6 @@ pub struct RotationInfo {
     pub meter: Option<Meter>,
 }
 
-impl RotationInfo {
-    /// The grace is still running: both keys work.
-    pub fn is_pending(&self, now: DateTime<Utc>) -> bool {
-        self.grace_end.is_none_or(|end| end > now)
-    }
-}
-
 /// Whether the meter is shown at `now` for a grace ending at `grace_end`.
 pub fn meter_shown(grace_end: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
     grace_end.is_none_or(|end| now < end + METER_AFTER_GRACE)
@@ -240,10 +233,13 @@ pub fn meter_shown(grace_end: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool
 
 /// The rotations a key's details show: the one that made it (it `replaces` a key) and the one
 /// replacing it, each if any.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RotationsOfKey {
     pub made_by: Option<RotationInfo>,
     pub replaced_in: Option<RotationInfo>,
+    /// When the server read them: the page decides "still running" against at least this.
+    #[serde(with = "chrono::serde::ts_milliseconds")]
+    pub read_at: DateTime<Utc>,
 }
 
 #[cfg(test)]

@@ -232,7 +232,7 @@ pub(super) async fn rotations_of(
         }
         None => None,
     };
-    Ok(RotationsOfKey { made_by, replaced_in })
+    Ok(RotationsOfKey { made_by, replaced_in, read_at: now })
 }
 
 /// The rotation that replaced `old` by `new` (`None` once deleted).

@@ -6,7 +6,8 @@
 
 use crate::support;
 
-use app::api_keys::server_fns::{CreateKey, SetKeyEnabled};
+use app::api_keys::rotation::RotatedKey;
+use app::api_keys::server_fns::{CreateKey, FinishRotation, RotateKey, SetKeyEnabled};
 use app::api_keys::{CreatedKey, NewKey, Permission};
 use app::usage::server_fns::KeyUsage;
 use app::usage::{UsageReport, UsageResult};
@@ -274,6 +275,30 @@ async fn changes_propagate(url: &str, db: &DatabaseConnection) {
     let unexpected: Vec<_> =
         outcomes.iter().filter_map(|(_, v)| v.as_ref().err()).filter(|e| *e != "DISABLED").collect();
     assert!(unexpected.is_empty(), "only valid or DISABLED: {unexpected:?}");
+
+    // A rotation on A: B verifies the new secret within a second; of two rotations of one key at
+    // once, on A and on B, one wins and the other gets 409; Finish now on A reaches B as well.
+    let old = a.create("rotated on A").await;
+    on_b.until(&old, Ok(()), Duration::from_secs(5)).await;
+    let rotate = |instance: &Instance| {
+        instance.call(RotateKey::PATH, json!({ "id": old.key.id, "request": { "grace": { "for_seconds": 86_400 } } }))
+    };
+    let (on_a_rotation, on_b_rotation) = tokio::join!(rotate(&a), rotate(&b));
+    let mut statuses = [on_a_rotation.status().as_u16(), on_b_rotation.status().as_u16()];
+    statuses.sort();
+    assert_eq!(statuses, [200, 409], "one rotation wins");
+    let winner = if on_a_rotation.status().is_success() { on_a_rotation } else { on_b_rotation };
+    let rotated: RotatedKey = winner.json().await.unwrap();
+    let new = rotated.created;
+    let took = on_b.until(&new, Ok(()), Duration::from_secs(5)).await;
+    assert!(took < PROPAGATION, "the new key verified on B after {took:?}");
+    assert_eq!(on_b.verify(&old).await, Ok(()), "the old key works during the grace");
+    let finish_sent = Instant::now();
+    let finished = a.call(FinishRotation::PATH, json!({ "id": old.key.id })).await;
+    assert!(finished.status().is_success(), "{}", finished.status());
+    on_b.until(&old, Err("EXPIRED"), Duration::from_secs(5)).await;
+    assert!(finish_sent.elapsed() < PROPAGATION, "Finish now reached B after {:?}", finish_sent.elapsed());
+    assert_eq!(on_b.verify(&new).await, Ok(()));
 
     // Revoking the service token from the command line reaches both instances too.
     let revoke = Command::new(SERVER)

@@ -13,6 +13,7 @@ use crate::usage::server_fns::key_usage_impact;
 use crate::usage::summary::thousands;
 use crate::widgets::PageClock;
 use crate::wire::WireResource;
+use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use uuid::Uuid;
 
@@ -21,11 +22,11 @@ pub fn RotationSection(rotations: WireResource<Result<RotationsOfKey, AppError>>
     view! {
         <Transition fallback=|| ()>
             {move || rotations.get().map(|found| match found {
-                Ok(RotationsOfKey { made_by, replaced_in }) if made_by.is_some() || replaced_in.is_some() => view! {
+                Ok(RotationsOfKey { made_by, replaced_in, read_at }) if made_by.is_some() || replaced_in.is_some() => view! {
                     <section class="rotation" aria-labelledby="rotation-title">
                         <h3 id="rotation-title">"Rotation"</h3>
-                        {replaced_in.map(|rotation| view! { <RotationView rotation this_is_old=true/> })}
-                        {made_by.map(|rotation| view! { <RotationView rotation this_is_old=false/> })}
+                        {replaced_in.map(|rotation| view! { <RotationView rotation read_at this_is_old=true/> })}
+                        {made_by.map(|rotation| view! { <RotationView rotation read_at this_is_old=false/> })}
                     </section>
                 }.into_any(),
                 Ok(_) => ().into_any(),
@@ -50,7 +51,7 @@ fn OtherKey(link: KeyLink, relation: &'static str) -> impl IntoView {
 }
 
 #[component]
-fn RotationView(rotation: RotationInfo, this_is_old: bool) -> impl IntoView {
+fn RotationView(rotation: RotationInfo, read_at: DateTime<Utc>, this_is_old: bool) -> impl IntoView {
     let page = expect_context::<PageContext>();
     let clock = PageClock::expect();
     let link = if this_is_old {
@@ -60,7 +61,7 @@ fn RotationView(rotation: RotationInfo, this_is_old: bool) -> impl IntoView {
     };
     let rotated_at = rotation.rotated_at;
     let grace_end = rotation.grace_end;
-    let pending = move || grace_end.is_none_or(|end| end > clock.now_at_least(rotated_at));
+    let pending = move || grace_end.is_none_or(|end| end > clock.now_at_least(read_at));
     let grace_text = move || match grace_end {
         Some(end) if pending() => format!("The old key works until {}.", clock.format(end)),
         Some(end) => format!("The old key stopped working on {}.", clock.format(end)),

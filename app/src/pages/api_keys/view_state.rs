@@ -94,7 +94,8 @@ mod tests {
     #[test]
     fn panels_round_trip_through_the_url() {
         let id = Uuid::new_v4();
-        for panel in [None, Some(Panel::New), Some(Panel::Copy(id)), Some(Panel::Details(id)), Some(Panel::Rotate(id))] {
+        for panel in [None, Some(Panel::New), Some(Panel::Copy(id)), Some(Panel::Details(id)), Some(Panel::Rotate(id))]
+        {
             let state = ViewState {
                 query: KeyQuery { search: "x".into(), ..KeyQuery::default() },
                 panel,

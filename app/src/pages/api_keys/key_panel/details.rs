@@ -1,8 +1,8 @@
 //! "API Key Details": the form that edits a key, and its history.
 
 use super::fields::{CommonFields, KeyFields};
-use crate::api_keys::server_fns::{set_key_enabled, update_key};
 use crate::api_keys::rotation::rotation_refusal;
+use crate::api_keys::server_fns::{set_key_enabled, update_key};
 use crate::api_keys::{ApiKey, KeyChanges, KeyRead};
 use crate::audit::AuditEntry;
 use crate::auth;
@@ -126,9 +126,8 @@ pub(super) fn DetailsForm(read: KeyRead, history: WireResource<Result<Vec<AuditE
     };
     let busy = move || save.pending().get() || toggle.pending().get();
     let may_rotate = may_update && page.may(auth::Action::CreateKey);
-    let cannot_rotate = Signal::derive(move || {
-        current.with(|c| rotation_refusal(c, clock.now_at_least(c.updated_at.max(read_at))))
-    });
+    let cannot_rotate =
+        Signal::derive(move || current.with(|c| rotation_refusal(c, clock.now_at_least(c.updated_at.max(read_at)))));
     let expired_on = move || {
         // A save moves `updated_at` past the first read; either is a floor for the page clock.
         let now = move |c: &ApiKey| clock.now_at_least(c.updated_at.max(read_at));

@@ -43,9 +43,9 @@ pub(super) fn RotateForm(read: KeyRead) -> impl IntoView {
     let grace = move || -> Result<Grace, AppError> {
         match Grace::PRESETS.get(choice.get_untracked()) {
             Some((grace, _)) => Ok(*grace),
-            None => from_local_input(&until.get_untracked())
-                .map(Grace::Until)
-                .ok_or_else(|| AppError::invalid(Field::Grace, "Choose the date until which the old key keeps working.")),
+            None => from_local_input(&until.get_untracked()).map(Grace::Until).ok_or_else(|| {
+                AppError::invalid(Field::Grace, "Choose the date until which the old key keeps working.")
+            }),
         }
     };
     // The chosen end runs past the old key's own expiry: the grace stops there instead.
