@@ -280,9 +280,8 @@ async fn changes_propagate(url: &str, db: &DatabaseConnection) {
     // once, on A and on B, one wins and the other gets 409; Finish now on A reaches B as well.
     let old = a.create("rotated on A").await;
     on_b.until(&old, Ok(()), Duration::from_secs(5)).await;
-    let rotate = |instance: &Instance| {
-        instance.call(RotateKey::PATH, json!({ "id": old.key.id, "request": { "grace": { "for_seconds": 86_400 } } }))
-    };
+    let rotation = json!({ "id": old.key.id, "request": { "grace": { "for_seconds": 86_400 } } });
+    let rotate = async |instance: &Instance| instance.call(RotateKey::PATH, rotation.clone()).await;
     let (on_a_rotation, on_b_rotation) = tokio::join!(rotate(&a), rotate(&b));
     let mut statuses = [on_a_rotation.status().as_u16(), on_b_rotation.status().as_u16()];
     statuses.sort();

@@ -1,24 +1,31 @@
 //! The details panel's "Rotation" section: the links between a rotation's two keys, and while
 //! the grace runs (and for a week after) the migration meter, with `Finish now` and `Extend`.
+//! It is read in the browser once the panel's code is there (a local resource), not rendered by
+//! the server: reading it in the page's own code, as the panels' other data is, would put its
+//! types' decoding in the main wasm, which has no room for it (see README, Benchmarks).
 
 use super::PageContext;
 use super::confirm_dialog::ConfirmDialog;
 use super::view_state::Panel;
 use crate::api_keys::rotation::{KeyLink, Meter, RotationInfo, RotationsOfKey};
-use crate::api_keys::server_fns::{extend_rotation, finish_rotation};
+use crate::api_keys::server_fns::{extend_rotation, finish_rotation, key_rotations};
 use crate::auth::Action as Right;
 use crate::date_format::from_local_input;
-use crate::error::AppError;
 use crate::usage::server_fns::key_usage_impact;
 use crate::usage::summary::thousands;
 use crate::widgets::PageClock;
-use crate::wire::WireResource;
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use uuid::Uuid;
 
 #[component]
-pub fn RotationSection(rotations: WireResource<Result<RotationsOfKey, AppError>>) -> impl IntoView {
+pub fn RotationSection(id: Uuid) -> impl IntoView {
+    let page = expect_context::<PageContext>();
+    let changes = page.changes;
+    let rotations = LocalResource::new(move || {
+        changes.track();
+        key_rotations(id)
+    });
     view! {
         <Transition fallback=|| ()>
             {move || rotations.get().map(|found| match found {

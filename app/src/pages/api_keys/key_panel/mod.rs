@@ -14,8 +14,7 @@ use super::PageContext;
 use super::key_rotation::RotationSection;
 use super::key_usage::UsageSection;
 use super::view_state::Panel;
-use crate::api_keys::rotation::RotationsOfKey;
-use crate::api_keys::server_fns::{get_key, key_history, key_rotations, propose_copy};
+use crate::api_keys::server_fns::{get_key, key_history, propose_copy};
 use crate::api_keys::{KeyRead, NewKey};
 use crate::audit::AuditEntry;
 use crate::error::AppError;
@@ -42,8 +41,6 @@ pub enum PanelData {
         history: WireResource<Result<Vec<AuditEntry>, AppError>>,
         /// For the range in the URL; reloaded after every change too.
         usage: WireResource<Result<UsageReport, AppError>>,
-        /// Reloaded after every change.
-        rotations: WireResource<Result<RotationsOfKey, AppError>>,
     },
     Rotate(WireResource<Result<KeyRead, AppError>>),
 }
@@ -64,7 +61,6 @@ impl PanelData {
                         move || (id, range.get(), changes.get()),
                         |(id, range, _)| key_usage(id, Some(range.code().to_owned())),
                     ),
-                    rotations: Resource::new_serde_wb(move || (id, changes.get()), |(id, _)| key_rotations(id)),
                 }
             }
             Panel::Rotate(id) => PanelData::Rotate(Resource::new_serde_wb(move || id, get_key)),
@@ -90,12 +86,12 @@ pub fn KeyPanel(data: PanelData) -> impl IntoView {
             </Suspense>
         }
         .into_any(),
-        PanelData::Details { key, history, usage, rotations } => view! {
+        PanelData::Details { key, history, usage } => view! {
             <Suspense fallback=|| view! { <p class="loading">"Loading the API key…"</p> }>
                 {move || Suspend::new(async move {
                     key.await.map(|read| {
                         let id = read.key.id;
-                        view! { <DetailsForm read history/> <RotationSection rotations/> <UsageSection id usage/> }
+                        view! { <DetailsForm read history/> <RotationSection id/> <UsageSection id usage/> }
                     })
                 })}
             </Suspense>
