@@ -20,6 +20,14 @@ use uuid::Uuid;
 
 #[component]
 pub fn RotationSection(id: Uuid) -> impl IntoView {
+    // Nothing on the server nor while hydrating (the two must agree); read once in the browser.
+    let mounted = RwSignal::new(false);
+    Effect::new(move |_| mounted.set(true));
+    move || mounted.get().then(|| view! { <RotationsRead id/> })
+}
+
+#[component]
+fn RotationsRead(id: Uuid) -> impl IntoView {
     let page = expect_context::<PageContext>();
     let changes = page.changes;
     let rotations = LocalResource::new(move || {
