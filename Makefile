@@ -61,8 +61,10 @@ end2end/node_modules/.installed: end2end/package.json end2end/package-lock.json
 	cd end2end && npm ci --no-audit --no-fund
 	touch $@
 
+# Chromium, and the only fonts the browser tests let it use (end2end/fonts.conf).
 browser:
-	@test -x /usr/bin/chromium || { apt-get update && apt-get install -y chromium; }
+	@test -x /usr/bin/chromium && test -d /usr/share/fonts/truetype/dejavu && test -d /usr/share/fonts/truetype/liberation || \
+	  { apt-get update && apt-get install -y chromium fonts-dejavu-core fonts-liberation; }
 
 clean:
 	cargo clean

@@ -15,6 +15,8 @@ export default defineConfig({
     screenshot: "only-on-failure",
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      // Only DejaVu and Liberation, as on a plain Linux desktop (see fonts.conf).
+      env: { ...process.env, FONTCONFIG_FILE: `${process.cwd()}/fonts.conf` },
       args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
              "--disable-background-networking", "--disable-component-update", "--disable-sync"],
     },

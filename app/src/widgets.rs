@@ -68,20 +68,21 @@ pub fn Timestamp(at: DateTime<Utc>, #[prop(into)] read_at: Signal<DateTime<Utc>>
 }
 
 #[component]
-pub fn StatusIcon(#[prop(into)] status: Signal<Status>) -> impl IntoView {
+pub fn StatusIcon(
+    #[prop(into)] status: Signal<Status>,
+    /// For Soon Unavailable's tooltip, which says when.
+    expires_at: Option<DateTime<Utc>>,
+) -> impl IntoView {
+    let clock = PageClock::expect();
+    // A shape as well as a colour for each: circle, triangle, octagon.
     let class = move || match status.get() {
-        Status::Available => "status available",
-        Status::SoonUnavailable => "status soon",
-        Status::Unavailable => "status unavailable",
+        Status::Available => "status available i i-available",
+        Status::SoonUnavailable => "status soon i i-soon",
+        Status::Unavailable => "status unavailable i i-unavailable",
     };
-    let glyph = move || match status.get() {
-        Status::Available => "✓",
-        Status::SoonUnavailable => "!",
-        Status::Unavailable => "✕",
+    let title = move || match (status.get(), expires_at) {
+        (Status::SoonUnavailable, Some(at)) => format!("Soon Unavailable: expires {}", clock.format(at)),
+        (status, _) => status.label().to_owned(),
     };
-    view! {
-        <span class=class role="img" aria-label=move || status.get().label() title=move || status.get().label()>
-            {glyph}
-        </span>
-    }
+    view! { <span class=class role="img" aria-label=move || status.get().label() title=title></span> }
 }

@@ -118,8 +118,8 @@ test("details: expire now, see when it expired, extend again", async ({ page }) 
   const history = details.getByRole("region", { name: "History" }).getByRole("listitem");
   await expect(history).toHaveCount(4);
   await expect(history.first()).toContainText("admin · Changed (Expiration Date:");
-  await expect(history.nth(1)).toContainText("Name: Short lived → Short lived (ended)");
-  await expect(history.nth(2)).toContainText(/Expiration Date: never → \d\d-\d\d-\d{4} \d\d:\d\d/);
+  await expect(history.nth(1)).toContainText("Name: from Short lived to Short lived (ended)");
+  await expect(history.nth(2)).toContainText(/Expiration Date: from never to \d\d-\d\d-\d{4} \d\d:\d\d/);
   await expect(history.last()).toContainText("admin · Created");
 });
 

@@ -320,4 +320,26 @@ mod tests {
         let cli = Cli::try_parse_from(["server", "token", "revoke", "chat-gateway"]).unwrap();
         assert_eq!(cli.command, Some(Command::Token(TokenCommand::Revoke { name: "chat-gateway".into() })));
     }
+
+    #[test]
+    fn rotation_takes_a_grace_or_a_date_not_both() {
+        let rotate = |args: &[&str]| Cli::try_parse_from([&["server", "key", "rotate", "Chat widget"], args].concat());
+        let until = "2027-01-01T00:00:00Z";
+        let Some(Command::Key(KeyCommand::Rotate { grace, until: none, stop_when_unused: false, .. })) =
+            rotate(&[]).unwrap().command
+        else {
+            panic!("a rotation")
+        };
+        assert_eq!((grace, none), (chrono::Duration::days(7), None), "7 days by default");
+        let Some(Command::Key(KeyCommand::Rotate { until: date, stop_when_unused: true, .. })) =
+            rotate(&["--until", until, "--stop-when-unused"]).unwrap().command
+        else {
+            panic!("a rotation until a date")
+        };
+        assert_eq!(date.as_deref(), Some(until));
+        assert!(rotate(&["--grace", "1h", "--until", until]).is_err());
+        let cli = Cli::try_parse_from(["server", "token", "rotate", "chat-gateway"]).unwrap();
+        let rotation = TokenCommand::Rotate { name: "chat-gateway".into(), grace: chrono::Duration::hours(1) };
+        assert_eq!(cli.command, Some(Command::Token(rotation)));
+    }
 }

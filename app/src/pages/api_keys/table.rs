@@ -104,9 +104,9 @@ fn SortHeader(label: &'static str, column: SortColumn) -> impl IntoView {
         Some(SortDirection::Desc) => "descending",
     };
     let arrow = move || match sorted() {
-        None => "",
-        Some(SortDirection::Asc) => "▲",
-        Some(SortDirection::Desc) => "▼",
+        None => "sort-mark i i-sort-none",
+        Some(SortDirection::Asc) => "sort-mark i i-sort-asc",
+        Some(SortDirection::Desc) => "sort-mark i i-sort-desc",
     };
     let sort = move |_| {
         let direction = match sorted() {
@@ -123,7 +123,7 @@ fn SortHeader(label: &'static str, column: SortColumn) -> impl IntoView {
     };
     view! {
         <th scope="col" aria-sort=aria_sort>
-            <button type="button" class="sort" on:click=sort>{label}<span aria-hidden="true">{arrow}</span></button>
+            <button type="button" class="sort" on:click=sort>{label}<span class=arrow aria-hidden="true"></span></button>
         </th>
     }
 }
@@ -234,15 +234,18 @@ fn KeyRow(key: ApiKey, week: [u64; 7], read_at: Signal<DateTime<Utc>>) -> impl I
                     // The attribute is for the server's HTML; the property keeps it current after.
                     checked=key.enabled
                     prop:checked=enabled
-                    disabled=move || saving.get() || !may_update
+                    // Not disabled while saving (that would drop the keyboard focus): a click
+                    // then is refused, and aria-busy says why.
+                    disabled=!may_update
                     aria-disabled=(!may_update).then_some("true")
                     aria-describedby=(!may_update).then_some(reason_id(Action::UpdateKey))
                     title=(!may_update).then_some(Action::UpdateKey.refusal())
+                    on:click=move |ev| if saving.get_untracked() { ev.prevent_default() }
                     on:change=move |ev| toggle(event_target_checked(&ev))
                 />
                 {move || toggle_error.get().map(|e| view! { <span class="row-error" role="alert">{e}</span> })}
             </td>
-            <td><StatusIcon status/></td>
+            <td><StatusIcon status expires_at/></td>
             <td class="name">
                 <a href=details_href class="key-name">{name.clone()}</a>
                 {replaced.then(|| view! { <span class="badge replaced" title="A rotation replaced this key; it works until its expiry">"Replaced"</span> })}
@@ -256,18 +259,18 @@ fn KeyRow(key: ApiKey, week: [u64; 7], read_at: Signal<DateTime<Utc>>) -> impl I
             <td><WeekOfUses name=name.clone() week/></td>
             <td class="actions">
                 {page.may(Action::CreateKey).then(|| view! {
-                    <button type="button" class="icon" aria-label=format!("Copy {copy_name}") title="Copy"
-                        on:click=move |_| page.open(Some(Panel::Copy(id)))>"⧉"</button>
+                    <button type="button" class="icon i i-copy" aria-label=format!("Copy {copy_name}") title="Copy"
+                        on:click=move |_| page.open(Some(Panel::Copy(id)))></button>
                 })}
                 {(page.may(Action::CreateKey) && may_update).then(|| view! {
-                    <button type="button" class="icon" aria-label=format!("Rotate {rotate_name}")
+                    <button type="button" class="icon i i-rotate" aria-label=format!("Rotate {rotate_name}")
                         aria-disabled=move || cannot_rotate.get().map(|_| "true")
                         title=move || cannot_rotate.get().unwrap_or_else(|| "Rotate".to_owned())
-                        on:click=move |_| if cannot_rotate.with_untracked(Option::is_none) { page.open(Some(Panel::Rotate(id))) }>"⟳"</button>
+                        on:click=move |_| if cannot_rotate.with_untracked(Option::is_none) { page.open(Some(Panel::Rotate(id))) }></button>
                 })}
                 {page.may(Action::DeleteKey).then(|| view! {
-                    <button type="button" class="icon danger" aria-label=format!("Delete {delete_name}") title="Delete"
-                        on:click=move |_| page.deleting.set(Some((id, delete_name.clone())))>"🗑"</button>
+                    <button type="button" class="icon danger i i-delete" aria-label=format!("Delete {delete_name}") title="Delete"
+                        on:click=move |_| page.deleting.set(Some((id, delete_name.clone())))></button>
                 })}
             </td>
         </tr>

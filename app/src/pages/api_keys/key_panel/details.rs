@@ -24,7 +24,7 @@ fn KeyHistory(history: WireResource<Result<Vec<AuditEntry>, AppError>>) -> impl 
     };
     let describe = move |entry: &AuditEntry| {
         let changes: Vec<String> =
-            entry.changes.iter().map(|c| format!("{}: {} → {}", c.field, value(&c.old), value(&c.new))).collect();
+            entry.changes.iter().map(|c| format!("{}: from {} to {}", c.field, value(&c.old), value(&c.new))).collect();
         if changes.is_empty() { String::new() } else { format!(" ({})", changes.join("; ")) }
     };
     view! {
@@ -142,7 +142,7 @@ pub(super) fn DetailsForm(read: KeyRead, history: WireResource<Result<Vec<AuditE
                 title=(!may_update).then_some(auth::Action::UpdateKey.refusal())>
                 <label class="check switch">
                     <input type="checkbox" role="switch" checked=fields.enabled.get_untracked() prop:checked=fields.enabled
-                        disabled=move || toggle.pending().get()
+                        on:click=move |ev| if toggle.pending().get_untracked() { ev.prevent_default() }
                         aria-busy=move || toggle.pending().get().to_string()
                         on:change=move |ev| {
                             let on = event_target_checked(&ev);

@@ -115,7 +115,7 @@ pub fn KeyPanel(data: PanelData) -> impl IntoView {
         <aside class="panel" role="dialog" aria-labelledby="panel-title">
             <header>
                 <h2 id="panel-title">{title}</h2>
-                <button type="button" class="icon" aria-label="Close" title="Close" on:click=move |_| page.open(None)>"×"</button>
+                <button type="button" class="icon i i-close" aria-label="Close" title="Close" on:click=move |_| page.open(None)></button>
             </header>
             <ErrorBoundary fallback=|errors| view! { <super::ErrorList errors/> }>{body}</ErrorBoundary>
         </aside>
