@@ -3,7 +3,7 @@
 //! on each other and there is no global lock; answers that name no key go to the shard of the
 //! thread that answered them. A flush takes the counts out and leaves the label sets.
 
-use super::{Caller, Dimension};
+use super::{Caller, Dimension, Network};
 use app::api_keys::verification::Refusal;
 use app::usage::UsageResult;
 use app::usage::source::{INVALID, NONE, OTHER, origin_label};
@@ -53,32 +53,78 @@ impl Batch {
     }
 }
 
+/// The labels every key shares: `(none)`, `(invalid)`, `(other)`.
+static FIXED: LazyLock<[Arc<str>; 3]> = LazyLock::new(|| [NONE.into(), INVALID.into(), OTHER.into()]);
+
+fn fixed(index: usize) -> Arc<str> {
+    FIXED[index].clone()
+}
+
+/// What one key counted on one UTC day in one dimension.
+#[derive(Debug, Default)]
+struct DayLabels {
+    /// The distinct labels, at most [`LABELS_PER_KEY_AND_DAY`].
+    labels: HashSet<Arc<str>>,
+    /// Origins as sent, and the label each counted as: the same origin next time skips parsing.
+    raw_origins: HashMap<Box<str>, Arc<str>>,
+    /// Networks (the masked address), and their labels: the same network skips formatting.
+    raw_networks: HashMap<u128, Arc<str>>,
+}
+
+/// Raw values remembered per key and day: a few more than labels (`Shop.example.com` and
+/// `shop.example.com` share a label), and no more, so forged values cannot grow memory.
+const RAW_PER_KEY_AND_DAY: usize = 2 * LABELS_PER_KEY_AND_DAY;
+
+impl DayLabels {
+    /// `label` as counted: itself (interned) while there are fewer than
+    /// [`LABELS_PER_KEY_AND_DAY`] distinct ones, else [`OTHER`].
+    fn intern(&mut self, label: String) -> Arc<str> {
+        if let Some(index) = FIXED.iter().position(|fixed| **fixed == *label) {
+            return fixed(index);
+        }
+        if let Some(known) = self.labels.get(label.as_str()) {
+            return known.clone();
+        }
+        if self.labels.len() >= LABELS_PER_KEY_AND_DAY {
+            return fixed(2);
+        }
+        let label: Arc<str> = label.into();
+        self.labels.insert(label.clone());
+        label
+    }
+
+    fn origin(&mut self, raw: Option<&str>) -> Arc<str> {
+        let Some(raw) = raw else { return fixed(0) };
+        if let Some(known) = self.raw_origins.get(raw) {
+            return known.clone();
+        }
+        let label = self.intern(origin_label(Some(raw)));
+        if self.raw_origins.len() < RAW_PER_KEY_AND_DAY {
+            self.raw_origins.insert(raw.into(), label.clone());
+        }
+        label
+    }
+
+    fn network(&mut self, network: Network) -> Arc<str> {
+        let Some(masked) = network.masked() else {
+            return fixed(if network == Network::Invalid { 1 } else { 0 });
+        };
+        if let Some(known) = self.raw_networks.get(&masked) {
+            return known.clone();
+        }
+        let label = self.intern(network.label());
+        if self.raw_networks.len() < RAW_PER_KEY_AND_DAY {
+            self.raw_networks.insert(masked, label.clone());
+        }
+        label
+    }
+}
+
 #[derive(Debug, Default)]
 struct Shard {
     batch: Batch,
     /// The labels counted so far per key, UTC day (Unix seconds of its start) and dimension.
-    labels: HashMap<(Uuid, i64, Dimension), HashSet<Arc<str>>>,
-}
-
-impl Shard {
-    /// `label` as counted for `key` on `day`: itself (interned) while the key has fewer than
-    /// [`LABELS_PER_KEY_AND_DAY`] distinct ones that day, else [`OTHER`].
-    fn intern(&mut self, key: Uuid, day: i64, dimension: Dimension, label: String) -> Arc<str> {
-        static FIXED: LazyLock<[Arc<str>; 3]> = LazyLock::new(|| [NONE.into(), INVALID.into(), OTHER.into()]);
-        if let Some(fixed) = FIXED.iter().find(|fixed| ***fixed == *label) {
-            return fixed.clone();
-        }
-        let seen = self.labels.entry((key, day, dimension)).or_default();
-        if let Some(known) = seen.get(label.as_str()) {
-            return known.clone();
-        }
-        if seen.len() >= LABELS_PER_KEY_AND_DAY {
-            return FIXED[2].clone();
-        }
-        let label: Arc<str> = label.into();
-        seen.insert(label.clone());
-        label
-    }
+    labels: HashMap<(Uuid, i64, Dimension), DayLabels>,
 }
 
 #[derive(Debug)]
@@ -97,16 +143,16 @@ impl UsageCounters {
         self.shards[index % SHARDS].lock().expect("usage counters lock")
     }
 
-    /// Counts an answer of `result` for `key`, from `caller`, at `at` (Unix seconds).
+    /// Counts an answer of `result` for `key`, from `caller`, at `at` (Unix seconds). An origin
+    /// or network the key already used that day is found as sent: only a new one is parsed
+    /// or formatted.
     pub fn record(&self, key: Uuid, result: UsageResult, caller: &Caller<'_>, at: i64) {
         let minute = at.div_euclid(60) * 60;
         let day = at.div_euclid(86_400) * 86_400;
-        // Normalised outside the lock: parsing an origin is the costliest step.
-        let origin = origin_label(caller.origin);
-        let network = caller.network.label();
         let mut shard = self.shard(key.as_u128() as usize);
+        let origin = shard.labels.entry((key, day, Dimension::Origin)).or_default().origin(caller.origin);
+        let network = shard.labels.entry((key, day, Dimension::Network)).or_default().network(caller.network);
         for (dimension, label) in [(Dimension::Origin, origin), (Dimension::Network, network)] {
-            let label = shard.intern(key, day, dimension, label);
             let cell = Cell { key, minute, result, dimension, label };
             *shard.batch.cells.entry(cell).or_insert(0) += 1;
         }
@@ -145,7 +191,7 @@ impl UsageCounters {
     pub fn held(&self) -> (usize, usize) {
         (0..SHARDS).fold((0, 0), |(cells, labels), index| {
             let shard = self.shard(index);
-            let shard_labels: usize = shard.labels.values().map(HashSet::len).sum();
+            let shard_labels: usize = shard.labels.values().map(|day| day.labels.len()).sum();
             (cells + shard.batch.cells.len() + shard.batch.unresolved.len(), labels + shard_labels)
         })
     }
@@ -211,6 +257,36 @@ mod tests {
         assert_eq!(origins.len(), LABELS_PER_KEY_AND_DAY + 1);
         let other = origins.iter().find(|c| &*c.label == OTHER).unwrap();
         assert_eq!(batch.cells[*other], 50);
+    }
+
+    #[test]
+    fn origins_and_networks_seen_before_are_counted_without_parsing_and_forged_ones_stay_capped() {
+        let counters = UsageCounters::default();
+        let key = Uuid::new_v4();
+        let t = 1_800_000_000;
+        counters.record(key, UsageResult::Valid, &from("https://Shop.example.com:443"), t);
+        counters.record(key, UsageResult::Valid, &from("https://Shop.example.com:443"), t + 1);
+        for n in 0..10_000 {
+            let caller = Caller {
+                origin: Some(&format!("https://x{n}.example")),
+                network: Network::Address(std::net::IpAddr::from([10, (n / 256) as u8, (n % 256) as u8, 1])),
+            };
+            counters.record(key, UsageResult::Valid, &caller, t);
+        }
+        let shard = counters.shard(key.as_u128() as usize);
+        let origins = &shard.labels[&(key, 1_800_000_000 / 86_400 * 86_400, Dimension::Origin)];
+        assert_eq!(origins.raw_origins["https://Shop.example.com:443"].as_ref(), "https://shop.example.com");
+        assert_eq!((origins.labels.len(), origins.raw_origins.len()), (LABELS_PER_KEY_AND_DAY, RAW_PER_KEY_AND_DAY));
+        let networks = &shard.labels[&(key, 1_800_000_000 / 86_400 * 86_400, Dimension::Network)];
+        assert_eq!((networks.labels.len(), networks.raw_networks.len()), (LABELS_PER_KEY_AND_DAY, RAW_PER_KEY_AND_DAY));
+        let shop = Cell {
+            key,
+            minute: t / 60 * 60,
+            result: UsageResult::Valid,
+            dimension: Dimension::Origin,
+            label: "https://shop.example.com".into(),
+        };
+        assert_eq!(shard.batch.cells[&shop], 2);
     }
 
     #[test]

@@ -58,6 +58,21 @@ impl Network {
         }
     }
 
+    /// The address masked to its network (IPv4 /24, IPv6 /64, IPv4-mapped as IPv4), as one
+    /// number; `None` without an address.
+    fn masked(self) -> Option<u128> {
+        let Network::Address(address) = self else { return None };
+        let address = match address {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
+            v4 => v4,
+        };
+        Some(match address {
+            // Tagged above any IPv6 /64 prefix, so the two families never share a number.
+            IpAddr::V4(v4) => (1 << 64) | u128::from(v4.to_bits() & 0xffff_ff00),
+            IpAddr::V6(v6) => v6.to_bits() >> 64,
+        })
+    }
+
     fn label(self) -> String {
         match self {
             Network::Unknown => NONE.to_owned(),
