@@ -35,16 +35,31 @@ pub fn origin_label(value: Option<&str>) -> String {
 pub fn network_label(address: Option<IpAddr>) -> String {
     match address {
         None => NONE.to_owned(),
-        Some(IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_some() => network_label(v6.to_ipv4_mapped().map(IpAddr::V4)),
-        Some(IpAddr::V4(v4)) => {
-            let [a, b, c, _] = v4.octets();
-            format!("{a}.{b}.{c}.0/24")
-        }
-        Some(IpAddr::V6(v6)) => {
-            let network = std::net::Ipv6Addr::from_bits(v6.to_bits() & !((1u128 << 64) - 1));
-            format!("{network}/64")
-        }
+        Some(address) => write_network_label(address, &mut [0; NETWORK_LABEL_MAX]).to_owned(),
     }
+}
+
+/// The longest network label: an IPv6 network in full, and `/64`.
+pub const NETWORK_LABEL_MAX: usize = 64;
+
+/// [`network_label`] of `address`, written into `buffer` (no allocation: the usage counters
+/// look a label up by it on every verification).
+pub fn write_network_label(address: IpAddr, buffer: &mut [u8; NETWORK_LABEL_MAX]) -> &str {
+    use std::io::Write;
+    let address = match address {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
+        v4 => v4,
+    };
+    let mut cursor = std::io::Cursor::new(&mut buffer[..]);
+    let written = match address {
+        IpAddr::V4(v4) => {
+            let [a, b, c, _] = v4.octets();
+            write!(cursor, "{a}.{b}.{c}.0/24")
+        }
+        IpAddr::V6(v6) => write!(cursor, "{}/64", std::net::Ipv6Addr::from_bits(v6.to_bits() & !((1u128 << 64) - 1))),
+    };
+    let length = if written.is_ok() { cursor.position() as usize } else { 0 };
+    std::str::from_utf8(&buffer[..length]).unwrap_or(INVALID)
 }
 
 /// [`network_label`] of an address given as text (the verification API's `client_ip`).

@@ -6,7 +6,7 @@
 use super::{Caller, Dimension, Network};
 use app::api_keys::verification::Refusal;
 use app::usage::UsageResult;
-use app::usage::source::{INVALID, NONE, OTHER, origin_label};
+use app::usage::source::{INVALID, NETWORK_LABEL_MAX, NONE, OTHER, origin_label, write_network_label};
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
@@ -65,15 +65,15 @@ fn fixed(index: usize) -> Arc<str> {
 struct DayLabels {
     /// The distinct labels, at most [`LABELS_PER_KEY_AND_DAY`].
     labels: HashSet<Arc<str>>,
-    /// Origins as sent, and the label each counted as: the same origin next time skips parsing.
+    /// Origins sent in another spelling than their label (`https://Shop.example.com:443`), and
+    /// the label each counted as: the same origin next time skips parsing. An origin sent as its
+    /// label (what browsers send) is found among the labels themselves.
     raw_origins: HashMap<Box<str>, Arc<str>>,
-    /// Networks (the masked address), and their labels: the same network skips formatting.
-    raw_networks: HashMap<u128, Arc<str>>,
 }
 
-/// Raw values remembered per key and day: a few more than labels (`Shop.example.com` and
-/// `shop.example.com` share a label), and no more, so forged values cannot grow memory.
-const RAW_PER_KEY_AND_DAY: usize = 2 * LABELS_PER_KEY_AND_DAY;
+/// Other spellings remembered per key and day: as many as labels, and no more, so forged
+/// values cannot grow memory.
+const RAW_PER_KEY_AND_DAY: usize = LABELS_PER_KEY_AND_DAY;
 
 impl DayLabels {
     /// `label` as counted: itself (interned) while there are fewer than
@@ -95,28 +95,28 @@ impl DayLabels {
 
     fn origin(&mut self, raw: Option<&str>) -> Arc<str> {
         let Some(raw) = raw else { return fixed(0) };
-        if let Some(known) = self.raw_origins.get(raw) {
+        if let Some(known) = self.labels.get(raw).or_else(|| self.raw_origins.get(raw)) {
             return known.clone();
         }
         let label = self.intern(origin_label(Some(raw)));
-        if self.raw_origins.len() < RAW_PER_KEY_AND_DAY {
+        if *label != *raw && self.raw_origins.len() < RAW_PER_KEY_AND_DAY {
             self.raw_origins.insert(raw.into(), label.clone());
         }
         label
     }
 
     fn network(&mut self, network: Network) -> Arc<str> {
-        let Some(masked) = network.masked() else {
-            return fixed(if network == Network::Invalid { 1 } else { 0 });
+        let address = match network {
+            Network::Address(address) => address,
+            Network::Invalid => return fixed(1),
+            Network::Unknown => return fixed(0),
         };
-        if let Some(known) = self.raw_networks.get(&masked) {
-            return known.clone();
+        let mut buffer = [0; NETWORK_LABEL_MAX];
+        let label = write_network_label(address, &mut buffer);
+        match self.labels.get(label) {
+            Some(known) => known.clone(),
+            None => self.intern(label.to_owned()),
         }
-        let label = self.intern(network.label());
-        if self.raw_networks.len() < RAW_PER_KEY_AND_DAY {
-            self.raw_networks.insert(masked, label.clone());
-        }
-        label
     }
 }
 
@@ -260,7 +260,7 @@ mod tests {
     }
 
     #[test]
-    fn origins_and_networks_seen_before_are_counted_without_parsing_and_forged_ones_stay_capped() {
+    fn origins_seen_before_are_counted_without_parsing_and_forged_ones_stay_capped() {
         let counters = UsageCounters::default();
         let key = Uuid::new_v4();
         let t = 1_800_000_000;
@@ -278,7 +278,7 @@ mod tests {
         assert_eq!(origins.raw_origins["https://Shop.example.com:443"].as_ref(), "https://shop.example.com");
         assert_eq!((origins.labels.len(), origins.raw_origins.len()), (LABELS_PER_KEY_AND_DAY, RAW_PER_KEY_AND_DAY));
         let networks = &shard.labels[&(key, 1_800_000_000 / 86_400 * 86_400, Dimension::Network)];
-        assert_eq!((networks.labels.len(), networks.raw_networks.len()), (LABELS_PER_KEY_AND_DAY, RAW_PER_KEY_AND_DAY));
+        assert_eq!(networks.labels.len(), LABELS_PER_KEY_AND_DAY);
         let shop = Cell {
             key,
             minute: t / 60 * 60,

@@ -16,7 +16,6 @@ pub mod store;
 
 use app::api_keys::verification::Refusal;
 use app::usage::UsageResult;
-use app::usage::source::{INVALID, NONE, network_label};
 use counters::UsageCounters;
 use sea_orm::DatabaseConnection;
 use std::net::IpAddr;
@@ -55,29 +54,6 @@ impl Network {
         match text.map(str::trim).filter(|text| !text.is_empty()) {
             None => Network::Unknown,
             Some(text) => text.parse().map_or(Network::Invalid, Network::Address),
-        }
-    }
-
-    /// The address masked to its network (IPv4 /24, IPv6 /64, IPv4-mapped as IPv4), as one
-    /// number; `None` without an address.
-    fn masked(self) -> Option<u128> {
-        let Network::Address(address) = self else { return None };
-        let address = match address {
-            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
-            v4 => v4,
-        };
-        Some(match address {
-            // Tagged above any IPv6 /64 prefix, so the two families never share a number.
-            IpAddr::V4(v4) => (1 << 64) | u128::from(v4.to_bits() & 0xffff_ff00),
-            IpAddr::V6(v6) => v6.to_bits() >> 64,
-        })
-    }
-
-    fn label(self) -> String {
-        match self {
-            Network::Unknown => NONE.to_owned(),
-            Network::Address(address) => network_label(Some(address)),
-            Network::Invalid => INVALID.to_owned(),
         }
     }
 }
