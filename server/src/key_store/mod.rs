@@ -2,8 +2,8 @@
 //!
 //! Each change is announced inside its transaction (`verify::sync::announce`, for the other
 //! instances) and, once committed, applied to this instance's key index, so verification here
-//! sees it at once. The table's view as SQL is [`view_sql`]; reading what verification needs
-//! about keys is `verify::facts`.
+//! sees it at once. The table's view as SQL is [`view_sql`]; reading rows is [`rows`];
+//! rotation is [`rotation`]; reading what verification needs about keys is `verify::facts`.
 
 use crate::audit::{self, Event};
 use crate::entity::api_key::{self, Column, Entity as ApiKeys};
@@ -11,12 +11,12 @@ use crate::usage;
 use crate::verify::facts::key_facts;
 use crate::verify::index::KeyIndex;
 use crate::verify::sync::{Announcement, announce};
-use app::api_keys::copy_name::{copy_base, next_copy_name};
+use app::api_keys::copy_name::next_copy_name;
 use app::api_keys::input::FieldChange;
 use app::api_keys::name::validate_name;
 use app::api_keys::query::PAGE_SIZE;
 use app::api_keys::rotation::{RotatedKey, RotationRequest, RotationsOfKey, check_replaced_key_expiry};
-use app::api_keys::search::{escape_like, fold};
+use app::api_keys::search::fold;
 use app::api_keys::secret::generate_secret;
 use app::api_keys::store::KeyStore;
 use app::api_keys::{ApiKey, CreatedKey, KeyChanges, KeyPage, KeyQuery, NewKey};
@@ -25,16 +25,19 @@ use app::error::{AppError, Field};
 use app::usage::{Range, UsageImpact, UsageReport};
 use chrono::{DateTime, Utc};
 use rotation::GraceChange;
-use sea_orm::sea_query::{Expr, LikeExpr};
+pub use rows::named_key;
+use rows::{copy_names, find, find_row, lock_copy_names, to_api_key};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection,
-    DatabaseTransaction, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter, QuerySelect, Statement,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, ExprTrait,
+    PaginatorTrait, QueryFilter, QuerySelect,
 };
 use std::sync::Arc;
 use uuid::Uuid;
 use view_sql::{filtered, sorted};
 
 mod rotation;
+mod rows;
 mod view_sql;
 
 #[derive(Clone)]
@@ -344,87 +347,6 @@ impl KeyStore for SeaKeyStore {
     async fn rotations(&self, id: Uuid, now: DateTime<Utc>) -> Result<RotationsOfKey, AppError> {
         rotation::rotations_of(&self.db, id, now).await
     }
-}
-
-/// The key a command line names: an id, or an exact name. A name that several keys share (a
-/// rotation's two keys have one name) means the one not replaced, if exactly one is not.
-pub async fn named_key(db: &impl ConnectionTrait, text: &str) -> Result<api_key::Model, String> {
-    let database = |e: sea_orm::DbErr| format!("database: {e}");
-    let mut found = match text.parse::<Uuid>() {
-        Ok(id) => ApiKeys::find_by_id(id).all(db).await.map_err(database)?,
-        Err(_) => ApiKeys::find().filter(Column::Name.eq(text)).all(db).await.map_err(database)?,
-    };
-    if found.len() > 1 && found.iter().filter(|row| row.replaced_by.is_none()).count() == 1 {
-        found.retain(|row| row.replaced_by.is_none());
-    }
-    match found.len() {
-        1 => Ok(found.remove(0)),
-        0 => Err(format!("no API key has the id or name {:?}", crate::audit::printable(text))),
-        many => {
-            let ids: Vec<String> = found.iter().map(|row| row.id.to_string()).collect();
-            Err(format!(
-                "{many} keys are named {:?}; name one by its id: {}",
-                crate::audit::printable(text),
-                ids.join(", ")
-            ))
-        }
-    }
-}
-
-async fn find_row(db: &impl ConnectionTrait, id: Uuid) -> Result<api_key::Model, AppError> {
-    ApiKeys::find_by_id(id).one(db).await.map_err(internal)?.ok_or(AppError::NotFound)
-}
-
-async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<ApiKey, AppError> {
-    to_api_key(find_row(db, id).await?)
-}
-
-/// Every name that could be a copy of `source_name`: those starting with its base and `_`.
-async fn copy_names(db: &impl ConnectionTrait, source_name: &str) -> Result<Vec<String>, AppError> {
-    let pattern = format!("{}%", escape_like(&format!("{}_", copy_base(source_name))));
-    let rows: Vec<String> = ApiKeys::find()
-        .select_only()
-        .column(Column::Name)
-        .filter(Expr::col(Column::Name).like(LikeExpr::new(pattern).escape('\\')))
-        .into_tuple()
-        .all(db)
-        .await
-        .map_err(internal)?;
-    Ok(rows)
-}
-
-/// Serialises copies of one base name so concurrent copies get distinct numbers. On SQLite the
-/// write transaction already excludes other writers; PostgreSQL takes a transaction-scoped
-/// advisory lock on the base name.
-async fn lock_copy_names(txn: &DatabaseTransaction, source_name: &str) -> Result<(), AppError> {
-    if txn.get_database_backend() == DatabaseBackend::Postgres {
-        let statement = Statement::from_sql_and_values(
-            DatabaseBackend::Postgres,
-            "SELECT pg_advisory_xact_lock(hashtext($1))",
-            [format!("keydesk.copy:{}", copy_base(source_name)).into()],
-        );
-        txn.execute_raw(statement).await.map_err(internal)?;
-    }
-    Ok(())
-}
-
-fn to_api_key(model: api_key::Model) -> Result<ApiKey, AppError> {
-    let permission = model.permission.parse().map_err(internal)?;
-    Ok(ApiKey {
-        id: model.id,
-        name: model.name,
-        permission,
-        enabled: model.enabled,
-        expires_at: model.expires_at,
-        created_at: model.created_at,
-        created_by: model.created_by,
-        updated_at: model.updated_at,
-        last_used_at: model.last_used_at,
-        display_prefix: model.display_prefix,
-        version: model.version,
-        replaces: model.replaces,
-        replaced_by: model.replaced_by,
-    })
 }
 
 /// Logs a storage failure's cause and gives the person a safe message.

@@ -2,7 +2,8 @@
 //! unused old keys, and the details' view of a key's rotations with the migration meter.
 //! `app::api_keys::rotation` holds the rules; each change here is one transaction.
 
-use super::{SeaKeyStore, find_row, internal, to_api_key};
+use super::rows::{find_row, to_api_key};
+use super::{SeaKeyStore, internal};
 use crate::audit::{self, Event};
 use crate::entity::api_key::{self, Column, Entity as ApiKeys};
 use crate::usage::store::origin_rows;

@@ -1,0 +1,96 @@
+//! Reading key rows: by id, by what a command line names, the names a copy could take; and a
+//! row as the console sees it.
+
+use super::internal;
+use crate::entity::api_key::{self, Column, Entity as ApiKeys};
+use app::api_keys::ApiKey;
+use app::api_keys::copy_name::copy_base;
+use app::api_keys::search::escape_like;
+use app::error::AppError;
+use sea_orm::sea_query::{Expr, LikeExpr};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseTransaction, EntityTrait, ExprTrait, QueryFilter,
+    QuerySelect, Statement,
+};
+use uuid::Uuid;
+
+/// The key a command line names: an id, or an exact name. A name that several keys share (a
+/// rotation's two keys have one name) means the one not replaced, if exactly one is not.
+pub async fn named_key(db: &impl ConnectionTrait, text: &str) -> Result<api_key::Model, String> {
+    let database = |e: sea_orm::DbErr| format!("database: {e}");
+    let mut found = match text.parse::<Uuid>() {
+        Ok(id) => ApiKeys::find_by_id(id).all(db).await.map_err(database)?,
+        Err(_) => ApiKeys::find().filter(Column::Name.eq(text)).all(db).await.map_err(database)?,
+    };
+    if found.len() > 1 && found.iter().filter(|row| row.replaced_by.is_none()).count() == 1 {
+        found.retain(|row| row.replaced_by.is_none());
+    }
+    match found.len() {
+        1 => Ok(found.remove(0)),
+        0 => Err(format!("no API key has the id or name {:?}", crate::audit::printable(text))),
+        many => {
+            let ids: Vec<String> = found.iter().map(|row| row.id.to_string()).collect();
+            Err(format!(
+                "{many} keys are named {:?}; name one by its id: {}",
+                crate::audit::printable(text),
+                ids.join(", ")
+            ))
+        }
+    }
+}
+
+pub(super) async fn find_row(db: &impl ConnectionTrait, id: Uuid) -> Result<api_key::Model, AppError> {
+    ApiKeys::find_by_id(id).one(db).await.map_err(internal)?.ok_or(AppError::NotFound)
+}
+
+pub(super) async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<ApiKey, AppError> {
+    to_api_key(find_row(db, id).await?)
+}
+
+/// Every name that could be a copy of `source_name`: those starting with its base and `_`.
+pub(super) async fn copy_names(db: &impl ConnectionTrait, source_name: &str) -> Result<Vec<String>, AppError> {
+    let pattern = format!("{}%", escape_like(&format!("{}_", copy_base(source_name))));
+    let rows: Vec<String> = ApiKeys::find()
+        .select_only()
+        .column(Column::Name)
+        .filter(Expr::col(Column::Name).like(LikeExpr::new(pattern).escape('\\')))
+        .into_tuple()
+        .all(db)
+        .await
+        .map_err(internal)?;
+    Ok(rows)
+}
+
+/// Serialises copies of one base name so concurrent copies get distinct numbers. On SQLite the
+/// write transaction already excludes other writers; PostgreSQL takes a transaction-scoped
+/// advisory lock on the base name.
+pub(super) async fn lock_copy_names(txn: &DatabaseTransaction, source_name: &str) -> Result<(), AppError> {
+    if txn.get_database_backend() == DatabaseBackend::Postgres {
+        let statement = Statement::from_sql_and_values(
+            DatabaseBackend::Postgres,
+            "SELECT pg_advisory_xact_lock(hashtext($1))",
+            [format!("keydesk.copy:{}", copy_base(source_name)).into()],
+        );
+        txn.execute_raw(statement).await.map_err(internal)?;
+    }
+    Ok(())
+}
+
+pub(super) fn to_api_key(model: api_key::Model) -> Result<ApiKey, AppError> {
+    let permission = model.permission.parse().map_err(internal)?;
+    Ok(ApiKey {
+        id: model.id,
+        name: model.name,
+        permission,
+        enabled: model.enabled,
+        expires_at: model.expires_at,
+        created_at: model.created_at,
+        created_by: model.created_by,
+        updated_at: model.updated_at,
+        last_used_at: model.last_used_at,
+        display_prefix: model.display_prefix,
+        version: model.version,
+        replaces: model.replaces,
+        replaced_by: model.replaced_by,
+    })
+}
