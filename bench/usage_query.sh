@@ -11,8 +11,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p bench/results
-# As in verify.sh: cargo builds into target/release, where the server must keep asking for keydesk.wasm.
-export LEPTOS_OUTPUT_NAME=keydesk
+# A target folder of its own, as in verify.sh: target/release keeps the server `make build` made.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}/bench"
 out="bench/results/usage-query-$(date -u +%Y%m%dT%H%M%SZ).txt"
 cargo bench --locked -p server --bench usage_query 2>/dev/null | tee "$out"
 echo "written to $out"

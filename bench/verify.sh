@@ -95,10 +95,10 @@ read -r paced_rps paced_p50 paced_p99 paced_errors <<<"$paced"
 kill "$pid" "$off_pid"; wait "$pid" "$off_pid" 2>/dev/null || true; pid=""
 
 echo "== in-process (criterion; index and usage memory)"
-# `cargo bench` builds the server binary too, into the same target/release as `make build`.
-# cargo-leptos builds it with LEPTOS_OUTPUT_NAME set (the page then asks for keydesk.wasm,
-# not keydesk_bg.wasm); without it the benches would leave a server whose pages never hydrate.
-export LEPTOS_OUTPUT_NAME=keydesk
+# The cargo benches build in a target folder of their own: built into target/release, the
+# server binary would be rebuilt without the flags cargo-leptos gives it (type-erased views,
+# LEPTOS_OUTPUT_NAME), and its pages would no longer hydrate with the built wasm.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}/bench"
 cargo bench --locked -p server --bench verify -- --noplot 2>/dev/null | grep -E '^(verify|refuse)|time:' | tee "$dir/criterion.txt"
 memory="$(cargo bench --locked -p server --bench index_memory 2>/dev/null | grep 'key index')"
 counters="$(cargo bench --locked -p server --bench usage_memory 2>/dev/null | grep 'usage counters')"
