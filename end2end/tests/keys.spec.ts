@@ -253,3 +253,19 @@ test("saving over another admin's change says so and shows the current values", 
   await expect(mine.getByText("Someone else changed this API key")).toBeVisible();
   await expect(mine.getByLabel("Name")).toHaveValue("Shared (renamed elsewhere)");
 });
+
+test("Download CSV exports the filtered view, every page of it, without secrets", async ({ page }) => {
+  await openHydrated(page);
+  await page.getByRole("combobox", { name: "Permissions" }).selectOption({ label: "Secure Mail" });
+  await expect(page).toHaveURL(/permission=secure_mail/);
+  const link = page.getByRole("link", { name: "Download CSV" });
+  await expect(link).toHaveAttribute("href", /^\/api\/keys\.csv\?.*permission=secure_mail/);
+  const answer = await page.request.get((await link.getAttribute("href"))!);
+  expect(answer.status()).toBe(200);
+  expect(answer.headers()["content-disposition"]).toMatch(/attachment; filename="api-keys-.*\.csv"/);
+  const lines = (await answer.text()).trim().split("\n");
+  expect(lines[0]).toBe("id,name,permission,enabled,status,created_at,created_by,expires_at,last_used_at,verifications_7d");
+  await expect(rows(page)).toHaveCount(lines.length - 1);
+  expect(lines.slice(1).every((line) => line.includes(",secure_mail,"))).toBe(true);
+  expect(lines.some((line) => /kd_(chat|mail)_/.test(line))).toBe(false);
+});

@@ -11,6 +11,9 @@ use uuid::Uuid;
 
 /// Rows per page of the table.
 pub const PAGE_SIZE: u64 = 50;
+
+/// Where a view's keys download as CSV (the view's URL query appended; every page of it).
+pub const EXPORT_PATH: &str = "/api/keys.csv";
 /// The largest page index a view may ask for (the store shows the last page beyond the end).
 pub const MAX_PAGE: u64 = 1 << 32;
 

@@ -11,7 +11,7 @@ use crate::auth::guards::{identify_client, recognise_session, refuse_cross_site,
 use crate::auth::{Auth, sign_in};
 use crate::public_url::require_own_host;
 use crate::security_headers::{CspNonce, FAVICON_CACHING, PKG_CACHING, cache_static, page_headers};
-use crate::usage;
+use crate::{key_store, usage};
 use app::api_keys::store::SharedKeyStore;
 use app::auth::{LOGIN_PATH, LOGOUT_PATH, WhoAmI};
 use app::error::AppError;
@@ -64,6 +64,7 @@ fn console(app: &AppRoutes, auth: &Auth) -> Router {
         router = router.route(path, app.server_fn(method));
     }
     router = router.route(usage::csv_export::PATH, get(usage::csv_export::download).with_state(app.db.clone()));
+    router = router.route(key_store::csv_export::PATH, get(key_store::csv_export::download).with_state(app.db.clone()));
     router
         .fallback(leptos_axum::file_and_error_handler_with_context(app.context(), shell))
         .with_state(app.options.clone())

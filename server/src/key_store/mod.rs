@@ -36,6 +36,7 @@ use std::sync::Arc;
 use uuid::Uuid;
 use view_sql::{filtered, sorted};
 
+pub mod csv_export;
 mod rotation;
 mod rows;
 mod view_sql;

@@ -304,9 +304,10 @@ pub async fn weeks(
 /// subquery on the `api_keys` row (the day buckets' primary key makes it an index lookup).
 pub fn week_total_of_each_key(now: DateTime<Utc>) -> Expr {
     // Every value here is a constant of this crate or an integer: nothing from outside.
+    // A whole number on both databases (PostgreSQL's SUM of bigints is a numeric).
     Expr::cust(format!(
-        "(SELECT COALESCE(SUM(u.count), 0) FROM key_usage u WHERE u.key_id = api_keys.id \
-         AND u.resolution = '{}' AND u.bucket >= {} AND u.result = '{}' AND u.dimension = '{}')",
+        "CAST((SELECT COALESCE(SUM(u.count), 0) FROM key_usage u WHERE u.key_id = api_keys.id \
+         AND u.resolution = '{}' AND u.bucket >= {} AND u.result = '{}' AND u.dimension = '{}') AS BIGINT)",
         Resolution::Day.code(),
         week_start(now),
         UsageResult::Valid.code(),

@@ -9,6 +9,7 @@ mod auth;
 mod filter_agreement;
 mod hardening;
 mod http;
+mod key_export;
 mod multi_instance;
 mod rotation;
 mod route_groups;

@@ -11,6 +11,7 @@ mod key_usage;
 mod table;
 pub mod view_state;
 
+use crate::api_keys::query::EXPORT_PATH;
 use crate::api_keys::server_fns::list_keys;
 use crate::api_keys::{KeyQuery, Permission, Status, UsageFilter};
 use crate::auth::{Action, CurrentUser, Rights, use_current_user};
@@ -258,6 +259,7 @@ fn Toolbar(query: Memo<KeyQuery>) -> impl IntoView {
                 prop:value=move || query.with(|q| q.search.clone())
                 on:input=on_search
             />
+            <a class="download" href=move || query.with(|q| format!("{EXPORT_PATH}?{}", q.to_url_query())) download="">"Download CSV"</a>
         </div>
     }
 }
