@@ -154,18 +154,19 @@ fn GraceActions(old_id: Uuid, pending: Signal<bool>) -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let finish = Action::new(move |_: &()| finish_rotation(old_id));
     let extend = Action::new(move |until_ms: &i64| extend_rotation(old_id, *until_ms));
-    Effect::new(move |_| {
-        let outcome = finish.value().get().or_else(|| extend.value().get());
-        match outcome {
-            Some(Ok(_)) => {
-                error.set(None);
-                asking.set(false);
-                page.changed();
-            }
-            Some(Err(failure)) => error.set(Some(failure.to_string())),
-            None => {}
+    // Each action's latest outcome, as it arrives (one action's old success must not hide the
+    // other's failure).
+    let settle = move |outcome: Option<Result<crate::api_keys::ApiKey, crate::error::AppError>>| match outcome {
+        Some(Ok(_)) => {
+            error.set(None);
+            asking.set(false);
+            page.changed();
         }
-    });
+        Some(Err(failure)) => error.set(Some(failure.to_string())),
+        None => {}
+    };
+    Effect::new(move |_| settle(finish.value().get()));
+    Effect::new(move |_| settle(extend.value().get()));
     let answer = Callback::new(move |go: bool| {
         if go {
             finish.dispatch(());
