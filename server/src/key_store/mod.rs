@@ -26,7 +26,7 @@ use app::usage::{Range, UsageImpact, UsageReport};
 use chrono::{DateTime, Utc};
 use rotation::GraceChange;
 pub use rows::named_key;
-use rows::{copy_names, find, find_row, lock_copy_names, to_api_key};
+use rows::{copy_names, find, find_row, lock_copy_names, to_api_key, update_at_version};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, ExprTrait,
@@ -242,14 +242,7 @@ impl KeyStore for SeaKeyStore {
             version: Set(current.version + 1),
             ..Default::default()
         };
-        let result = ApiKeys::update_many()
-            .set(updated)
-            .filter(Column::Id.eq(id))
-            .filter(Column::Version.eq(current.version))
-            .exec(&txn)
-            .await
-            .map_err(internal)?;
-        if result.rows_affected == 0 {
+        if !update_at_version(&txn, id, current.version, updated).await? {
             // Another writer got in between our read and our write (PostgreSQL only).
             let current = find(&txn, id).await?;
             return Err(AppError::Conflict { current: Box::new(current) });

@@ -2,7 +2,7 @@
 //! unused old keys, and the details' view of a key's rotations with the migration meter.
 //! `app::api_keys::rotation` holds the rules; each change here is one transaction.
 
-use super::rows::{find_row, to_api_key};
+use super::rows::{find_row, to_api_key, update_at_version};
 use super::{SeaKeyStore, internal};
 use crate::audit::{self, Event};
 use crate::entity::api_key::{self, Column, Entity as ApiKeys};
@@ -73,15 +73,7 @@ impl SeaKeyStore {
         };
         // Of two rotations of one key at once, the second finds the version moved on (on
         // PostgreSQL it waits for the first's row lock, then re-reads): one new key, one 409.
-        let result = ApiKeys::update_many()
-            .set(replaced)
-            .filter(Column::Id.eq(id))
-            .filter(Column::Version.eq(old.version))
-            .filter(Column::ReplacedBy.is_null())
-            .exec(&txn)
-            .await
-            .map_err(internal)?;
-        if result.rows_affected == 0 {
+        if !update_at_version(&txn, id, old.version, replaced).await? {
             return Err(AppError::Refused(format!(
                 "{} was changed or rotated by someone else just now; reload it and try again.",
                 old.name
@@ -199,14 +191,7 @@ async fn set_expiry(
         version: Set(old.version + 1),
         ..Default::default()
     };
-    let result = ApiKeys::update_many()
-        .set(changed)
-        .filter(Column::Id.eq(old.id))
-        .filter(Column::Version.eq(old.version))
-        .exec(txn)
-        .await
-        .map_err(internal)?;
-    if result.rows_affected == 0 {
+    if !update_at_version(txn, old.id, old.version, changed).await? {
         return Ok(None);
     }
     find_row(txn, old.id).await.map(Some)

@@ -39,6 +39,24 @@ pub async fn named_key(db: &impl ConnectionTrait, text: &str) -> Result<api_key:
     }
 }
 
+/// Writes `changes` to key `id` if it is still at `version` (the changes carry the next
+/// version); `false` when another writer got there first and nothing was written.
+pub(super) async fn update_at_version(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    version: i64,
+    changes: api_key::ActiveModel,
+) -> Result<bool, AppError> {
+    let result = ApiKeys::update_many()
+        .set(changes)
+        .filter(Column::Id.eq(id))
+        .filter(Column::Version.eq(version))
+        .exec(db)
+        .await
+        .map_err(internal)?;
+    Ok(result.rows_affected > 0)
+}
+
 pub(super) async fn find_row(db: &impl ConnectionTrait, id: Uuid) -> Result<api_key::Model, AppError> {
     ApiKeys::find_by_id(id).one(db).await.map_err(internal)?.ok_or(AppError::NotFound)
 }

@@ -11,6 +11,7 @@ mod hardening;
 mod http;
 mod key_export;
 mod multi_instance;
+mod processes;
 mod rotation;
 mod route_groups;
 mod store;
