@@ -16,6 +16,8 @@ pub enum Field {
     ExpiresAt,
     /// How long the old key keeps working after a rotation.
     Grace,
+    /// Where the key may be used from: its mode and its allowed origins or networks.
+    Restrictions,
 }
 
 impl fmt::Display for Field {
@@ -26,6 +28,7 @@ impl fmt::Display for Field {
             Field::Enabled => "Enabled",
             Field::ExpiresAt => "Expiration Date",
             Field::Grace => "Keep the old key working for",
+            Field::Restrictions => "Restrictions",
         })
     }
 }

@@ -20,6 +20,7 @@ fn main() {
     let facts: Vec<KeyFacts> = (0..KEYS)
         .map(|i| KeyFacts {
             replaced_by: None,
+            restrictions: None,
             id: uuid::Uuid::new_v4(),
             secret_hash: *uuid::Uuid::new_v4().as_bytes().repeat(2).first_chunk::<32>().unwrap(),
             // As long as the synthetic keys' names (`server seed`).

@@ -23,6 +23,7 @@ fn index_of(keys: usize) -> (Arc<KeyIndex>, String) {
         let secret = generate_secret(Permission::Chat);
         index.apply(KeyFacts {
             replaced_by: None,
+            restrictions: None,
             id: uuid::Uuid::new_v4(),
             secret_hash: secret.hash(),
             name: format!("Channel key {i:06}").into_boxed_str(),

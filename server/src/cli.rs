@@ -1,5 +1,6 @@
 //! What was typed on the command line (or set in the environment), resolved once at start.
 
+use app::api_keys::restrictions::RestrictionMode;
 use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -133,6 +134,11 @@ pub enum Command {
     },
 }
 
+fn parse_restriction_mode(text: &str) -> Result<RestrictionMode, String> {
+    RestrictionMode::parse(&text.trim().replace('-', "_"))
+        .ok_or_else(|| format!("{text:?} is not a restriction mode: off, report_only or enforce"))
+}
+
 /// `30s`, `30m`, `12h`, `7d` as a duration.
 fn parse_age(text: &str) -> Result<chrono::Duration, String> {
     let problem = || format!("{text:?} is not an age like 30s, 30m, 12h or 7d");
@@ -262,6 +268,23 @@ pub enum KeyCommand {
         #[arg(long)]
         stop_when_unused: bool,
     },
+    /// Restrict where an API key works: its mode, and its allowed origins (chat keys) or
+    /// networks (secure-mail keys). Prints the key's restrictions as they are afterwards.
+    #[command(group(clap::ArgGroup::new("change").required(true).multiple(true).args(["mode", "allow", "clear"])))]
+    Restrict {
+        /// The key's id, or its exact name (of two keys with that name, the one not replaced).
+        key: String,
+        /// `off`, `report_only` or `enforce`; left as it is if not given.
+        #[arg(long, value_parser = parse_restriction_mode)]
+        mode: Option<RestrictionMode>,
+        /// An allowed origin (`https://shop.example.com`, `https://*.example.com`) or network
+        /// (`203.0.113.0/24`, `2001:db8::/48`); repeat it for several. Replaces the list.
+        #[arg(long)]
+        allow: Vec<String>,
+        /// Empty the list.
+        #[arg(long, conflicts_with = "allow")]
+        clear: bool,
+    },
     /// Create an enabled API key and print its secret once to standard output. Its creator is
     /// recorded as `cli:$USER`.
     Create {
@@ -341,5 +364,28 @@ mod tests {
         let cli = Cli::try_parse_from(["server", "token", "rotate", "chat-gateway"]).unwrap();
         let rotation = TokenCommand::Rotate { name: "chat-gateway".into(), grace: chrono::Duration::hours(1) };
         assert_eq!(cli.command, Some(Command::Token(rotation)));
+    }
+
+    #[test]
+    fn restrict_takes_a_mode_a_list_or_both() {
+        let restrict = |args: &[&str]| Cli::try_parse_from([&["server", "key", "restrict", "Chat widget"], args].concat());
+        let Some(Command::Key(KeyCommand::Restrict { mode, allow, clear: false, .. })) = restrict(&[
+            "--mode",
+            "enforce",
+            "--allow",
+            "https://shop.example.com",
+            "--allow",
+            "https://*.example.com",
+        ])
+        .unwrap()
+        .command
+        else {
+            panic!("a restriction")
+        };
+        assert_eq!((mode, allow.len()), (Some(RestrictionMode::Enforce), 2));
+        assert!(restrict(&["--mode", "report-only"]).is_ok());
+        assert!(restrict(&[]).is_err(), "nothing to change");
+        assert!(restrict(&["--mode", "strict"]).is_err());
+        assert!(restrict(&["--clear", "--allow", "https://a.example"]).is_err());
     }
 }

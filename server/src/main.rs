@@ -2,7 +2,7 @@
 
 use app::api_keys::rotation::{Grace, RotationRequest};
 use app::api_keys::store::KeyStore;
-use app::api_keys::{NewKey, Permission};
+use app::api_keys::{KeyChanges, NewKey, Permission};
 use app::audit::Actor;
 use clap::Parser;
 use server::auth::{Auth, passwords, users};
@@ -294,6 +294,30 @@ async fn key_command(db: sea_orm::DatabaseConnection, command: KeyCommand) -> Re
                 "API key rotated; the new secret is shown this once. The old key works until {}{capped}",
                 rotated.grace_end.at.to_rfc3339()
             );
+        }
+        KeyCommand::Restrict { key, mode, allow, clear } => {
+            let row = server::key_store::named_key(&db, &key).await?;
+            let store = SeaKeyStore::new(db);
+            let current = store.get(row.id).await.map_err(|e| e.to_string())?;
+            let mut restrictions = current.restrictions.clone();
+            if let Some(mode) = mode {
+                restrictions.mode = mode;
+            }
+            if clear || !allow.is_empty() {
+                restrictions.allowed = allow;
+            }
+            let changes = KeyChanges {
+                name: current.name.clone(),
+                enabled: current.enabled,
+                expires_at: current.expires_at,
+                permission: None,
+                expected_version: current.version,
+                expire_now: false,
+                restrictions: Some(restrictions),
+            };
+            let updated =
+                store.update(row.id, changes, &command_line_actor(), app::clock::now()).await.map_err(|e| e.to_string())?;
+            writeln!(std::io::stdout(), "{}", updated.restrictions.describe()).map_err(|e| e.to_string())?;
         }
         KeyCommand::Usage { key, since } => {
             let row = server::key_store::named_key(&db, &key).await?;

@@ -5,6 +5,7 @@ use super::expiry::validate_expiry;
 use super::model::ApiKey;
 use super::name::validate_name;
 use super::permission::Permission;
+use super::restrictions::Restrictions;
 use crate::error::{AppError, Field};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -74,6 +75,9 @@ pub struct KeyChanges {
     /// (the browser's clock is not the server's, and a moment's difference would read as past).
     #[serde(default)]
     pub expire_now: bool,
+    /// Where the key may be used from; `None` leaves them as they are.
+    #[serde(default)]
+    pub restrictions: Option<Restrictions>,
 }
 
 /// One field an update changed, with its old and new value as shown to people.
@@ -87,6 +91,7 @@ pub struct FieldChange {
 impl KeyChanges {
     /// Checks the changes against the key as it is now. `Ok` holds the validated changes and
     /// the fields they alter (empty when nothing changes).
+    #[cfg(feature = "ssr")]
     pub fn validate(mut self, current: &ApiKey, now: DateTime<Utc>) -> Result<(Self, Vec<FieldChange>), AppError> {
         if self.expected_version != current.version {
             return Err(AppError::Conflict { current: Box::new(current.clone()) });
@@ -100,6 +105,9 @@ impl KeyChanges {
         }
         validate_expiry(self.expires_at, current.expires_at, now)
             .map_err(|e| AppError::invalid(Field::ExpiresAt, e))?;
+        if let Some(restrictions) = self.restrictions.take() {
+            self.restrictions = Some(super::restrictions::entry::validate(current.permission, restrictions)?);
+        }
 
         let mut changed = Vec::new();
         if self.name != current.name {
@@ -120,11 +128,18 @@ impl KeyChanges {
                 new: show(self.expires_at),
             });
         }
+        if let Some(restrictions) = self.restrictions.as_ref().filter(|&r| *r != current.restrictions) {
+            changed.push(FieldChange {
+                field: Field::Restrictions,
+                old: current.restrictions.describe(),
+                new: restrictions.describe(),
+            });
+        }
         Ok((self, changed))
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "ssr"))]
 mod tests {
     use super::*;
     use chrono::{Duration, TimeZone};
@@ -137,6 +152,7 @@ mod tests {
         ApiKey {
             replaces: None,
             replaced_by: None,
+            restrictions: Restrictions::default(),
             id: Uuid::nil(),
             name: name.into(),
             permission: Permission::SecureMail,
@@ -159,6 +175,7 @@ mod tests {
             permission: Some(current.permission),
             expected_version: current.version,
             expire_now: false,
+            restrictions: None,
         }
     }
 
@@ -246,5 +263,25 @@ mod tests {
         assert_eq!(valid.name, "new");
         assert_eq!(changed.iter().map(|c| c.field).collect::<Vec<_>>(), vec![Field::Name, Field::ExpiresAt]);
         assert_eq!((changed[0].old.as_str(), changed[0].new.as_str()), ("old", "new"));
+    }
+
+    #[test]
+    fn restrictions_are_checked_and_recorded_only_when_they_change() {
+        use crate::api_keys::restrictions::RestrictionMode;
+        let current = key("k");
+        let mut changes = changes_to(&current);
+        changes.restrictions = Some(Restrictions::default());
+        assert_eq!(changes.clone().validate(&current, now()).unwrap().1, vec![], "the same restrictions change nothing");
+        changes.restrictions =
+            Some(Restrictions { mode: RestrictionMode::Enforce, allowed: vec!["203.0.113.9/32".into()] });
+        let (valid, changed) = changes.clone().validate(&current, now()).unwrap();
+        assert_eq!(valid.restrictions.unwrap().allowed, ["203.0.113.9"], "entries take their normal spelling");
+        assert_eq!(
+            (changed[0].field, changed[0].old.as_str(), changed[0].new.as_str()),
+            (Field::Restrictions, "Off (no entries)", "Enforce: 203.0.113.9")
+        );
+        changes.restrictions = Some(Restrictions { mode: RestrictionMode::Enforce, allowed: vec!["https://a.example".into()] });
+        let refused = changes.validate(&current, now()).unwrap_err();
+        assert!(matches!(refused, AppError::Invalid { field: Field::Restrictions, .. }), "{refused:?}");
     }
 }

@@ -7,6 +7,7 @@ pub mod model;
 pub mod name;
 pub mod permission;
 pub mod query;
+pub mod restrictions;
 pub mod rotation;
 pub mod search;
 pub mod secret;

@@ -6,6 +6,7 @@
 //! without chrono's date-string parser.
 
 use super::permission::Permission;
+use super::restrictions::Restrictions;
 use super::secret::Secret;
 use super::status::{self, Status};
 use chrono::{DateTime, Utc};
@@ -39,6 +40,9 @@ pub struct ApiKey {
     /// expiry, the grace's end).
     #[serde(default)]
     pub replaced_by: Option<Uuid>,
+    /// Where the key may be used from (left off the wire when off and empty, as most are).
+    #[serde(default, skip_serializing_if = "Restrictions::is_default")]
+    pub restrictions: Restrictions,
 }
 
 impl ApiKey {

@@ -254,6 +254,7 @@ mod tests {
 
     fn key(enabled: bool, expires_at: Option<DateTime<Utc>>) -> ApiKey {
         ApiKey {
+            restrictions: Default::default(),
             id: Uuid::nil(),
             name: "Chat widget".into(),
             permission: Permission::Chat,

@@ -9,6 +9,7 @@
 use super::input::{KeyChanges, NewKey};
 use super::model::{ApiKey, CreatedKey};
 use super::query::{KeyPage, KeyQuery};
+use super::restrictions::{RestrictionReport, SourceCount};
 use super::rotation::{RotatedKey, RotationRequest, RotationsOfKey};
 use crate::audit::{Actor, AuditEntry};
 use crate::error::AppError;
@@ -82,6 +83,13 @@ pub trait KeyStore: Send + Sync + 'static {
 
     /// The rotations key `id` took part in, each with its migration meter while it is shown.
     async fn rotations(&self, id: Uuid, now: DateTime<Utc>) -> Result<RotationsOfKey, AppError>;
+
+    /// The origins (or networks) key `id` was used from in the last 30 days, busiest first, at
+    /// most [`SUGGESTIONS`](super::restrictions::SUGGESTIONS).
+    async fn restriction_suggestions(&self, id: Uuid, now: DateTime<Utc>) -> Result<Vec<SourceCount>, AppError>;
+
+    /// What enforcing key `id`'s report-only restrictions would have refused in the last 7 days.
+    async fn restriction_report(&self, id: Uuid, now: DateTime<Utc>) -> Result<RestrictionReport, AppError>;
 }
 
 /// How the store travels through Leptos context.

@@ -11,11 +11,25 @@ pub enum UsageResult {
     Disabled,
     Expired,
     WrongPermission,
+    /// Answered valid under report-only restrictions, from elsewhere than the key's list:
+    /// enforcing them would have refused it.
+    WouldBlock,
+    /// Refused by enforced restrictions (ORIGIN_NOT_ALLOWED, NETWORK_NOT_ALLOWED).
+    Blocked,
 }
 
 impl UsageResult {
-    pub const ALL: [UsageResult; 4] =
-        [UsageResult::Valid, UsageResult::Disabled, UsageResult::Expired, UsageResult::WrongPermission];
+    pub const COUNT: usize = 6;
+    pub const ALL: [UsageResult; UsageResult::COUNT] = [
+        UsageResult::Valid,
+        UsageResult::Disabled,
+        UsageResult::Expired,
+        UsageResult::WrongPermission,
+        UsageResult::WouldBlock,
+        UsageResult::Blocked,
+    ];
+    /// The results that count as a use.
+    pub const USES: [UsageResult; 2] = [UsageResult::Valid, UsageResult::WouldBlock];
 
     /// The result of a refusal that names a key; `None` for refusals that name none
     /// (MALFORMED, NOT_FOUND) or decide nothing about the key (UNAVAILABLE).
@@ -24,13 +38,14 @@ impl UsageResult {
             Refusal::Disabled => Some(UsageResult::Disabled),
             Refusal::Expired => Some(UsageResult::Expired),
             Refusal::WrongPermission => Some(UsageResult::WrongPermission),
+            Refusal::OriginNotAllowed | Refusal::NetworkNotAllowed => Some(UsageResult::Blocked),
             Refusal::Malformed | Refusal::NotFound | Refusal::Unavailable => None,
         }
     }
 
-    /// "Used" means answered valid.
+    /// "Used" means answered valid: report-only's would-be-blocked answers were valid too.
     pub fn is_use(self) -> bool {
-        matches!(self, UsageResult::Valid)
+        UsageResult::USES.contains(&self)
     }
 
     /// The stored and exported spelling.
@@ -40,6 +55,8 @@ impl UsageResult {
             UsageResult::Disabled => "disabled",
             UsageResult::Expired => "expired",
             UsageResult::WrongPermission => "wrong_permission",
+            UsageResult::WouldBlock => "would_block",
+            UsageResult::Blocked => "blocked",
         }
     }
 
@@ -54,6 +71,8 @@ impl UsageResult {
             UsageResult::Disabled => "Disabled",
             UsageResult::Expired => "Expired",
             UsageResult::WrongPermission => "Wrong permission",
+            UsageResult::WouldBlock => "Would be blocked",
+            UsageResult::Blocked => "Blocked",
         }
     }
 }
@@ -66,12 +85,15 @@ mod tests {
     fn only_refusals_that_name_a_key_count_for_it() {
         assert_eq!(UsageResult::of_refusal(Refusal::Disabled), Some(UsageResult::Disabled));
         assert_eq!(UsageResult::of_refusal(Refusal::WrongPermission), Some(UsageResult::WrongPermission));
+        assert_eq!(UsageResult::of_refusal(Refusal::OriginNotAllowed), Some(UsageResult::Blocked));
+        assert_eq!(UsageResult::of_refusal(Refusal::NetworkNotAllowed), Some(UsageResult::Blocked));
         for none in [Refusal::Malformed, Refusal::NotFound, Refusal::Unavailable] {
             assert_eq!(UsageResult::of_refusal(none), None);
         }
         for result in UsageResult::ALL {
             assert_eq!(UsageResult::parse(result.code()), Some(result));
         }
-        assert!(UsageResult::Valid.is_use() && !UsageResult::Expired.is_use());
+        assert!(UsageResult::Valid.is_use() && UsageResult::WouldBlock.is_use());
+        assert!(!UsageResult::Expired.is_use() && !UsageResult::Blocked.is_use());
     }
 }

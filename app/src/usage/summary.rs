@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 pub struct UsageBucket {
     #[serde(with = "chrono::serde::ts_milliseconds")]
     pub start: DateTime<Utc>,
-    pub counts: [u64; 4],
+    pub counts: [u64; UsageResult::COUNT],
 }
 
 impl UsageBucket {
@@ -46,7 +46,7 @@ pub struct UsageReport {
 
 impl UsageReport {
     /// The range's count for each result, in [`UsageResult::ALL`]'s order.
-    pub fn by_result(&self) -> [(UsageResult, u64); 4] {
+    pub fn by_result(&self) -> [(UsageResult, u64); UsageResult::COUNT] {
         let mut totals = UsageResult::ALL.map(|result| (result, 0));
         for bucket in &self.buckets {
             for (total, count) in totals.iter_mut().zip(bucket.counts) {

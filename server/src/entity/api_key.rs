@@ -1,5 +1,6 @@
 //! The `api_keys` table.
 
+use app::api_keys::restrictions::{RestrictionMode, Restrictions};
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -35,9 +36,26 @@ pub struct Model {
     pub expiry_before_rotation: Option<DateTimeUtc>,
     /// Expire this (replaced) key once it has gone unused for 24 hours.
     pub stop_when_unused: bool,
+    /// `RestrictionMode::code()`: `off`, `report_only` or `enforce`.
+    pub restriction_mode: String,
+    /// The allowed origins (chat keys) or networks (secure-mail keys): a JSON array of entries
+    /// in their normal spelling, kept while the mode is off.
+    pub allowed_sources: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// A key's restrictions from their two columns.
+pub fn read_restrictions(mode: &str, allowed_sources: &str) -> Result<Restrictions, String> {
+    let mode = RestrictionMode::parse(mode).ok_or_else(|| format!("unknown restriction mode {mode:?}"))?;
+    let allowed = serde_json::from_str(allowed_sources).map_err(|error| format!("allowed sources: {error}"))?;
+    Ok(Restrictions { mode, allowed })
+}
+
+/// The `allowed_sources` column's value for `allowed`.
+pub fn stored_allowed_sources(allowed: &[String]) -> String {
+    serde_json::to_string(allowed).expect("a list of strings serialises")
+}

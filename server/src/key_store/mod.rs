@@ -3,7 +3,8 @@
 //! Each change is announced inside its transaction (`verify::sync::announce`, for the other
 //! instances) and, once committed, applied to this instance's key index, so verification here
 //! sees it at once. The table's view as SQL is [`view_sql`]; reading rows is [`rows`];
-//! rotation is [`rotation`]; reading what verification needs about keys is `verify::facts`.
+//! rotation is [`rotation`]; the restrictions' reads of traffic are [`restrictions`]; reading
+//! what verification needs about keys is `verify::facts`.
 
 use crate::audit::{self, Event};
 use crate::entity::api_key::{self, Column, Entity as ApiKeys};
@@ -15,6 +16,7 @@ use app::api_keys::copy_name::next_copy_name;
 use app::api_keys::input::FieldChange;
 use app::api_keys::name::validate_name;
 use app::api_keys::query::PAGE_SIZE;
+use app::api_keys::restrictions::{RestrictionMode, RestrictionReport, Restrictions, SourceCount};
 use app::api_keys::rotation::{RotatedKey, RotationRequest, RotationsOfKey, check_replaced_key_expiry};
 use app::api_keys::search::fold;
 use app::api_keys::secret::generate_secret;
@@ -37,6 +39,7 @@ use uuid::Uuid;
 use view_sql::{filtered, sorted};
 
 pub mod csv_export;
+mod restrictions;
 mod rotation;
 mod rows;
 mod view_sql;
@@ -124,18 +127,24 @@ impl SeaKeyStore {
             rotated_at: Set(None),
             expiry_before_rotation: Set(None),
             stop_when_unused: Set(false),
+            restriction_mode: Set(RestrictionMode::Off.code().to_owned()),
+            allowed_sources: Set(api_key::stored_allowed_sources(&[])),
         }
     }
 
-    /// Inserts a key with a fresh secret within `txn`, and returns it with that secret.
+    /// Inserts a key with a fresh secret and `restrictions` within `txn`, and returns it with
+    /// that secret.
     pub(crate) async fn insert(
         txn: &DatabaseTransaction,
         new: &NewKey,
+        restrictions: &Restrictions,
         created_by: &str,
         created_at: DateTime<Utc>,
     ) -> Result<(CreatedKey, api_key::Model), AppError> {
         let secret = generate_secret(new.permission);
-        let row = Self::new_row(new, secret.display_prefix(), secret.hash().to_vec(), created_by, created_at);
+        let mut row = Self::new_row(new, secret.display_prefix(), secret.hash().to_vec(), created_by, created_at);
+        row.restriction_mode = Set(restrictions.mode.code().to_owned());
+        row.allowed_sources = Set(api_key::stored_allowed_sources(&restrictions.allowed));
         let row = row.insert(txn).await.map_err(internal)?;
         Ok((CreatedKey { key: to_api_key(row.clone())?, secret }, row))
     }
@@ -185,11 +194,16 @@ impl KeyStore for SeaKeyStore {
     async fn create(&self, new: NewKey, actor: &Actor, now: DateTime<Utc>) -> Result<CreatedKey, AppError> {
         let mut new = new.validate(now)?;
         let txn = self.begin_write().await?;
+        // A copy works where its source works.
+        let mut restrictions = Restrictions::default();
         if let Some(source_id) = new.copied_from {
             let source = find(&txn, source_id).await.map_err(|error| match error {
                 AppError::NotFound => AppError::invalid(Field::Name, "The API key being copied no longer exists."),
                 other => other,
             })?;
+            if source.permission == new.permission {
+                restrictions = source.restrictions.clone();
+            }
             if new.renumbers_copy(&source.name) {
                 lock_copy_names(&txn, &source.name).await?;
                 let names = copy_names(&txn, &source.name).await?;
@@ -197,11 +211,14 @@ impl KeyStore for SeaKeyStore {
                     .map_err(|e| AppError::invalid(Field::Name, e))?;
             }
         }
-        let (created, row) = Self::insert(&txn, &new, &actor.name, now).await?;
+        let (created, row) = Self::insert(&txn, &new, &restrictions, &actor.name, now).await?;
         let key = &created.key;
         let expires = key.expires_at.map_or_else(|| "never".to_owned(), |at| at.to_rfc3339());
         let state = if key.enabled { "enabled" } else { "disabled" };
-        let facts = format!("permission {}, {state}, expires {expires}", key.permission.as_str());
+        let mut facts = format!("permission {}, {state}, expires {expires}", key.permission.as_str());
+        if !restrictions.is_default() {
+            facts.push_str(&format!("; restrictions {}", restrictions.describe()));
+        }
         let event = match new.copied_from {
             Some(source) => {
                 Event::new(actor, AuditAction::KeyCopied, &key.name, now).note(format!("copy of key {source}; {facts}"))
@@ -233,7 +250,7 @@ impl KeyStore for SeaKeyStore {
         if stored.replaced_by.is_some() && changes.expires_at != current.expires_at {
             check_replaced_key_expiry(changes.expires_at, stored.expiry_before_rotation)?;
         }
-        let updated = api_key::ActiveModel {
+        let mut updated = api_key::ActiveModel {
             name: Set(changes.name.clone()),
             name_folded: Set(fold(&changes.name)),
             enabled: Set(changes.enabled),
@@ -242,6 +259,10 @@ impl KeyStore for SeaKeyStore {
             version: Set(current.version + 1),
             ..Default::default()
         };
+        if let Some(restrictions) = &changes.restrictions {
+            updated.restriction_mode = Set(restrictions.mode.code().to_owned());
+            updated.allowed_sources = Set(api_key::stored_allowed_sources(&restrictions.allowed));
+        }
         if !update_at_version(&txn, id, current.version, updated).await? {
             // Another writer got in between our read and our write (PostgreSQL only).
             let current = find(&txn, id).await?;
@@ -340,6 +361,14 @@ impl KeyStore for SeaKeyStore {
 
     async fn rotations(&self, id: Uuid, now: DateTime<Utc>) -> Result<RotationsOfKey, AppError> {
         rotation::rotations_of(&self.db, id, now).await
+    }
+
+    async fn restriction_suggestions(&self, id: Uuid, now: DateTime<Utc>) -> Result<Vec<SourceCount>, AppError> {
+        self.suggestions(id, now).await
+    }
+
+    async fn restriction_report(&self, id: Uuid, now: DateTime<Utc>) -> Result<RestrictionReport, AppError> {
+        self.would_block(id, now).await
     }
 }
 

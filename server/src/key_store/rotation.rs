@@ -60,6 +60,9 @@ impl SeaKeyStore {
         let secret = generate_secret(permission);
         let mut row = Self::new_row(&successor, secret.display_prefix(), secret.hash().to_vec(), &actor.name, now);
         row.replaces = Set(Some(id));
+        // The new key works where the old one did.
+        row.restriction_mode = Set(old.restriction_mode.clone());
+        row.allowed_sources = Set(old.allowed_sources.clone());
         let new_row = row.insert(&txn).await.map_err(internal)?;
         let replaced = api_key::ActiveModel {
             replaced_by: Set(Some(new_row.id)),

@@ -9,6 +9,7 @@ mod m20261127_000003_create_users_and_sessions;
 mod m20261127_000004_create_audit_events;
 mod m20261129_000005_create_key_usage;
 mod m20261130_000006_add_rotation;
+mod m20261130_000007_add_restrictions;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000004_create_audit_events::Migration),
             Box::new(m20261129_000005_create_key_usage::Migration),
             Box::new(m20261130_000006_add_rotation::Migration),
+            Box::new(m20261130_000007_add_restrictions::Migration),
         ]
     }
 }

@@ -14,6 +14,7 @@ pub mod counters;
 pub mod csv_export;
 pub mod store;
 
+use app::api_keys::restrictions::matcher::Source;
 use app::api_keys::verification::Refusal;
 use app::usage::UsageResult;
 use counters::UsageCounters;
@@ -66,9 +67,18 @@ pub struct Caller<'a> {
     pub network: Network,
 }
 
-impl Caller<'_> {
+impl<'a> Caller<'a> {
     /// A caller that said nothing about itself.
     pub const UNKNOWN: Caller<'static> = Caller { origin: None, network: Network::Unknown };
+
+    /// The caller as a key's restrictions see it: an address given but unreadable is no address.
+    pub fn source(&self) -> Source<'a> {
+        let address = match self.network {
+            Network::Address(address) => Some(address),
+            Network::Unknown | Network::Invalid => None,
+        };
+        Source { origin: self.origin, address }
+    }
 }
 
 /// How usage is recorded.

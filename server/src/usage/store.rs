@@ -13,7 +13,8 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Alias, Expr, IntoIden, OnConflict};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Statement,
+    ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect,
+    Statement,
 };
 use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
@@ -166,6 +167,39 @@ pub async fn origin_rows(
         .await
 }
 
+/// `key`'s answers of any of `results` since `since` (Unix seconds, inclusive) at `resolution`,
+/// summed per origin or network (`dimension`), busiest first; `(none)`, `(invalid)` and
+/// `(other)` left out.
+pub async fn counts_by_source(
+    db: &impl ConnectionTrait,
+    key: Uuid,
+    dimension: Dimension,
+    resolution: Resolution,
+    since: i64,
+    results: &[UsageResult],
+) -> Result<Vec<(String, u64)>, DbErr> {
+    let rows: Vec<(String, i64)> = KeyUsage::find()
+        .select_only()
+        .column(Column::Label)
+        .column(Column::Count)
+        .filter(Column::KeyId.eq(key))
+        .filter(Column::Resolution.eq(resolution.code()))
+        .filter(Column::Bucket.gte(since))
+        .filter(Column::Result.is_in(results.iter().map(|result| result.code())))
+        .filter(Column::Dimension.eq(dimension.code()))
+        .filter(Column::Label.is_not_in([NONE, INVALID, OTHER]))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut by_source: HashMap<String, u64> = HashMap::new();
+    for (label, n) in rows {
+        *by_source.entry(label).or_insert(0) += count(n);
+    }
+    let mut counts: Vec<(String, u64)> = by_source.into_iter().collect();
+    counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    Ok(counts)
+}
+
 fn instant(seconds: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(seconds, 0).expect("a bucket start is a valid instant")
 }
@@ -197,7 +231,7 @@ pub async fn report(
     let since = range.since(now).timestamp();
     let rows = origin_rows(db, key, resolution, since).await?;
     let mut buckets: Vec<UsageBucket> =
-        range.buckets(now).into_iter().map(|start| UsageBucket { start, counts: [0; 4] }).collect();
+        range.buckets(now).into_iter().map(|start| UsageBucket { start, counts: [0; UsageResult::COUNT] }).collect();
     for row in &rows {
         let index = ((row.bucket - since) / resolution.seconds()) as usize;
         let result = UsageResult::parse(&row.result).and_then(|r| UsageResult::ALL.iter().position(|&a| a == r));
@@ -286,7 +320,7 @@ pub async fn weeks(
         .filter(Column::KeyId.is_in(keys.iter().copied()))
         .filter(Column::Resolution.eq(Resolution::Day.code()))
         .filter(Column::Bucket.gte(start))
-        .filter(Column::Result.eq(UsageResult::Valid.code()))
+        .filter(Column::Result.is_in(UsageResult::USES.map(UsageResult::code)))
         .filter(Column::Dimension.eq(Dimension::Origin.code()))
         .all(db)
         .await?;
@@ -307,10 +341,10 @@ pub fn week_total_of_each_key(now: DateTime<Utc>) -> Expr {
     // A whole number on both databases (PostgreSQL's SUM of bigints is a numeric).
     Expr::cust(format!(
         "CAST((SELECT COALESCE(SUM(u.count), 0) FROM key_usage u WHERE u.key_id = api_keys.id \
-         AND u.resolution = '{}' AND u.bucket >= {} AND u.result = '{}' AND u.dimension = '{}') AS BIGINT)",
+         AND u.resolution = '{}' AND u.bucket >= {} AND u.result IN ({}) AND u.dimension = '{}') AS BIGINT)",
         Resolution::Day.code(),
         week_start(now),
-        UsageResult::Valid.code(),
+        UsageResult::USES.map(|result| format!("'{}'", result.code())).join(", "),
         Dimension::Origin.code(),
     ))
 }

@@ -10,7 +10,7 @@ use super::tokens::TokenSet;
 use super::{Verifier, VerifyServices};
 use crate::usage::{Caller, Network};
 use app::api_keys::Permission;
-use app::api_keys::verification::{KeyFacts, Refusal};
+use app::api_keys::verification::{Accepted, KeyFacts, Refusal};
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -68,13 +68,25 @@ pub struct VerifyRequest {
     pub key: String,
     /// The permission the channel needs the key to have.
     pub permission: Permission,
-    /// Optional: the `Origin` the channel's browser sent, counted in the key's usage by origin.
+    /// Optional: the `Origin` the channel's browser sent (or the page's URL). Counted in the
+    /// key's usage by origin, and checked against a chat key's allowed origins: under `Enforce`,
+    /// a missing or unlisted origin is refused with ORIGIN_NOT_ALLOWED.
     #[serde(default)]
     pub origin: Option<String>,
-    /// Optional: the channel's client's IP address, counted in the key's usage by network
-    /// (IPv4 /24, IPv6 /64).
+    /// Optional: the channel's client's IP address. Counted in the key's usage by network (IPv4
+    /// /24, IPv6 /64), and checked against a secure-mail key's allowed networks: under
+    /// `Enforce`, a missing, unreadable or unlisted address is refused with NETWORK_NOT_ALLOWED.
     #[serde(default)]
     pub client_ip: Option<String>,
+}
+
+/// What a valid answer says about the key's restrictions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RestrictionNote {
+    /// The key's restrictions are in report-only mode and this request came from elsewhere than
+    /// its list: enforcing them would refuse it (ORIGIN_NOT_ALLOWED or NETWORK_NOT_ALLOWED).
+    WouldBlock,
 }
 
 /// A key that may be used: `valid` is `true`.
@@ -91,10 +103,16 @@ pub struct Verified {
     /// a warning meanwhile.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replaced_by: Option<Uuid>,
+    /// Present (`would_block`) when the key's restrictions are only reported on and this request
+    /// came from elsewhere than its list. The key works; the admin sees these answers counted as
+    /// "Would be blocked" before choosing to enforce.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restriction: Option<RestrictionNote>,
 }
 
-impl From<&KeyFacts> for Verified {
-    fn from(key: &KeyFacts) -> Self {
+impl From<&Accepted<Arc<KeyFacts>>> for Verified {
+    fn from(accepted: &Accepted<Arc<KeyFacts>>) -> Self {
+        let key = &accepted.key;
         Verified {
             valid: true,
             key_id: key.id,
@@ -102,6 +120,7 @@ impl From<&KeyFacts> for Verified {
             permission: key.permission,
             expires_at: key.expires_at,
             replaced_by: key.replaced_by,
+            restriction: accepted.would_block.map(|_| RestrictionNote::WouldBlock),
         }
     }
 }
@@ -173,7 +192,7 @@ struct VerifyState {
     request_body = VerifyRequest,
     security(("service_token" = [])),
     responses(
-        (status = 200, description = "The verdict: valid, or refused with a code. When several codes apply, the first of MALFORMED, NOT_FOUND, DISABLED, EXPIRED, WRONG_PERMISSION wins.", body = VerifyResponse),
+        (status = 200, description = "The verdict: valid (with `restriction: would_block` when report-only restrictions would refuse it), or refused with a code. When several codes apply, the first of MALFORMED, NOT_FOUND, DISABLED, EXPIRED, WRONG_PERMISSION, ORIGIN_NOT_ALLOWED / NETWORK_NOT_ALLOWED wins.", body = VerifyResponse),
         (status = 503, description = "UNAVAILABLE: this instance lost touch with the database longer ago than its staleness bound, so it cannot vouch for any well-formed key (a MALFORMED key is still refused with 200). Ask another instance, or again shortly.", body = Refused),
         (status = 400, description = "The body is not a verification request.", body = ApiError),
         (status = 401, description = "No service token, or not a live one.", body = ApiError),
@@ -199,7 +218,7 @@ async fn verify_key(State(state): State<VerifyState>, request: Request) -> Resul
     let caller =
         Caller { origin: request.origin.as_deref(), network: Network::from_text(request.client_ip.as_deref()) };
     let verdict = match state.verifier.verify(&request.key, request.permission, Utc::now(), &caller) {
-        Ok(key) => VerifyResponse::Verified(Verified::from(key.as_ref())),
+        Ok(accepted) => VerifyResponse::Verified(Verified::from(&accepted)),
         Err(Refusal::Unavailable) => return Ok(unavailable()),
         Err(refusal) => {
             tracing::debug!(caller = &*token_name, code = refusal.code(), "key refused");
@@ -274,7 +293,7 @@ fn pong(VerifiedKey(key): VerifiedKey) -> Json<Pong> {
     responses(
         (status = 200, description = "The key is valid for Chat.", body = Pong),
         (status = 401, description = "The key is malformed, unknown, disabled or expired.", body = Refused),
-        (status = 403, description = "The key is valid, for Secure Mail.", body = Refused),
+        (status = 403, description = "The key is valid, for Secure Mail (WRONG_PERMISSION); or it enforces allowed origins and the request's `Origin` (else its `Referer`'s origin) is not one of them (ORIGIN_NOT_ALLOWED).", body = Refused),
         (status = 503, description = "UNAVAILABLE: this instance's copy of the keys is too old to trust.", body = Refused),
     )
 )]
@@ -291,7 +310,7 @@ async fn chat_ping(Extension(key): Extension<VerifiedKey>) -> Json<Pong> {
     responses(
         (status = 200, description = "The key is valid for Secure Mail.", body = Pong),
         (status = 401, description = "The key is malformed, unknown, disabled or expired.", body = Refused),
-        (status = 403, description = "The key is valid, for Chat.", body = Refused),
+        (status = 403, description = "The key is valid, for Chat (WRONG_PERMISSION); or it enforces allowed networks and the client's address (believing `X-Forwarded-For` only from trusted proxies) is not in them (NETWORK_NOT_ALLOWED).", body = Refused),
         (status = 503, description = "UNAVAILABLE: this instance's copy of the keys is too old to trust.", body = Refused),
     )
 )]
@@ -318,7 +337,7 @@ impl Modify for SecuritySchemes {
 #[openapi(
     info(title = "Keydesk verification API", description = "Checks the API keys the platform's digital channels present."),
     paths(verify_key, chat_ping, secure_mail_ping),
-    components(schemas(VerifyRequest, VerifyResponse, Verified, Refused, Refusal, Permission, ApiError, Pong)),
+    components(schemas(VerifyRequest, VerifyResponse, Verified, RestrictionNote, Refused, Refusal, Permission, ApiError, Pong)),
     modifiers(&SecuritySchemes),
 )]
 pub struct ApiDoc;

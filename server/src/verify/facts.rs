@@ -3,7 +3,10 @@
 //! Kept apart from the key store so that the store and the sync task both depend on it, and not
 //! on each other.
 
-use crate::entity::api_key::{self, Column, Entity as ApiKeys};
+use crate::entity::api_key::{self, Column, Entity as ApiKeys, read_restrictions};
+use app::api_keys::Permission;
+use app::api_keys::restrictions::RestrictionMode;
+use app::api_keys::restrictions::matcher::KeyRestrictions;
 use app::api_keys::verification::KeyFacts;
 use chrono::{DateTime, Utc};
 use futures::TryStreamExt;
@@ -13,7 +16,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 /// The columns verification needs, in [`KeyFacts`] order.
-type FactsRow = (Uuid, Vec<u8>, String, String, bool, Option<DateTime<Utc>>, i64, Option<Uuid>);
+type FactsRow = (Uuid, Vec<u8>, String, String, bool, Option<DateTime<Utc>>, i64, Option<Uuid>, String, String);
 
 fn facts_select() -> Select<ApiKeys> {
     ApiKeys::find().select_only().columns([
@@ -25,22 +28,33 @@ fn facts_select() -> Select<ApiKeys> {
         Column::ExpiresAt,
         Column::Version,
         Column::ReplacedBy,
+        Column::RestrictionMode,
+        Column::AllowedSources,
     ])
 }
 
 fn facts_from_row(
-    (id, secret_hash, name, permission, enabled, expires_at, version, replaced_by): FactsRow,
+    (id, secret_hash, name, permission, enabled, expires_at, version, replaced_by, mode, allowed): FactsRow,
 ) -> Result<KeyFacts, DbErr> {
     let corrupt = |what: &str| DbErr::Custom(format!("key {id} has a corrupt {what}"));
+    let permission: Permission = permission.parse().map_err(|_| corrupt("permission"))?;
+    // Off (most keys) is read without parsing the list.
+    let restrictions = if mode == RestrictionMode::Off.code() {
+        None
+    } else {
+        let restrictions = read_restrictions(&mode, &allowed).map_err(|error| corrupt(&error))?;
+        KeyRestrictions::compile(permission, &restrictions).map_err(|error| corrupt(&error))?.map(Box::new)
+    };
     Ok(KeyFacts {
         id,
         secret_hash: secret_hash.try_into().map_err(|_| corrupt("secret hash"))?,
         name: name.into_boxed_str(),
-        permission: permission.parse().map_err(|_| corrupt("permission"))?,
+        permission,
         enabled,
         expires_at,
         version,
         replaced_by,
+        restrictions,
     })
 }
 
@@ -54,6 +68,8 @@ pub(crate) fn key_facts(row: &api_key::Model) -> Result<KeyFacts, DbErr> {
         row.expires_at,
         row.version,
         row.replaced_by,
+        row.restriction_mode.clone(),
+        row.allowed_sources.clone(),
     ))
 }
 

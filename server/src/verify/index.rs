@@ -173,6 +173,7 @@ mod tests {
     fn facts(id: Uuid, hash_byte: u8, enabled: bool, version: i64) -> KeyFacts {
         KeyFacts {
             replaced_by: None,
+            restrictions: None,
             id,
             secret_hash: [hash_byte; 32],
             name: "k".into(),

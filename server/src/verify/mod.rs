@@ -20,7 +20,7 @@ pub mod tokens;
 
 use crate::usage::{Caller, UsageRecorder, UsageSettings};
 use app::api_keys::Permission;
-use app::api_keys::verification::{self, Denied, KeyFacts, Refusal};
+use app::api_keys::verification::{self, Accepted, Denied, KeyFacts, Refusal};
 use app::usage::UsageResult;
 use chrono::{DateTime, Utc};
 use index::KeyIndex;
@@ -69,21 +69,25 @@ impl Verifier {
         Verifier { index, last_used, usage, health, bound }
     }
 
+    /// The verdict on `presented` for `wanted` at `now`, used by `caller`; every answer is
+    /// counted.
     pub fn verify(
         &self,
         presented: &str,
         wanted: Permission,
         now: DateTime<Utc>,
         caller: &Caller<'_>,
-    ) -> Result<Arc<KeyFacts>, Refusal> {
+    ) -> Result<Accepted<Arc<KeyFacts>>, Refusal> {
         let fresh = self.bound.fail_open || self.health.staleness() <= self.bound.max;
-        let verdict = verification::verify(presented, wanted, now, fresh, |hash| self.index.get(hash));
+        let source = caller.source();
+        let verdict = verification::verify(presented, wanted, now, fresh, &source, |hash| self.index.get(hash));
         let at = now.timestamp();
         match verdict {
-            Ok(key) => {
-                self.last_used.record(key.id, now);
-                self.usage.record(key.id, UsageResult::Valid, caller, at);
-                Ok(key)
+            Ok(accepted) => {
+                self.last_used.record(accepted.key.id, now);
+                let result = if accepted.would_block.is_some() { UsageResult::WouldBlock } else { UsageResult::Valid };
+                self.usage.record(accepted.key.id, result, caller, at);
+                Ok(accepted)
             }
             Err(Denied { refusal, key }) => {
                 match (key, UsageResult::of_refusal(refusal)) {

@@ -22,11 +22,13 @@ use std::task::{Context, Poll};
 #[derive(Debug, Clone)]
 pub struct VerifiedKey(pub Arc<KeyFacts>);
 
-/// A layer that lets a request through only with a valid `x-api-key` for `permission`.
-/// Refusals answer 401 (403 for a valid key of the other permission) with the verdict's code.
+/// A layer that lets a request through only with a valid `x-api-key` for `permission`, used
+/// from where the key's enforced restrictions allow. Refusals answer 401 (403 for a valid key of
+/// the other permission, or from an origin or network its restrictions do not allow) with the
+/// verdict's code.
 /// The handler behind it can take `Extension<VerifiedKey>`. Usage is counted by the request's
 /// `Origin` (or its `Referer`'s origin) and its client's network, believing `X-Forwarded-For`
-/// only from `trusted` proxies.
+/// only from `trusted` proxies; restrictions are checked against the same two.
 #[derive(Clone)]
 pub struct RequireApiKey {
     verifier: Verifier,
@@ -77,13 +79,15 @@ where
         let client = Client::of_request(&request, &self.guard.trusted);
         let caller = Caller { origin, network: Network::Address(client.address) };
         match self.guard.verifier.verify(presented, self.guard.permission, Utc::now(), &caller) {
-            Ok(key) => {
-                request.extensions_mut().insert(VerifiedKey(key));
+            Ok(accepted) => {
+                request.extensions_mut().insert(VerifiedKey(accepted.key));
                 Box::pin(self.inner.call(request))
             }
             Err(refusal) => {
                 let status = match refusal {
-                    Refusal::WrongPermission => StatusCode::FORBIDDEN,
+                    Refusal::WrongPermission | Refusal::OriginNotAllowed | Refusal::NetworkNotAllowed => {
+                        StatusCode::FORBIDDEN
+                    }
                     Refusal::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
                     _ => StatusCode::UNAUTHORIZED,
                 };

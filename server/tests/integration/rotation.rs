@@ -161,6 +161,7 @@ async fn finish_now_and_extend_move_the_grace_end(db: DatabaseConnection) {
         permission: None,
         expected_version: extended.version,
         expire_now: false,
+        restrictions: None,
     };
     let never = store.update(old.id, changes.clone(), &bob, t0()).await.unwrap_err();
     assert!(matches!(never, AppError::Invalid { field: Field::ExpiresAt, .. }));

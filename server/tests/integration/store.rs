@@ -106,6 +106,7 @@ fn changes_to(key: &app::api_keys::ApiKey) -> KeyChanges {
         permission: Some(key.permission),
         expected_version: key.version,
         expire_now: false,
+        restrictions: None,
     }
 }
 
@@ -414,6 +415,7 @@ async fn the_audit_trail_records_every_change_and_outlives_the_key(db: DatabaseC
         permission: None,
         expected_version: key.version,
         expire_now: false,
+        restrictions: None,
     };
     store.update(key.id, rename.clone(), &support::by("bob"), later).await.unwrap();
     // Refused changes record nothing.

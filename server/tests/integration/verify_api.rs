@@ -134,6 +134,7 @@ async fn every_code_for_each_permission(db: DatabaseConnection) {
             permission: None,
             expected_version: key.version,
             expire_now: true,
+            restrictions: None,
         };
         let key = api.store.update(id, changes, &support::by("admin"), Utc::now()).await.unwrap();
         assert_eq!(api.verify(&secret, wire).await, code("EXPIRED"));

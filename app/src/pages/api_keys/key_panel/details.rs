@@ -108,6 +108,7 @@ pub(super) fn DetailsForm(read: KeyRead, history: WireResource<Result<Vec<AuditE
         permission: Some(fields.permission.get_untracked()),
         expected_version: current.with_untracked(|c| c.version),
         expire_now,
+        restrictions: None,
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
