@@ -5,7 +5,7 @@
 use super::rows::find_row;
 use super::{SeaKeyStore, internal};
 use crate::usage::Dimension;
-use crate::usage::store::counts_by_source;
+use crate::usage::store::{Labels, counts_by_source};
 use app::api_keys::Permission;
 use app::api_keys::restrictions::{RestrictionReport, SUGGESTION_DAYS, SUGGESTIONS, SourceCount};
 use app::error::AppError;
@@ -31,7 +31,7 @@ impl SeaKeyStore {
         let row = find_row(&self.db, id).await?;
         let since = Resolution::Day.bucket((now - Duration::days(SUGGESTION_DAYS)).timestamp());
         let dimension = listed_dimension(&row.permission)?;
-        let counts = counts_by_source(&self.db, id, dimension, Resolution::Day, since, &UsageResult::USES)
+        let counts = counts_by_source(&self.db, id, dimension, Resolution::Day, since, &UsageResult::USES, Labels::SourcesOnly)
             .await
             .map_err(internal)?;
         Ok(source_counts(counts).take(SUGGESTIONS).collect())
@@ -41,7 +41,7 @@ impl SeaKeyStore {
         let row = find_row(&self.db, id).await?;
         let since = Resolution::Hour.bucket((now - Duration::days(7)).timestamp());
         let dimension = listed_dimension(&row.permission)?;
-        let counts = counts_by_source(&self.db, id, dimension, Resolution::Hour, since, &[UsageResult::WouldBlock])
+        let counts = counts_by_source(&self.db, id, dimension, Resolution::Hour, since, &[UsageResult::WouldBlock], Labels::All)
             .await
             .map_err(internal)?;
         let would_block: Vec<SourceCount> = source_counts(counts).collect();

@@ -167,9 +167,16 @@ pub async fn origin_rows(
         .await
 }
 
+/// Which labels [`counts_by_source`] reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Labels {
+    All,
+    /// Real origins or networks only: `(none)`, `(invalid)` and `(other)` left out.
+    SourcesOnly,
+}
+
 /// `key`'s answers of any of `results` since `since` (Unix seconds, inclusive) at `resolution`,
-/// summed per origin or network (`dimension`), busiest first; `(none)`, `(invalid)` and
-/// `(other)` left out.
+/// summed per origin or network (`dimension`), busiest first.
 pub async fn counts_by_source(
     db: &impl ConnectionTrait,
     key: Uuid,
@@ -177,7 +184,12 @@ pub async fn counts_by_source(
     resolution: Resolution,
     since: i64,
     results: &[UsageResult],
+    labels: Labels,
 ) -> Result<Vec<(String, u64)>, DbErr> {
+    let placeholders: &[&str] = match labels {
+        Labels::All => &[],
+        Labels::SourcesOnly => &[NONE, INVALID, OTHER],
+    };
     let rows: Vec<(String, i64)> = KeyUsage::find()
         .select_only()
         .column(Column::Label)
@@ -187,7 +199,7 @@ pub async fn counts_by_source(
         .filter(Column::Bucket.gte(since))
         .filter(Column::Result.is_in(results.iter().map(|result| result.code())))
         .filter(Column::Dimension.eq(dimension.code()))
-        .filter(Column::Label.is_not_in([NONE, INVALID, OTHER]))
+        .filter(Column::Label.is_not_in(placeholders.iter().copied()))
         .into_tuple()
         .all(db)
         .await?;

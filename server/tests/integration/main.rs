@@ -12,6 +12,7 @@ mod http;
 mod key_export;
 mod multi_instance;
 mod processes;
+mod restrictions;
 mod rotation;
 mod route_groups;
 mod store;

@@ -138,6 +138,36 @@ async fn changes_propagate(url: &str, db: &DatabaseConnection) {
     assert!(finish_sent.elapsed() < PROPAGATION, "Finish now reached B after {:?}", finish_sent.elapsed());
     assert_eq!(on_b.verify(&new).await, Ok(()));
 
+    // Restrictions set from the command line reach B within a second too: enforced, the key is
+    // refused from nowhere in particular (the channel sends no origin); off again, it works.
+    let restrict = |args: &[&str]| {
+        // Timed from before the command starts: its commit happens somewhere after.
+        let started = Instant::now();
+        let output = Command::new(SERVER)
+            .args(["--database-url", url, "key", "restrict", &new.key.id.to_string()])
+            .args(args)
+            .env("RUST_LOG", "warn")
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        (started, String::from_utf8_lossy(&output.stdout).trim().to_owned())
+    };
+    let (restricted, said) = restrict(&["--mode", "enforce", "--allow", "https://Shop.example.com"]);
+    assert_eq!(said, "Enforce: https://shop.example.com");
+    on_b.until(&new, Err("ORIGIN_NOT_ALLOWED"), Duration::from_secs(5)).await;
+    assert!(restricted.elapsed() < PROPAGATION, "the restriction reached B after {:?}", restricted.elapsed());
+    let (lifted, said) = restrict(&["--mode", "off"]);
+    assert_eq!(said, "Off: https://shop.example.com", "the list is kept");
+    on_b.until(&new, Ok(()), Duration::from_secs(5)).await;
+    assert!(lifted.elapsed() < PROPAGATION, "lifting it reached B after {:?}", lifted.elapsed());
+    let refused = Command::new(SERVER)
+        .args(["--database-url", url, "key", "restrict", &new.key.id.to_string(), "--mode", "enforce", "--clear"])
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("Enforce needs at least one allowed origin"));
+
     // Revoking the service token from the command line reaches both instances too.
     let revoke = Command::new(SERVER)
         .args(["--database-url", url, "token", "revoke", "gateway"])

@@ -7,6 +7,7 @@ use crate::support;
 
 use app::api_keys::rotation::{Grace, RotationRequest};
 use app::api_keys::store::KeyStore;
+use app::api_keys::restrictions::matcher::Source;
 use app::api_keys::verification::{KeyFacts, Refusal, verify};
 use app::api_keys::{ApiKey, NewKey, Permission};
 use app::audit::AuditAction;
@@ -54,7 +55,9 @@ async fn create(store: &SeaKeyStore, name: &str, expires_at: Option<DateTime<Utc
 }
 
 fn check(index: &KeyIndex, secret: &str, at: DateTime<Utc>) -> Result<Arc<KeyFacts>, Refusal> {
-    verify(secret, Permission::Chat, at, true, |hash| index.get(hash)).map_err(|denied| denied.refusal)
+    verify(secret, Permission::Chat, at, true, &Source::default(), |hash| index.get(hash))
+        .map(|accepted| accepted.key)
+        .map_err(|denied| denied.refusal)
 }
 
 async fn key_count(db: &DatabaseConnection) -> u64 {

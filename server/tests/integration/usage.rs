@@ -129,7 +129,7 @@ async fn a_keys_report_impact_and_command_line_text_say_what_was_counted(db: Dat
     assert_eq!(report.total(), 7);
     let by_result: Vec<(UsageResult, u64)> = report.by_result().to_vec();
     assert_eq!(&by_result[..2], &[(UsageResult::Valid, 6), (UsageResult::Disabled, 1)]);
-    assert_eq!(report.buckets.last().unwrap().counts, [1, 1, 0, 0]);
+    assert_eq!(report.buckets.last().unwrap().counts, [1, 1, 0, 0, 0, 0]);
     assert_eq!(report.origins[0].origin, "https://shop.example.com");
     assert_eq!(report.origins[0].count, 5);
     let week = store::report(&db, key, Range::Week, now).await.unwrap();

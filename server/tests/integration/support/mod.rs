@@ -4,6 +4,8 @@
 //! unless `KEYDESK_REQUIRE_POSTGRES=1` (as in CI), which makes them fail.
 #![allow(dead_code)]
 
+pub mod api;
+
 use app::api_keys::{NewKey, Permission};
 use app::audit::Actor;
 use app::auth::Rights;
