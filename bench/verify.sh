@@ -6,8 +6,10 @@
 # On one machine, over loopback only, with oha as the load generator:
 #   1. throughput: POST /api/v1/keys/verify against a trivial handler behind the same stack
 #      (POST /api/v1/bench/baseline), and against the same binary with usage recording off
-#      (a second server with the hidden KEYDESK_BENCH_NO_USAGE), alternated in three rounds so
-#      noise hits all three; prints the medians and the ratios;
+#      (a second server with the hidden KEYDESK_BENCH_NO_USAGE), and - sending an `origin` - a
+#      key without restrictions against one enforcing 50 allowed origins (the request's origin
+#      the last of them), alternated in three rounds so noise hits them all; prints the medians
+#      and the ratios;
 #   2. latency: p50/p99 of verification at half the measured maximum rate;
 #   3. start-up: how long the server takes to load 100,000 keys into its index, and its
 #      resident memory after start and after the load;
@@ -34,6 +36,15 @@ url="sqlite://$dir/bench.db?mode=rwc"
 "$server" --database-url "$url" seed --keys "$keys" 2>/dev/null
 key="$("$server" --database-url "$url" key create "bench key" --permission chat 2>/dev/null)"
 token="$("$server" --database-url "$url" token add bench 2>/dev/null)"
+# The restrictions pair: two more chat keys, one enforcing 50 origins (45 hosts, 5 wildcards).
+open_key="$("$server" --database-url "$url" key create "bench open" --permission chat 2>/dev/null)"
+restricted_key="$("$server" --database-url "$url" key create "bench restricted" --permission chat 2>/dev/null)"
+allow=()
+for n in $(seq 0 49); do
+  if (( n % 10 == 9 )); then allow+=(--allow "https://*.brand$n.example"); else allow+=(--allow "https://shop$n.example.com"); fi
+done
+"$server" --database-url "$url" key restrict "bench restricted" --mode enforce "${allow[@]}" >/dev/null 2>&1
+from_origin='"origin": "https://shop48.example.com"'
 
 start() { # PORT LOG [env...]: a server on PORT; prints its pid
   local port="$1" log="$2"; shift 2
@@ -58,11 +69,17 @@ valid="$(curl -sf -H "authorization: Bearer $token" -H 'content-type: applicatio
   "http://127.0.0.1:$port/api/v1/keys/verify")"
 case "$valid" in *'"valid":true'*) ;; *) echo "the bench key does not verify: $valid" >&2; exit 1 ;; esac
 
+for pair in "$open_key" "$restricted_key"; do
+  answer="$(curl -sf -H "authorization: Bearer $token" -H 'content-type: application/json' \
+    -d "{\"key\": \"$pair\", \"permission\": \"chat\", $from_origin}" "http://127.0.0.1:$port/api/v1/keys/verify")"
+  case "$answer" in *'"valid":true'*) ;; *) echo "a restrictions bench key does not verify: $answer" >&2; exit 1 ;; esac
+done
+
 # oha prints a JSON summary; we keep requests/s and the latency percentiles (seconds).
 run() { # PORT PATH [extra oha args...]
   local on="$1" path="$2"; shift 2
   oha --no-tui --output-format json -z "${seconds}s" -c "$connections" "$@" -m POST \
-    -H "authorization: Bearer $token" -H 'content-type: application/json' -d "$body" \
+    -H "authorization: Bearer $token" -H 'content-type: application/json' -d "${request_body:-$body}" \
     "http://127.0.0.1:$on$path"
 }
 summary() { python3 -c 'import json,sys
@@ -72,11 +89,15 @@ print("%.0f %.3f %.3f %d" % (r["summary"]["requestsPerSec"], p["p50"] * 1000, p[
       sum(v for k, v in r["statusCodeDistribution"].items() if k != "200")))'; }
 
 echo "== throughput, $connections connections, ${seconds}s each, 3 alternating rounds (rps p50ms p99ms non-200)"
-declare -a base verify off
+declare -a base verify off open restricted
+open_body="{\"key\": \"$open_key\", \"permission\": \"chat\", $from_origin}"
+restricted_body="{\"key\": \"$restricted_key\", \"permission\": \"chat\", $from_origin}"
 for round in 1 2 3; do
   base+=("$(run "$port" /api/v1/bench/baseline | summary)");   echo "baseline          round $round: ${base[-1]}"
   verify+=("$(run "$port" /api/v1/keys/verify | summary)");    echo "verify            round $round: ${verify[-1]}"
   off+=("$(run "$off_port" /api/v1/keys/verify | summary)");   echo "verify, no usage  round $round: ${off[-1]}"
+  open+=("$(request_body="$open_body" run "$port" /api/v1/keys/verify | summary)");             echo "origin, open key  round $round: ${open[-1]}"
+  restricted+=("$(request_body="$restricted_body" run "$port" /api/v1/keys/verify | summary)"); echo "origin, 50 allowed round $round: ${restricted[-1]}"
 done
 ratio="$(python3 - "${base[@]}" "${verify[@]}" "${off[@]}" <<'PY'
 import statistics, sys
@@ -87,6 +108,15 @@ print("%.0f %.0f %.0f %.2f %.2f %.3f" % (b, v, o, v / b, o / b, v / o))
 PY
 )"
 read -r base_rps verify_rps off_rps share off_share recording <<<"$ratio"
+restriction="$(python3 - "${open[@]}" "${restricted[@]}" <<'PY'
+import statistics, sys
+rows = [float(a.split()[0]) for a in sys.argv[1:]]
+n = len(rows) // 2
+o, r = statistics.median(rows[:n]), statistics.median(rows[n:])
+print("%.0f %.0f %.3f" % (o, r, r / o))
+PY
+)"
+read -r open_rps restricted_rps restriction_keeps <<<"$restriction"
 rss_loaded="$(rss_mb "$pid")"
 half=$(( ${verify_rps%.*} / 2 ))
 echo "== latency at half the verify rate: $half req/s"
@@ -99,7 +129,7 @@ echo "== in-process (criterion; index and usage memory)"
 # server binary would be rebuilt without the flags cargo-leptos gives it (type-erased views,
 # LEPTOS_OUTPUT_NAME), and its pages would no longer hydrate with the built wasm.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}/bench"
-cargo bench --locked -p server --bench verify -- --noplot 2>/dev/null | grep -E '^(verify|refuse)|time:' | tee "$dir/criterion.txt"
+cargo bench --locked -p server --bench verify -- --noplot 2>/dev/null | grep -E '^(verify|refuse|restriction)|time:' | tee "$dir/criterion.txt"
 memory="$(cargo bench --locked -p server --bench index_memory 2>/dev/null | grep 'key index')"
 counters="$(cargo bench --locked -p server --bench usage_memory 2>/dev/null | grep 'usage counters')"
 
@@ -109,6 +139,8 @@ counters="$(cargo bench --locked -p server --bench usage_memory 2>/dev/null | gr
   echo "verify:                     $verify_rps req/s = $share of baseline (goal 0.9)"
   echo "verify, usage recording off: $off_rps req/s = $off_share of baseline"
   echo "usage recording keeps:      $recording of the throughput without it (bar >= 0.90)"
+  echo "verify from an origin:      $open_rps req/s unrestricted key, $restricted_rps req/s key enforcing 50 origins"
+  echo "restrictions keep:          $restriction_keeps of the throughput without them (bar >= 0.90)"
   echo "resident memory:            $rss_start MB after start, $rss_loaded MB after the load"
   echo "verify at $half req/s:      p50 ${paced_p50} ms, p99 ${paced_p99} ms (goal p99 < 5 ms), non-200: $paced_errors"
   echo "start-up index load:        $load_ms ms for $keys keys"

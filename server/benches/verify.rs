@@ -1,8 +1,11 @@
 //! The in-process cost of one verification (`cargo bench -p server --bench verify`): the rule,
-//! SHA-256 of the presented key, and the lookup in an index of 100,000 keys. `bench/verify.sh`
-//! runs it and reports the figures.
+//! SHA-256 of the presented key, and the lookup in an index of 100,000 keys; and the cost of a
+//! key's restrictions check alone, at the largest lists allowed. `bench/verify.sh` runs it and
+//! reports the figures.
 
 use app::api_keys::Permission;
+use app::api_keys::restrictions::matcher::{KeyRestrictions, Source};
+use app::api_keys::restrictions::{RestrictionMode, Restrictions};
 use app::api_keys::secret::generate_secret;
 use app::api_keys::verification::KeyFacts;
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -55,5 +58,37 @@ fn verification(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, verification);
+/// Fifty allowed origins, as an admin would list them: exact hosts and a few wildcards.
+fn fifty_origins() -> Vec<String> {
+    (0..50)
+        .map(|n| if n % 10 == 9 { format!("https://*.brand{n}.example") } else { format!("https://shop{n}.example.com") })
+        .collect()
+}
+
+fn compiled(permission: Permission, mode: RestrictionMode, allowed: Vec<String>) -> KeyRestrictions {
+    let restrictions = Restrictions { mode, allowed };
+    KeyRestrictions::compile(permission, &restrictions).unwrap().unwrap()
+}
+
+fn restrictions(c: &mut Criterion) {
+    let origins = compiled(Permission::Chat, RestrictionMode::Enforce, fifty_origins());
+    let from = |origin: &'static str| Source { origin: Some(origin), address: None };
+    let cases = [
+        ("restriction check: 50 origins, allowed exact host", from("https://shop48.example.com")),
+        ("restriction check: 50 origins, allowed by a wildcard", from("https://eu.help.brand49.example")),
+        ("restriction check: 50 origins, refused", from("https://shop48.example.com.evil.test")),
+        ("restriction check: 50 origins, allowed Referer URL", from("https://shop48.example.com/cart?step=2")),
+    ];
+    for (name, source) in cases {
+        c.bench_function(name, |b| b.iter(|| origins.refusal(black_box(&source))));
+    }
+    let networks: Vec<String> = (0..100).map(|n| format!("2001:db8:{n:x}::/48")).collect();
+    let networks = compiled(Permission::SecureMail, RestrictionMode::Enforce, networks);
+    let last = Source { origin: None, address: Some("2001:db8:63::7".parse().unwrap()) };
+    c.bench_function("restriction check: 100 networks, allowed by the last", |b| {
+        b.iter(|| networks.refusal(black_box(&last)))
+    });
+}
+
+criterion_group!(benches, verification, restrictions);
 criterion_main!(benches);

@@ -4,12 +4,8 @@
 
 use std::net::IpAddr;
 
-/// No origin was given.
-pub const NONE: &str = "(none)";
-/// Something was given that is not an origin.
-pub const INVALID: &str = "(invalid)";
-/// Past the cap of distinct values per key and day.
-pub const OTHER: &str = "(other)";
+pub use super::placeholder::{INVALID, NONE, OTHER};
+
 /// Longer values are not parsed at all.
 const MAX_LENGTH: usize = 2048;
 

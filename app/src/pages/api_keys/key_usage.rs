@@ -50,7 +50,12 @@ pub fn UsageSection(id: Uuid, usage: WireResource<Result<UsageReport, AppError>>
 #[component]
 fn UsageReportView(report: UsageReport) -> impl IntoView {
     let clock = PageClock::expect();
-    let totals = report.by_result();
+    // The restriction results only where they happened: most keys have none.
+    let totals: Vec<(UsageResult, u64)> = report
+        .by_result()
+        .into_iter()
+        .filter(|(result, count)| *count > 0 || !matches!(result, UsageResult::WouldBlock | UsageResult::Blocked))
+        .collect();
     let span = report.range.label();
     let summary = totals
         .iter()

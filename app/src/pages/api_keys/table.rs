@@ -216,6 +216,7 @@ fn KeyRow(key: ApiKey, week: [u64; 7], read_at: Signal<DateTime<Utc>>) -> impl I
     let rotate_name = name.clone();
     let may_update = page.may(Action::UpdateKey);
     let replaced = key.replaced_by.is_some();
+    let restricted = key.restrictions.mode == crate::api_keys::restrictions::RestrictionMode::Enforce;
     // Why this key cannot be rotated now (expired, disabled, already being replaced), if so.
     let rules_key = key.clone();
     let cannot_rotate = Signal::derive(move || {
@@ -249,6 +250,7 @@ fn KeyRow(key: ApiKey, week: [u64; 7], read_at: Signal<DateTime<Utc>>) -> impl I
             <td class="name">
                 <a href=details_href class="key-name">{name.clone()}</a>
                 {replaced.then(|| view! { <span class="badge replaced" title="A rotation replaced this key; it works until its expiry">"Replaced"</span> })}
+                {restricted.then(|| view! { <span class="badge restricted" title="Works only from its allowed origins or networks">"Restricted"</span> })}
                 <span class="prefix" title="The start of this key's secret">{key.display_prefix}"…"</span>
             </td>
             <td>{key.permission.label()}</td>

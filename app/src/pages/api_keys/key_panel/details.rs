@@ -1,6 +1,7 @@
 //! "API Key Details": the form that edits a key, and its history.
 
 use super::fields::{CommonFields, KeyFields};
+use super::restrictions::{RestrictionFields, RestrictionsFieldset};
 use crate::api_keys::rotation::rotation_refusal;
 use crate::api_keys::server_fns::{set_key_enabled, update_key};
 use crate::api_keys::{ApiKey, KeyChanges, KeyRead};
@@ -57,6 +58,8 @@ pub(super) fn DetailsForm(read: KeyRead, history: WireResource<Result<Vec<AuditE
     let clock = PageClock::expect();
     let id = key.id;
     let fields = KeyFields::new(key.enabled, &key.name, key.permission, key.expires_at);
+    let restrictions = RestrictionFields::new(&key.restrictions);
+    let permission = key.permission;
     let current = RwSignal::new(key);
     let saved = RwSignal::new(false);
 
@@ -65,6 +68,7 @@ pub(super) fn DetailsForm(read: KeyRead, history: WireResource<Result<Vec<AuditE
         fields.enabled.set(key.enabled);
         fields.name.set(key.name.clone());
         fields.set_expiry(key.expires_at);
+        restrictions.set(&key.restrictions);
         current.set(key);
     };
     let save = Action::new(move |changes: &KeyChanges| update_key(id, changes.clone()));
@@ -108,7 +112,7 @@ pub(super) fn DetailsForm(read: KeyRead, history: WireResource<Result<Vec<AuditE
         permission: Some(fields.permission.get_untracked()),
         expected_version: current.with_untracked(|c| c.version),
         expire_now,
-        restrictions: None,
+        restrictions: Some(restrictions.value()),
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -160,6 +164,9 @@ pub(super) fn DetailsForm(read: KeyRead, history: WireResource<Result<Vec<AuditE
                     <dt>"Updated"</dt><dd>{move || current.with(|c| clock.format(c.updated_at))}</dd>
                     <dt>"Last used"</dt><dd>{move || current.with(|c| c.last_used_at.map_or_else(|| "never".to_owned(), |at| clock.format(at)))}</dd>
                 </dl>
+                <RestrictionsFieldset id permission fields=restrictions
+                    saved_mode=Signal::derive(move || current.with(|c| c.restrictions.mode))
+                    form=fields/>
                 {move || fields.error.with(|e| e.as_ref().filter(|(f, _)| f.is_none()).map(|(_, m)| view! { <p class="error" role="alert">{m.clone()}</p> }))}
                 <Show when=move || saved.get()><p class="saved" role="status">"Saved."</p></Show>
                 <KeyHistory history/>

@@ -64,6 +64,13 @@ impl KeyFields {
         self.error.set(Some((field, error.to_string())));
     }
 
+    /// Forgets an error about `field` (its value changed since).
+    pub(super) fn clear_error_for(&self, field: Field) {
+        if self.error.with_untracked(|e| matches!(e, Some((Some(f), _)) if *f == field)) {
+            self.error.set(None);
+        }
+    }
+
     pub(super) fn error_for(&self, field: Field) -> impl Fn() -> Option<String> + Copy + use<> {
         let error = self.error;
         move || error.with(|e| e.as_ref().filter(|(f, _)| *f == Some(field)).map(|(_, m)| m.clone()))

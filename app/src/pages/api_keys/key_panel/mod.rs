@@ -3,11 +3,13 @@
 //! - [`fields`]: the fields both forms share (name, permission, expiry) and their errors;
 //! - [`new_key`]: "New API Key" and the secret shown once;
 //! - [`details`]: "API Key Details", with the key's history;
+//! - [`restrictions`]: the details' `Restrictions` fieldset;
 //! - [`rotate`]: "Rotate API Key" and the new secret shown once.
 
 mod details;
 mod fields;
 mod new_key;
+mod restrictions;
 mod rotate;
 
 use super::PageContext;
