@@ -154,6 +154,16 @@ async fn service_tokens_guard_the_api(db: DatabaseConnection) {
         assert!(document["paths"][path].is_object(), "{path} is documented");
     }
     assert!(document["components"]["securitySchemes"]["service_token"].is_object());
+    // Restrictions: the request's fields, the report-only note, the two codes.
+    let schemas = &document["components"]["schemas"];
+    for field in ["origin", "client_ip"] {
+        assert!(schemas["VerifyRequest"]["properties"][field].is_object(), "VerifyRequest.{field}");
+    }
+    assert!(schemas["Verified"]["properties"]["restriction"].is_object());
+    let codes = schemas["Refusal"].to_string();
+    for code in ["ORIGIN_NOT_ALLOWED", "NETWORK_NOT_ALLOWED", "WRONG_PERMISSION"] {
+        assert!(codes.contains(code), "{code} in {codes}");
+    }
     let (status, error) = api.send(Request::get("/api/v1/nothing").body(Body::empty()).unwrap()).await;
     assert_eq!((status, error["error"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
     let (status, _) = api.send(Request::get("/api/v1/keys/verify").body(Body::empty()).unwrap()).await;
