@@ -98,7 +98,7 @@ test("a chat key restricted to one origin: suggestions from real traffic, report
   await question.getByRole("button", { name: "Enforce" }).click();
   await expect(again.getByRole("radio", { name: "Enforce" })).toBeChecked();
   await save(page);
-  await expect(row(page, NAME).getByText("Restricted")).toBeVisible();
+  await expect(row(page, NAME).getByText("Restricted", { exact: true })).toBeVisible();
   expect((await verifyFrom(request, secret, SHOP)).valid).toBe(true);
   const refused = await verifyFrom(request, secret, EVIL);
   expect([refused.valid, refused.code]).toEqual([false, "ORIGIN_NOT_ALLOWED"]);
