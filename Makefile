@@ -42,6 +42,9 @@ rust-tests:
 # --split: the panels' code goes to its own wasm file, loaded when a panel opens (#[lazy]).
 build: tools
 	cargo leptos build --release --split
+	@# Precompressed copies the server sends to browsers that take them (brotli, else gzip).
+	@for file in target/site/pkg/*.wasm target/site/pkg/*.js target/site/pkg/*.css; do \
+	  gzip -9 -n -k -f "$$file"; brotli -q 11 -k -f "$$file"; done
 
 e2e-tests:
 	cd end2end && SERVER='$(SERVER)' npx playwright test
@@ -53,6 +56,7 @@ tools: Cargo.lock end2end/node_modules/.installed
 	  cargo install cargo-leptos --version '$(CARGO_LEPTOS_VERSION)' --locked --features no_downloads
 	@wasm-bindgen --version 2>/dev/null | grep -qF ' $(WASM_BINDGEN_VERSION)' || \
 	  cargo install wasm-bindgen-cli --version '$(WASM_BINDGEN_VERSION)' --force
+	@command -v brotli >/dev/null || { apt-get update && apt-get install -y brotli; }
 
 Cargo.lock:
 	cargo generate-lockfile

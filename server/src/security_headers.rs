@@ -6,14 +6,23 @@
 //! that matter to them.
 //!
 //! Static files get caching that suits them instead, from the routes that serve them: the wasm
-//! and its glue are revalidated on every load, and the favicon is cached for a day. (Chromium
+//! and its glue are revalidated on every load (an unchanged file answers 304), and the favicon is
+//! cached for a day.
+//!
+//! Answers are compressed (brotli or gzip, as the browser accepts), static files from the
+//! build's precompressed copies, the rest as they go out ([`compression`]), except an answer
+//! that carries a secret: such a server function sets `Cache-Control: no-store` itself
+//! (`server_fns::ssr::forbid_caching`), and compressing it beside reflected input would let its
+//! size betray the secret (BREACH). (Chromium
 //! loads and decodes the favicon again at every same-document navigation, that is at every
 //! keystroke in Search, cached or not: hence a small PNG, not an SVG, whose decoding builds a
 //! whole document.)
 
 use crate::public_url::PublicUrl;
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode, Version, header};
+use tower_http::compression::predicate::{DefaultPredicate, Predicate};
+use tower_http::compression::CompressionLayer;
 use axum::middleware::Next;
 use axum::response::Response;
 use std::sync::Arc;
@@ -69,14 +78,35 @@ pub async fn machine_headers(request: Request, next: Next) -> Response {
     response
 }
 
-/// How a static file may be cached, for the route that serves it; a missing file is not cached.
+/// Whether an answer carries no secret: it did not set `Cache-Control: no-store` itself. The
+/// compression layer runs inside [`page_headers`], so the `no-store` that layer adds to
+/// everything does not count.
+fn carries_no_secret(_: StatusCode, _: Version, headers: &HeaderMap, _: &Extensions) -> bool {
+    headers.get(header::CACHE_CONTROL).is_none_or(|value| value.as_bytes() != b"no-store")
+}
+
+/// The console's compression: the usual kinds (not images, not already encoded, not tiny), and
+/// no answer that carries a secret.
+pub fn compression() -> CompressionLayer<impl Predicate> {
+    CompressionLayer::new().compress_when(DefaultPredicate::new().and(carries_no_secret))
+}
+
+/// How a static file may be cached, for the route that serves it (and that it varies by the
+/// encodings the browser takes); a missing file is not cached.
 pub fn cache_static(
     policy: &'static str,
 ) -> impl Fn(Response) -> std::future::Ready<Response> + Clone + Send + Sync + 'static {
     move |mut response: Response| {
         let found = response.status().is_success() || response.status() == StatusCode::NOT_MODIFIED;
         if found {
-            response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+            let headers = response.headers_mut();
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+            // The file goes out as its brotli or gzip copy or plain, by the request's
+            // Accept-Encoding: a cache must keep the three apart.
+            let varies = headers.get_all(header::VARY).iter().any(|v| v.as_bytes().eq_ignore_ascii_case(b"accept-encoding"));
+            if !varies {
+                headers.append(header::VARY, HeaderValue::from_static("accept-encoding"));
+            }
         }
         std::future::ready(response)
     }

@@ -7,6 +7,7 @@ pub mod model;
 pub mod name;
 pub mod permission;
 pub mod query;
+pub mod refusal;
 pub mod restrictions;
 pub mod rotation;
 pub mod search;
@@ -16,6 +17,7 @@ pub mod status;
 #[cfg(feature = "ssr")]
 pub mod store;
 pub mod usage_filter;
+#[cfg(feature = "ssr")]
 pub mod verification;
 
 pub use input::{KeyChanges, NewKey};

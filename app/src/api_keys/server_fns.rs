@@ -39,7 +39,9 @@ pub mod ssr {
         result
     }
 
-    /// Marks the response as never to be cached (it carries a secret).
+    /// Marks the response as carrying a secret: never cached, and never compressed (a
+    /// compressed secret beside reflected input leaks through the size: BREACH). The console's
+    /// compression skips answers that set `no-store` themselves (`security_headers::compressible`).
     pub fn forbid_caching() {
         if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
             response.insert_header(http::header::CACHE_CONTROL, http::HeaderValue::from_static("no-store"));

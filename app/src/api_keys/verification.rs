@@ -7,23 +7,15 @@
 //! every other key alike, then an unknown key is refused before its state is read, and so on;
 //! where the key is used from comes last, once the key itself is good.
 
-#[cfg(feature = "ssr")]
 use super::permission::Permission;
-#[cfg(feature = "ssr")]
+pub use super::refusal::Refusal;
 use super::restrictions::matcher::{KeyRestrictions, Source};
-#[cfg(feature = "ssr")]
 use super::secret::{hash_secret, parse_secret};
-#[cfg(feature = "ssr")]
 use super::status::is_expired;
-#[cfg(feature = "ssr")]
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use std::fmt;
-#[cfg(feature = "ssr")]
 use uuid::Uuid;
 
 /// What verification needs to know about a stored key; everything else stays in the database.
-#[cfg(feature = "ssr")]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyFacts {
     pub id: Uuid,
@@ -42,82 +34,15 @@ pub struct KeyFacts {
     pub restrictions: Option<Box<KeyRestrictions>>,
 }
 
-/// Why a key was refused, in the order the checks run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub enum Refusal {
-    /// Not a Keydesk key: wrong prefix, length, characters or checksum. Decided without a lookup.
-    Malformed,
-    /// This instance has lost touch with the database for longer than it may answer from
-    /// memory: it cannot tell whether the key was disabled or deleted meanwhile. Try another
-    /// instance, or again shortly.
-    Unavailable,
-    /// Well formed, but no key has this secret (never issued, or deleted).
-    NotFound,
-    /// The key exists but is switched off.
-    Disabled,
-    /// The key's expiry instant has passed.
-    Expired,
-    /// The key is good but was issued for the other permission.
-    WrongPermission,
-    /// The key is good but enforces a list of allowed origins, and the request's origin is not
-    /// on it (or it sent none).
-    OriginNotAllowed,
-    /// The key is good but enforces a list of allowed networks, and the caller's address is not
-    /// in it (or it is unknown).
-    NetworkNotAllowed,
-}
-
-impl Refusal {
-    /// The wire spelling, e.g. `NOT_FOUND`.
-    pub fn code(self) -> &'static str {
-        match self {
-            Refusal::Malformed => "MALFORMED",
-            Refusal::Unavailable => "UNAVAILABLE",
-            Refusal::NotFound => "NOT_FOUND",
-            Refusal::Disabled => "DISABLED",
-            Refusal::Expired => "EXPIRED",
-            Refusal::WrongPermission => "WRONG_PERMISSION",
-            Refusal::OriginNotAllowed => "ORIGIN_NOT_ALLOWED",
-            Refusal::NetworkNotAllowed => "NETWORK_NOT_ALLOWED",
-        }
-    }
-
-    /// A sentence for people reading a refusal.
-    pub fn message(self) -> &'static str {
-        match self {
-            Refusal::Malformed => "The API key is not a Keydesk key, or it was mistyped.",
-            Refusal::Unavailable => {
-                "Verification is unavailable on this instance: its copy of the keys is too old to trust."
-            }
-            Refusal::NotFound => "No API key matches the one presented.",
-            Refusal::Disabled => "The API key is disabled.",
-            Refusal::Expired => "The API key has expired.",
-            Refusal::WrongPermission => "The API key does not grant this permission.",
-            Refusal::OriginNotAllowed => "The API key may not be used from this origin.",
-            Refusal::NetworkNotAllowed => "The API key may not be used from this network.",
-        }
-    }
-}
-
-impl fmt::Display for Refusal {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.code())
-    }
-}
-
 /// A refusal, with the stored key the presented one named when there is one (DISABLED,
 /// EXPIRED, WRONG_PERMISSION, ORIGIN_NOT_ALLOWED, NETWORK_NOT_ALLOWED): usage is counted for
 /// that key.
-#[cfg(feature = "ssr")]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Denied<T> {
     pub refusal: Refusal,
     pub key: Option<T>,
 }
 
-#[cfg(feature = "ssr")]
 impl<T> Denied<T> {
     fn without_key(refusal: Refusal) -> Self {
         Denied { refusal, key: None }
@@ -125,7 +50,6 @@ impl<T> Denied<T> {
 }
 
 /// A key that may be used.
-#[cfg(feature = "ssr")]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Accepted<T> {
     pub key: T,
@@ -137,7 +61,6 @@ pub struct Accepted<T> {
 /// Decides on `presented` for `wanted` at `now`, used from `source`. `lookup` finds a key by its
 /// secret's hash; it is called only for well-formed keys, at most once, and only when the data
 /// it reads is `fresh` enough to trust.
-#[cfg(feature = "ssr")]
 pub fn verify<F, T>(
     presented: &str,
     wanted: Permission,
@@ -172,14 +95,13 @@ where
     Err(Denied { refusal, key: Some(found) })
 }
 
-#[cfg(feature = "ssr")]
 impl AsRef<KeyFacts> for KeyFacts {
     fn as_ref(&self) -> &KeyFacts {
         self
     }
 }
 
-#[cfg(all(test, feature = "ssr"))]
+#[cfg(test)]
 mod tests {
     use super::*;
     use crate::api_keys::restrictions::{RestrictionMode, Restrictions};
@@ -337,21 +259,5 @@ mod tests {
         });
         assert_eq!(refusal.unwrap_err().refusal, Refusal::Unavailable, "before NOT_FOUND and every other code");
         assert!(!looked_up);
-    }
-
-    #[test]
-    fn codes_are_spelled_as_on_the_wire() {
-        for refusal in [
-            Refusal::Malformed,
-            Refusal::Unavailable,
-            Refusal::NotFound,
-            Refusal::Disabled,
-            Refusal::Expired,
-            Refusal::WrongPermission,
-            Refusal::OriginNotAllowed,
-            Refusal::NetworkNotAllowed,
-        ] {
-            assert_eq!(serde_json::to_value(refusal).unwrap(), refusal.code());
-        }
     }
 }

@@ -1,7 +1,7 @@
 //! The results of a verification that named a stored key. They are disjoint: each answer counts
 //! once, under one result.
 
-use crate::api_keys::verification::Refusal;
+use crate::api_keys::refusal::Refusal;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -10,7 +10,7 @@ use super::{Limits, MAX_CONSOLE_BODY_BYTES};
 use crate::auth::guards::{identify_client, recognise_session, refuse_cross_site, require_session};
 use crate::auth::{Auth, sign_in};
 use crate::public_url::require_own_host;
-use crate::security_headers::{CspNonce, FAVICON_CACHING, PKG_CACHING, cache_static, page_headers};
+use crate::security_headers::{CspNonce, FAVICON_CACHING, PKG_CACHING, cache_static, compression, page_headers};
 use crate::{key_store, usage};
 use app::api_keys::store::SharedKeyStore;
 use app::auth::{LOGIN_PATH, LOGOUT_PATH, WhoAmI};
@@ -50,6 +50,7 @@ pub fn routes(options: &LeptosOptions, store: SharedKeyStore, auth: &Auth, limit
         .layer(from_fn_with_state(auth.public_url.clone(), refuse_cross_site))
         .layer(from_fn_with_state(auth.clone(), identify_client))
         .layer(from_fn_with_state(auth.public_url.clone(), require_own_host))
+        .layer(compression())
         .layer(from_fn_with_state(auth.public_url.clone(), page_headers))
 }
 
@@ -89,12 +90,31 @@ fn public(app: &AppRoutes, auth: &Auth) -> Router {
         router = router.route(path, app.server_fn(method).route_layer(recognise()));
     }
     let package = Router::new()
-        .nest_service("/pkg", ServeDir::new(site_root.join("pkg")))
+        .nest_service("/pkg", package_files(&site_root.join("pkg")))
         .layer(middleware::map_response(cache_static(PKG_CACHING)));
     let favicon = Router::new()
         .route_service(FAVICON_PATH, ServeFile::new(site_root.join(FAVICON_PATH.trim_start_matches('/'))))
         .layer(middleware::map_response(cache_static(FAVICON_CACHING)));
     router.with_state(auth.clone()).merge(package).merge(favicon)
+}
+
+/// The wasm, its glue and the CSS, served from the build's brotli and gzip copies when the
+/// browser takes them (`make build` writes them beside each file). A copy older than its file
+/// (left by a build that did not write new ones) would serve stale code: it is removed first.
+fn package_files(dir: &Path) -> ServeDir {
+    let modified = |path: &Path| std::fs::metadata(path).and_then(|m| m.modified()).ok();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let copy = entry.path();
+        let Some(extension) = copy.extension().filter(|e| *e == "br" || *e == "gz") else { continue };
+        let original = copy.with_extension("");
+        if modified(&copy) < modified(&original) || modified(&original).is_none() {
+            tracing::warn!(file = %copy.display(), "removing a precompressed copy older than its file ({})", extension.display());
+            if let Err(error) = std::fs::remove_file(&copy) {
+                tracing::warn!(%error, file = %copy.display(), "cannot remove a stale precompressed copy");
+            }
+        }
+    }
+    ServeDir::new(dir).precompressed_br().precompressed_gzip()
 }
 
 /// Every server function the app defines, with its method.

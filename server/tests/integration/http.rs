@@ -40,12 +40,52 @@ async fn get(app: &axum::Router, path: &str) -> Response {
 }
 
 async fn call(app: &axum::Router, path: &str, body: serde_json::Value) -> Response {
+    call_accepting(app, path, body, "identity").await
+}
+
+/// [`call`], sent as a browser sends it: taking compressed answers.
+async fn call_accepting(app: &axum::Router, path: &str, body: serde_json::Value, encodings: &str) -> Response {
     let request = Request::post(path)
         .header(header::CONTENT_TYPE, "application/json")
         .header(header::ACCEPT, "application/json")
+        .header(header::ACCEPT_ENCODING, encodings)
         .body(Body::from(body.to_string()))
         .unwrap();
     app.clone().oneshot(request).await.unwrap()
+}
+
+/// A GET with these headers.
+async fn get_with(app: &axum::Router, path: &str, headers: &[(header::HeaderName, &str)]) -> Response {
+    let mut request = Request::get(path);
+    for (name, value) in headers {
+        request = request.header(name, *value);
+    }
+    app.clone().oneshot(request.body(Body::empty()).unwrap()).await.unwrap()
+}
+
+fn encoding(response: &Response) -> Option<&str> {
+    response.headers().get(header::CONTENT_ENCODING).map(|value| value.to_str().unwrap())
+}
+
+#[tokio::test]
+async fn pages_and_data_are_compressed_but_never_an_answer_carrying_a_secret() {
+    let (app, _db) = app().await;
+    let page = get_with(&app, "/provisioning/api-keys", &[(header::ACCEPT_ENCODING, "gzip, deflate, br, zstd")]).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    assert_eq!(encoding(&page), Some("br"), "brotli when the browser takes it");
+    assert_eq!(page.headers().get(header::CACHE_CONTROL).unwrap(), "no-store", "and still never cached");
+    let gzip = get_with(&app, "/provisioning/api-keys", &[(header::ACCEPT_ENCODING, "gzip")]).await;
+    assert_eq!(encoding(&gzip), Some("gzip"));
+    assert_eq!(encoding(&get(&app, "/provisioning/api-keys").await), None, "plain for a client that asks for nothing");
+
+    for _ in 0..30 {
+        let new = NewKey { name: format!("Widget {}", uuid::Uuid::new_v4()), ..NewKey::blank() };
+        let created = call_accepting(&app, CreateKey::PATH, serde_json::json!({ "new": new }), "gzip, br").await;
+        assert_eq!(created.status(), StatusCode::OK);
+        assert_eq!(encoding(&created), None, "a new secret goes out uncompressed (BREACH)");
+    }
+    let listed = call_accepting(&app, ListKeys::PATH, serde_json::json!({ "query": KeyQuery::default() }), "gzip, br").await;
+    assert_eq!(encoding(&listed), Some("br"), "the table's data is compressed");
 }
 
 #[tokio::test]
@@ -187,7 +227,48 @@ async fn static_files_are_cached_as_suits_them_and_pages_never() {
     // No hash in the wasm's name: revalidated on every load, so a new release is seen at once.
     let wasm = get(&app, "/pkg/keydesk.wasm").await;
     assert_eq!(cache_control(&wasm).as_deref(), Some("no-cache"));
-    assert!(wasm.headers().contains_key(header::LAST_MODIFIED), "a revalidation can be answered with 304");
+    let modified = wasm.headers().get(header::LAST_MODIFIED).expect("a revalidation can be answered with 304").clone();
+    let again = get_with(&app, "/pkg/keydesk.wasm", &[(header::IF_MODIFIED_SINCE, modified.to_str().unwrap())]).await;
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
     assert_eq!(cache_control(&get(&app, "/healthz").await).as_deref(), Some("no-store"));
+    std::fs::remove_dir_all(&site).unwrap();
+}
+
+#[tokio::test]
+async fn static_files_go_out_as_their_precompressed_copies_and_stale_copies_are_dropped() {
+    let site = std::env::temp_dir().join(format!("keydesk-site-{}", uuid::Uuid::new_v4()));
+    let pkg = site.join("pkg");
+    std::fs::create_dir_all(&pkg).unwrap();
+    // A stale copy: written before its file (a build that wrote no new copies).
+    std::fs::write(pkg.join("keydesk.js.gz"), b"stale gzip").unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    std::fs::write(pkg.join("keydesk.js"), "export const glue = 1;\n".repeat(100)).unwrap();
+    std::fs::write(pkg.join("keydesk.wasm"), vec![7u8; 4096]).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    std::fs::write(pkg.join("keydesk.wasm.br"), b"brotli copy").unwrap();
+    std::fs::write(pkg.join("keydesk.wasm.gz"), b"gzip copy").unwrap();
+    let db = support::sqlite().await;
+    let app = support::router_serving(&db, &site).await.0;
+    assert!(!pkg.join("keydesk.js.gz").exists(), "the stale copy is removed");
+
+    let fetch = async |path: &str, accept: &str| {
+        let response = get_with(&app, path, &[(header::ACCEPT_ENCODING, accept)]).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let encoding = encoding(&response).map(str::to_owned);
+        let vary = response.headers().get(header::VARY).map(|v| v.to_str().unwrap().to_lowercase());
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+        (encoding, vary, bytes)
+    };
+    let (encoding_br, vary, body) = fetch("/pkg/keydesk.wasm", "gzip, deflate, br").await;
+    assert_eq!((encoding_br.as_deref(), &body[..]), (Some("br"), &b"brotli copy"[..]));
+    assert!(vary.is_some_and(|vary| vary.contains("accept-encoding")), "caches keep the encodings apart");
+    let (encoding_gz, _, body) = fetch("/pkg/keydesk.wasm", "gzip").await;
+    assert_eq!((encoding_gz.as_deref(), &body[..]), (Some("gzip"), &b"gzip copy"[..]));
+    let (plain, _, body) = fetch("/pkg/keydesk.wasm", "identity").await;
+    assert_eq!((plain, body.len()), (None, 4096));
+    // Without a fresh copy the glue is compressed as it goes out, never served stale.
+    let (encoding_js, _, body) = fetch("/pkg/keydesk.js", "gzip").await;
+    assert_eq!(encoding_js.as_deref(), Some("gzip"));
+    assert!(body.len() < 200 && &body[..] != b"stale gzip", "{} bytes", body.len());
     std::fs::remove_dir_all(&site).unwrap();
 }

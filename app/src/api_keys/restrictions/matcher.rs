@@ -8,7 +8,7 @@
 use super::entry::as_ipv4_if_mapped;
 use super::{RestrictionMode, Restrictions};
 use crate::api_keys::permission::Permission;
-use crate::api_keys::verification::Refusal;
+use crate::api_keys::refusal::Refusal;
 use crate::usage::source::origin_label;
 use ipnet::IpNet;
 use std::collections::HashMap;
