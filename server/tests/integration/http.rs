@@ -183,6 +183,21 @@ async fn server_functions_create_list_and_refuse_bad_input(db: DatabaseConnectio
     let error: AppError = serde_json::from_str(&body_text(missing).await).unwrap();
     assert_eq!(error, AppError::NotFound);
 
+    // Restrictions ride on the same update: a bad list is a clear 400 and changes nothing.
+    let restricted = call(
+        &app,
+        UpdateKey::PATH,
+        serde_json::json!({ "id": created.key.id, "changes": {
+        "name": "Widget", "enabled": true, "expires_at": null, "permission": null, "expected_version": created.key.version,
+        "restrictions": { "mode": "enforce", "allowed": [] } } }),
+    )
+    .await;
+    assert_eq!(restricted.status(), StatusCode::BAD_REQUEST);
+    let error: AppError = serde_json::from_str(&body_text(restricted).await).unwrap();
+    assert!(error.to_string().starts_with("Enforce needs at least one allowed origin"), "{error}");
+    let store = SeaKeyStore::new(db.clone());
+    assert_eq!(app::api_keys::store::KeyStore::get(&store, created.key.id).await.unwrap(), created.key);
+
     let nonsense =
         call(&app, CreateKey::PATH, serde_json::json!({ "new": { "name": "x", "permission": "admin" } })).await;
     assert_eq!(nonsense.status(), StatusCode::BAD_REQUEST, "arguments that do not decode are the caller's error");
