@@ -5,6 +5,8 @@ Sequential GETs over loopback from this (second) process, against a running serv
 baseline is /healthz on the same server in the same run: the cost of the HTTP stack alone.
 Prints one JSON object with p50/p95 in milliseconds for each URL. The page needs a signed-in
 user: BENCH_COOKIE is the session cookie (`keydesk_session=...`) bench/run.sh signs in for.
+Requests take compressed answers as Chromium over HTTPS does, so the figures include the
+server's compression (brotli).
 """
 import http.client
 import json
@@ -19,7 +21,10 @@ def measure(host, port, path, n):
     times = []
     for i in range(n + 5):
         start = time.perf_counter()
-        conn.request("GET", path, headers={"Cookie": os.environ.get("BENCH_COOKIE", "")})
+        conn.request("GET", path, headers={
+            "Cookie": os.environ.get("BENCH_COOKIE", ""),
+            "Accept-Encoding": "gzip, deflate, br, zstd",
+        })
         response = conn.getresponse()
         body = response.read()
         elapsed = (time.perf_counter() - start) * 1000

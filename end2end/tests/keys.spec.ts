@@ -264,7 +264,7 @@ test("Download CSV exports the filtered view, every page of it, without secrets"
   expect(answer.status()).toBe(200);
   expect(answer.headers()["content-disposition"]).toMatch(/attachment; filename="api-keys-.*\.csv"/);
   const lines = (await answer.text()).trim().split("\n");
-  expect(lines[0]).toBe("id,name,permission,enabled,status,created_at,created_by,expires_at,last_used_at,verifications_7d");
+  expect(lines[0]).toBe("id,name,permission,enabled,status,created_at,created_by,expires_at,last_used_at,verifications_7d,restriction_mode");
   await expect(rows(page)).toHaveCount(lines.length - 1);
   expect(lines.slice(1).every((line) => line.includes(",secure_mail,"))).toBe(true);
   expect(lines.some((line) => /kd_(chat|mail)_/.test(line))).toBe(false);

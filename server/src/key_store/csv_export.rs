@@ -27,7 +27,7 @@ use uuid::Uuid;
 pub const PATH: &str = app::api_keys::query::EXPORT_PATH;
 
 /// The columns, in order.
-pub const COLUMNS: [&str; 10] = [
+pub const COLUMNS: [&str; 11] = [
     "id",
     "name",
     "permission",
@@ -38,6 +38,7 @@ pub const COLUMNS: [&str; 10] = [
     "expires_at",
     "last_used_at",
     "verifications_7d",
+    "restriction_mode",
 ];
 
 /// Bytes gathered before a chunk is sent.
@@ -55,6 +56,8 @@ struct ExportedKey {
     created_by: String,
     last_used_at: Option<DateTime<Utc>>,
     verifications_7d: i64,
+    /// `off`, `report_only` or `enforce` (the list itself is not exported).
+    restriction_mode: String,
 }
 
 /// The page's view in the link: an unknown value falls back to the default, as on the page.
@@ -121,7 +124,8 @@ async fn write_view(
             Column::CreatedBy,
             Column::LastUsedAt,
         ])
-        .column_as(week_total_of_each_key(now), "verifications_7d");
+        .column_as(week_total_of_each_key(now), "verifications_7d")
+        .column(Column::RestrictionMode);
     let mut rows = select.into_model::<ExportedKey>().stream(db).await?;
     let chunk = || csv::Writer::from_writer(Vec::with_capacity(CHUNK + 1024));
     let mut csv = chunk();
@@ -147,7 +151,7 @@ fn time(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
-fn record(row: &ExportedKey, now: DateTime<Utc>) -> [String; 10] {
+fn record(row: &ExportedKey, now: DateTime<Utc>) -> [String; COLUMNS.len()] {
     let status = status::status(row.enabled, row.expires_at, now).label();
     let permission =
         row.permission.parse::<Permission>().map_or_else(|_| row.permission.clone(), |p| p.as_str().to_owned());
@@ -162,6 +166,7 @@ fn record(row: &ExportedKey, now: DateTime<Utc>) -> [String; 10] {
         row.expires_at.map(time).unwrap_or_default(),
         row.last_used_at.map(time).unwrap_or_default(),
         row.verifications_7d.to_string(),
+        neutralised(&row.restriction_mode).into_owned(),
     ]
 }
 

@@ -63,6 +63,7 @@ async fn the_view_exports_as_csv_without_secrets_and_with_formulas_neutralised(d
         rows[0].starts_with(&format!("{},\"'=HYPERLINK(\"\"http://x\"\")\",chat,true,Available,", created.key.id)),
         "{found}"
     );
+    assert!(rows[0].ends_with(",off"), "the restriction mode closes the row: {found}");
     let mail = text("?permission=secure_mail&status=unavailable&q=relay").await;
     let row = mail.lines().nth(1).unwrap_or_default();
     assert!(row.contains(",Mail relay,secure_mail,false,Unavailable,") && row.contains(",'@evil,"), "{mail}");
