@@ -61,7 +61,11 @@ fn verification(c: &mut Criterion) {
 /// Fifty allowed origins, as an admin would list them: exact hosts and a few wildcards.
 fn fifty_origins() -> Vec<String> {
     (0..50)
-        .map(|n| if n % 10 == 9 { format!("https://*.brand{n}.example") } else { format!("https://shop{n}.example.com") })
+        .map(
+            |n| {
+                if n % 10 == 9 { format!("https://*.brand{n}.example") } else { format!("https://shop{n}.example.com") }
+            },
+        )
         .collect()
 }
 

@@ -368,17 +368,12 @@ mod tests {
 
     #[test]
     fn restrict_takes_a_mode_a_list_or_both() {
-        let restrict = |args: &[&str]| Cli::try_parse_from([&["server", "key", "restrict", "Chat widget"], args].concat());
-        let Some(Command::Key(KeyCommand::Restrict { mode, allow, clear: false, .. })) = restrict(&[
-            "--mode",
-            "enforce",
-            "--allow",
-            "https://shop.example.com",
-            "--allow",
-            "https://*.example.com",
-        ])
-        .unwrap()
-        .command
+        let restrict =
+            |args: &[&str]| Cli::try_parse_from([&["server", "key", "restrict", "Chat widget"], args].concat());
+        let Some(Command::Key(KeyCommand::Restrict { mode, allow, clear: false, .. })) =
+            restrict(&["--mode", "enforce", "--allow", "https://shop.example.com", "--allow", "https://*.example.com"])
+                .unwrap()
+                .command
         else {
             panic!("a restriction")
         };

@@ -40,7 +40,8 @@ impl SeaKeyStore {
         }
         for (index, (name, permission, years, created_by)) in SAMPLES.into_iter().enumerate() {
             let new = NewKey { name: name.to_owned(), permission, ..NewKey::blank() };
-            let (_, row) = Self::insert(&txn, &new, &Default::default(), created_by, now - Duration::days(365 * years)).await?;
+            let (_, row) =
+                Self::insert(&txn, &new, &Default::default(), created_by, now - Duration::days(365 * years)).await?;
             sample_usage(&txn, row.id, index, now).await?;
         }
         txn.commit().await.map_err(internal)?;

@@ -315,8 +315,10 @@ async fn key_command(db: sea_orm::DatabaseConnection, command: KeyCommand) -> Re
                 expire_now: false,
                 restrictions: Some(restrictions),
             };
-            let updated =
-                store.update(row.id, changes, &command_line_actor(), app::clock::now()).await.map_err(|e| e.to_string())?;
+            let updated = store
+                .update(row.id, changes, &command_line_actor(), app::clock::now())
+                .await
+                .map_err(|e| e.to_string())?;
             writeln!(std::io::stdout(), "{}", updated.restrictions.describe()).map_err(|e| e.to_string())?;
         }
         KeyCommand::Usage { key, since } => {

@@ -21,11 +21,11 @@
 use crate::public_url::PublicUrl;
 use axum::extract::{Request, State};
 use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode, Version, header};
-use tower_http::compression::predicate::{DefaultPredicate, Predicate};
-use tower_http::compression::CompressionLayer;
 use axum::middleware::Next;
 use axum::response::Response;
 use std::sync::Arc;
+use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{DefaultPredicate, Predicate};
 
 /// The nonce of this response's Content-Security-Policy.
 #[derive(Debug, Clone)]
@@ -103,7 +103,8 @@ pub fn cache_static(
             headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
             // The file goes out as its brotli or gzip copy or plain, by the request's
             // Accept-Encoding: a cache must keep the three apart.
-            let varies = headers.get_all(header::VARY).iter().any(|v| v.as_bytes().eq_ignore_ascii_case(b"accept-encoding"));
+            let varies =
+                headers.get_all(header::VARY).iter().any(|v| v.as_bytes().eq_ignore_ascii_case(b"accept-encoding"));
             if !varies {
                 headers.append(header::VARY, HeaderValue::from_static("accept-encoding"));
             }

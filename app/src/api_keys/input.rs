@@ -271,7 +271,11 @@ mod tests {
         let current = key("k");
         let mut changes = changes_to(&current);
         changes.restrictions = Some(Restrictions::default());
-        assert_eq!(changes.clone().validate(&current, now()).unwrap().1, vec![], "the same restrictions change nothing");
+        assert_eq!(
+            changes.clone().validate(&current, now()).unwrap().1,
+            vec![],
+            "the same restrictions change nothing"
+        );
         changes.restrictions =
             Some(Restrictions { mode: RestrictionMode::Enforce, allowed: vec!["203.0.113.9/32".into()] });
         let (valid, changed) = changes.clone().validate(&current, now()).unwrap();
@@ -280,7 +284,8 @@ mod tests {
             (changed[0].field, changed[0].old.as_str(), changed[0].new.as_str()),
             (Field::Restrictions, "Off (no entries)", "Enforce: 203.0.113.9")
         );
-        changes.restrictions = Some(Restrictions { mode: RestrictionMode::Enforce, allowed: vec!["https://a.example".into()] });
+        changes.restrictions =
+            Some(Restrictions { mode: RestrictionMode::Enforce, allowed: vec!["https://a.example".into()] });
         let refused = changes.validate(&current, now()).unwrap_err();
         assert!(matches!(refused, AppError::Invalid { field: Field::Restrictions, .. }), "{refused:?}");
     }

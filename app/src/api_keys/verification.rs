@@ -86,7 +86,8 @@ where
     } else if key.permission != wanted {
         Refusal::WrongPermission
     } else {
-        let outside = key.restrictions.as_deref().and_then(|r| r.refusal(source).map(|refusal| (r.is_enforced(), refusal)));
+        let outside =
+            key.restrictions.as_deref().and_then(|r| r.refusal(source).map(|refusal| (r.is_enforced(), refusal)));
         match outside {
             Some((true, refusal)) => refusal,
             reported => return Ok(Accepted { key: found, would_block: reported.map(|(_, refusal)| refusal) }),
@@ -138,7 +139,8 @@ mod tests {
             .map(|accepted| (accepted.key.id, accepted.would_block))
             .map_err(|denied| {
                 let names_the_key = denied.key.as_ref().is_some_and(|key| key.id == stored.id);
-                let names_a_key = !matches!(denied.refusal, Refusal::Malformed | Refusal::NotFound | Refusal::Unavailable);
+                let names_a_key =
+                    !matches!(denied.refusal, Refusal::Malformed | Refusal::NotFound | Refusal::Unavailable);
                 assert_eq!(
                     names_the_key, names_a_key,
                     "{:?} names the key exactly when it resolved to it",
@@ -181,7 +183,11 @@ mod tests {
         let key = secret.expose();
         let shop = Source { origin: Some("https://shop.example.com"), address: None };
         let evil = Source { origin: Some("https://evil.example"), address: None };
-        let good = restricted(facts(key, Permission::Chat, true, None), RestrictionMode::Enforce, &["https://shop.example.com"]);
+        let good = restricted(
+            facts(key, Permission::Chat, true, None),
+            RestrictionMode::Enforce,
+            &["https://shop.example.com"],
+        );
         assert_eq!(check_from(key, Permission::Chat, now, &good, &shop), Ok((good.id, None)));
         assert_eq!(check_from(key, Permission::Chat, now, &good, &evil), Err(Refusal::OriginNotAllowed));
         assert_eq!(check_from(key, Permission::SecureMail, now, &good, &evil), Err(Refusal::WrongPermission));
@@ -197,7 +203,8 @@ mod tests {
             &["203.0.113.0/24"],
         );
         let inside = Source { origin: None, address: Some("203.0.113.9".parse().unwrap()) };
-        let outside = Source { origin: Some("https://shop.example.com"), address: Some("198.51.100.1".parse().unwrap()) };
+        let outside =
+            Source { origin: Some("https://shop.example.com"), address: Some("198.51.100.1".parse().unwrap()) };
         assert_eq!(check_from(mail_secret.expose(), Permission::SecureMail, now, &mail, &inside), Ok((mail.id, None)));
         assert_eq!(
             check_from(mail_secret.expose(), Permission::SecureMail, now, &mail, &outside),
@@ -210,8 +217,11 @@ mod tests {
         let now = Utc::now();
         let secret = generate_secret(Permission::Chat);
         let key = secret.expose();
-        let report =
-            restricted(facts(key, Permission::Chat, true, None), RestrictionMode::ReportOnly, &["https://*.example.com"]);
+        let report = restricted(
+            facts(key, Permission::Chat, true, None),
+            RestrictionMode::ReportOnly,
+            &["https://*.example.com"],
+        );
         let inside = Source { origin: Some("https://a.example.com"), address: None };
         let outside = Source { origin: Some("https://example.com"), address: None };
         assert_eq!(check_from(key, Permission::Chat, now, &report, &inside), Ok((report.id, None)));
@@ -224,7 +234,8 @@ mod tests {
             Ok((report.id, Some(Refusal::OriginNotAllowed))),
             "no origin at all would be blocked too"
         );
-        let off = restricted(facts(key, Permission::Chat, true, None), RestrictionMode::Off, &["https://a.example.com"]);
+        let off =
+            restricted(facts(key, Permission::Chat, true, None), RestrictionMode::Off, &["https://a.example.com"]);
         assert_eq!(check_from(key, Permission::Chat, now, &off, &outside), Ok((off.id, None)));
     }
 
@@ -241,10 +252,11 @@ mod tests {
     #[test]
     fn a_malformed_key_is_never_looked_up() {
         let mut looked_up = false;
-        let refusal = verify::<_, KeyFacts>("kd_mail_", Permission::SecureMail, Utc::now(), false, &Source::default(), |_| {
-            looked_up = true;
-            None
-        });
+        let refusal =
+            verify::<_, KeyFacts>("kd_mail_", Permission::SecureMail, Utc::now(), false, &Source::default(), |_| {
+                looked_up = true;
+                None
+            });
         assert_eq!(refusal.unwrap_err().refusal, Refusal::Malformed, "malformed comes first, even when stale");
         assert!(!looked_up);
     }
@@ -253,10 +265,11 @@ mod tests {
     fn stale_data_refuses_every_well_formed_key_without_a_lookup() {
         let secret = generate_secret(Permission::Chat);
         let mut looked_up = false;
-        let refusal = verify::<_, KeyFacts>(secret.expose(), Permission::Chat, Utc::now(), false, &Source::default(), |_| {
-            looked_up = true;
-            None
-        });
+        let refusal =
+            verify::<_, KeyFacts>(secret.expose(), Permission::Chat, Utc::now(), false, &Source::default(), |_| {
+                looked_up = true;
+                None
+            });
         assert_eq!(refusal.unwrap_err().refusal, Refusal::Unavailable, "before NOT_FOUND and every other code");
         assert!(!looked_up);
     }

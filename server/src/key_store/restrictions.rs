@@ -31,9 +31,10 @@ impl SeaKeyStore {
         let row = find_row(&self.db, id).await?;
         let since = Resolution::Day.bucket((now - Duration::days(SUGGESTION_DAYS)).timestamp());
         let dimension = listed_dimension(&row.permission)?;
-        let counts = counts_by_source(&self.db, id, dimension, Resolution::Day, since, &UsageResult::USES, Labels::SourcesOnly)
-            .await
-            .map_err(internal)?;
+        let counts =
+            counts_by_source(&self.db, id, dimension, Resolution::Day, since, &UsageResult::USES, Labels::SourcesOnly)
+                .await
+                .map_err(internal)?;
         Ok(source_counts(counts).take(SUGGESTIONS).collect())
     }
 
@@ -41,9 +42,10 @@ impl SeaKeyStore {
         let row = find_row(&self.db, id).await?;
         let since = Resolution::Hour.bucket((now - Duration::days(7)).timestamp());
         let dimension = listed_dimension(&row.permission)?;
-        let counts = counts_by_source(&self.db, id, dimension, Resolution::Hour, since, &[UsageResult::WouldBlock], Labels::All)
-            .await
-            .map_err(internal)?;
+        let counts =
+            counts_by_source(&self.db, id, dimension, Resolution::Hour, since, &[UsageResult::WouldBlock], Labels::All)
+                .await
+                .map_err(internal)?;
         let would_block: Vec<SourceCount> = source_counts(counts).collect();
         Ok(RestrictionReport { would_block_total: would_block.iter().map(|s| s.count).sum(), would_block })
     }

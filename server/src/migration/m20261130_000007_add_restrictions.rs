@@ -13,11 +13,19 @@ impl MigrationTrait for Migration {
         // One column per statement, as SQLite's ALTER TABLE takes them.
         manager
             .alter_table(
-                Table::alter().table("api_keys").add_column(string("restriction_mode").default("off").to_owned()).to_owned(),
+                Table::alter()
+                    .table("api_keys")
+                    .add_column(string("restriction_mode").default("off").to_owned())
+                    .to_owned(),
             )
             .await?;
         manager
-            .alter_table(Table::alter().table("api_keys").add_column(text("allowed_sources").default("[]").to_owned()).to_owned())
+            .alter_table(
+                Table::alter()
+                    .table("api_keys")
+                    .add_column(text("allowed_sources").default("[]").to_owned())
+                    .to_owned(),
+            )
             .await
     }
 

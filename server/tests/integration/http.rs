@@ -84,7 +84,8 @@ async fn pages_and_data_are_compressed_but_never_an_answer_carrying_a_secret() {
         assert_eq!(created.status(), StatusCode::OK);
         assert_eq!(encoding(&created), None, "a new secret goes out uncompressed (BREACH)");
     }
-    let listed = call_accepting(&app, ListKeys::PATH, serde_json::json!({ "query": KeyQuery::default() }), "gzip, br").await;
+    let listed =
+        call_accepting(&app, ListKeys::PATH, serde_json::json!({ "query": KeyQuery::default() }), "gzip, br").await;
     assert_eq!(encoding(&listed), Some("br"), "the table's data is compressed");
 }
 

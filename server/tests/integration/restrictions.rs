@@ -140,7 +140,8 @@ async fn enforced_lists_refuse_other_origins_and_networks_after_every_other_refu
 
     // Off again: the key works from anywhere, and its list is kept for later.
     let key = api.store.get(chat_id).await.unwrap();
-    let off = restrict(&api, &key, Restrictions { mode: RestrictionMode::Off, ..key.restrictions.clone() }).await.unwrap();
+    let off =
+        restrict(&api, &key, Restrictions { mode: RestrictionMode::Off, ..key.restrictions.clone() }).await.unwrap();
     assert_eq!(off.restrictions.allowed.len(), 2);
     assert!(verify_from(&api, &chat, "chat", evil, None).await.is_ok());
 }
@@ -217,8 +218,7 @@ async fn bad_lists_are_refused_with_a_reason_and_change_nothing(db: DatabaseConn
 
     let (mail_id, _) = api.create("Guarded gateway", Permission::SecureMail).await;
     let mail = api.store.get(mail_id).await.unwrap();
-    let refused =
-        restrict(&api, &mail, restrictions(RestrictionMode::Enforce, &["203.0.113.5/24"])).await.unwrap_err();
+    let refused = restrict(&api, &mail, restrictions(RestrictionMode::Enforce, &["203.0.113.5/24"])).await.unwrap_err();
     assert_eq!(refused.to_string(), "203.0.113.5/24 has bits set past its prefix: the block is 203.0.113.0/24.");
     assert_eq!(api.store.get(mail_id).await.unwrap(), mail);
 }

@@ -5,9 +5,9 @@
 
 use crate::support;
 
+use app::api_keys::restrictions::matcher::Source;
 use app::api_keys::rotation::{Grace, RotationRequest};
 use app::api_keys::store::KeyStore;
-use app::api_keys::restrictions::matcher::Source;
 use app::api_keys::verification::{KeyFacts, Refusal, verify};
 use app::api_keys::{ApiKey, NewKey, Permission};
 use app::audit::AuditAction;

@@ -95,7 +95,9 @@ pub fn normalise_network(text: &str) -> Result<String, String> {
     }
     let net = match text.parse::<IpAddr>() {
         Ok(address) => IpNet::from(address),
-        Err(_) => text.parse::<IpNet>().map_err(|_| format!("{text} is not an IP address or CIDR block ({example})."))?,
+        Err(_) => {
+            text.parse::<IpNet>().map_err(|_| format!("{text} is not an IP address or CIDR block ({example})."))?
+        }
     };
     let net = as_ipv4_if_mapped(net);
     if net.prefix_len() == 0 {
@@ -217,16 +219,19 @@ mod tests {
 
     #[test]
     fn a_list_is_checked_whole() {
-        let list = |mode, entries: &[&str]| Restrictions { mode, allowed: entries.iter().map(|e| e.to_string()).collect() };
+        let list =
+            |mode, entries: &[&str]| Restrictions { mode, allowed: entries.iter().map(|e| e.to_string()).collect() };
         let valid = validate(Permission::Chat, list(RestrictionMode::Enforce, &["https://A.example:443"])).unwrap();
         assert_eq!(valid.allowed, ["https://a.example"]);
-        let duplicate = validate(Permission::Chat, list(RestrictionMode::Off, &["https://a.example", "https://A.example/"]));
+        let duplicate =
+            validate(Permission::Chat, list(RestrictionMode::Off, &["https://a.example", "https://A.example/"]));
         assert_eq!(duplicate.unwrap_err().to_string(), "https://a.example is already in the list.");
         let empty = validate(Permission::SecureMail, list(RestrictionMode::Enforce, &[])).unwrap_err();
         assert!(matches!(empty, AppError::Invalid { field: Field::Restrictions, .. }));
         assert!(empty.to_string().starts_with("Enforce needs at least one allowed network"), "{empty}");
         let many: Vec<String> = (0..51).map(|n| format!("https://s{n}.example")).collect();
-        let too_many = validate(Permission::Chat, Restrictions { mode: RestrictionMode::Off, allowed: many }).unwrap_err();
+        let too_many =
+            validate(Permission::Chat, Restrictions { mode: RestrictionMode::Off, allowed: many }).unwrap_err();
         assert_eq!(too_many.to_string(), "A key allows at most 50 origins.");
         let wrong_kind = validate(Permission::SecureMail, list(RestrictionMode::Off, &["https://a.example"]));
         assert!(wrong_kind.unwrap_err().to_string().contains("not an IP address"));

@@ -245,7 +245,9 @@ impl NetworkMatcher {
         for entry in entries {
             let net = match entry.parse::<IpAddr>() {
                 Ok(address) => IpNet::from(address),
-                Err(_) => entry.parse::<IpNet>().map_err(|_| format!("the allowed network {entry:?} does not parse"))?,
+                Err(_) => {
+                    entry.parse::<IpNet>().map_err(|_| format!("the allowed network {entry:?} does not parse"))?
+                }
             };
             match as_ipv4_if_mapped(net) {
                 IpNet::V4(v4) => matcher.v4.push((v4.network().to_bits(), v4.netmask().to_bits())),
@@ -368,8 +370,11 @@ mod tests {
 
     #[test]
     fn networks_match_v4_v6_and_v4_mapped_v6() {
-        let list =
-            compiled(Permission::SecureMail, RestrictionMode::Enforce, &["203.0.113.0/24", "198.51.100.7", "2001:db8::/48"]);
+        let list = compiled(
+            Permission::SecureMail,
+            RestrictionMode::Enforce,
+            &["203.0.113.0/24", "198.51.100.7", "2001:db8::/48"],
+        );
         for allowed in ["203.0.113.1", "203.0.113.255", "198.51.100.7", "::ffff:203.0.113.9", "2001:db8:0:ffff::1"] {
             assert_eq!(list.refusal(&at(allowed)), None, "{allowed}");
         }

@@ -90,6 +90,8 @@ impl Restrictions {
 pub struct ListKind {
     /// "origin" or "network".
     pub noun: &'static str,
+    /// "an origin" or "a network".
+    pub a_noun: &'static str,
     /// "origins" or "networks".
     pub plural: &'static str,
     /// The most entries a list may hold.
@@ -98,10 +100,15 @@ pub struct ListKind {
     pub example: &'static str,
 }
 
-pub const ORIGINS: ListKind =
-    ListKind { noun: "origin", plural: "origins", max_entries: 50, example: "https://shop.example.com" };
+pub const ORIGINS: ListKind = ListKind {
+    noun: "origin",
+    a_noun: "an origin",
+    plural: "origins",
+    max_entries: 50,
+    example: "https://shop.example.com",
+};
 pub const NETWORKS: ListKind =
-    ListKind { noun: "network", plural: "networks", max_entries: 100, example: "203.0.113.0/24" };
+    ListKind { noun: "network", a_noun: "a network", plural: "networks", max_entries: 100, example: "203.0.113.0/24" };
 
 impl ListKind {
     pub fn of(permission: Permission) -> ListKind {
@@ -163,7 +170,10 @@ mod tests {
     #[test]
     fn an_addition_is_refused_when_present_or_full() {
         let list: Vec<String> = (0..50).map(|n| format!("https://s{n}.example")).collect();
-        assert_eq!(ORIGINS.refuse_addition(&list[..2], "https://s1.example").unwrap(), "https://s1.example is already in the list.");
+        assert_eq!(
+            ORIGINS.refuse_addition(&list[..2], "https://s1.example").unwrap(),
+            "https://s1.example is already in the list."
+        );
         assert_eq!(ORIGINS.refuse_addition(&list, "https://new.example").unwrap(), "A key allows at most 50 origins.");
         assert_eq!(ORIGINS.refuse_addition(&list[..49], "https://new.example"), None);
         assert_eq!(ListKind::of(Permission::SecureMail).max_entries, 100);

@@ -2,9 +2,9 @@
 //! own `update_key`; these read and check.
 
 use super::{RestrictionReport, SourceCount};
+use crate::api_keys::Permission;
 #[cfg(feature = "ssr")]
 use crate::api_keys::server_fns::ssr;
-use crate::api_keys::Permission;
 #[cfg(feature = "ssr")]
 use crate::auth::{Action, ssr::authorize};
 use crate::error::AppError;

@@ -79,4 +79,3 @@ impl Api {
 pub fn code(code: &str) -> Result<Value, String> {
     Err(code.to_owned())
 }
-

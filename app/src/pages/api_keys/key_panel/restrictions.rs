@@ -4,12 +4,12 @@
 //! saves it with the rest, under the same version check.
 
 use super::super::confirm_dialog::ConfirmDialog;
+use super::fields::KeyFields;
 use crate::api_keys::Permission;
 use crate::api_keys::restrictions::server_fns::{
     check_restriction_entry, key_restriction_report, restriction_suggestions,
 };
 use crate::api_keys::restrictions::{ListKind, RestrictionMode, RestrictionReport, Restrictions, SourceCount};
-use super::fields::KeyFields;
 use crate::error::{AppError, Field};
 use crate::usage::placeholder::NONE;
 use crate::usage::summary::thousands;
@@ -25,7 +25,10 @@ pub(super) struct RestrictionFields {
 
 impl RestrictionFields {
     pub(super) fn new(restrictions: &Restrictions) -> Self {
-        RestrictionFields { mode: RwSignal::new(restrictions.mode), allowed: RwSignal::new(restrictions.allowed.clone()) }
+        RestrictionFields {
+            mode: RwSignal::new(restrictions.mode),
+            allowed: RwSignal::new(restrictions.allowed.clone()),
+        }
     }
 
     /// Shows `restrictions` (the key as saved, after a save or a conflict).
@@ -97,7 +100,7 @@ pub(super) fn RestrictionsFieldset(
     let add = move || {
         let text = new_entry.get_untracked();
         if text.trim().is_empty() {
-            entry_error.set(Some(format!("Enter an {noun} to add, like {}.", kind.example)));
+            entry_error.set(Some(format!("Enter {} to add, like {}.", kind.a_noun, kind.example)));
         } else {
             check.dispatch(text);
         }
@@ -110,6 +113,8 @@ pub(super) fn RestrictionsFieldset(
             remove(&source);
         } else if let Some(refusal) = fields.allowed.with_untracked(|list| kind.refuse_addition(list, &source)) {
             entry_error.set(Some(refusal));
+            // Unticks the box again: the list did not take it.
+            fields.allowed.update(|_| {});
         } else {
             fields.allowed.update(|list| list.push(source));
         }
@@ -217,7 +222,8 @@ fn Suggestions(
     fields: RestrictionFields,
     tick: impl Fn(String, bool) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
-    let grouped = (kind.noun == "network").then_some(" Networks are grouped as usage records them: IPv4 by /24, IPv6 by /64.");
+    let grouped =
+        (kind.noun == "network").then_some(" Networks are grouped as usage records them: IPv4 by /24, IPv6 by /64.");
     view! {
         <div class="suggestions" role="group" aria-label="Suggestions from traffic">
             <p class="note">
@@ -285,7 +291,12 @@ fn WouldBlockFigures(report: RestrictionReport, kind: ListKind) -> impl IntoView
 
 /// Switching to `Enforce` asks first, and says what it would have blocked.
 #[component]
-fn EnforceQuestion(id: Uuid, plural: &'static str, saved_mode: RestrictionMode, answer: Callback<bool>) -> impl IntoView {
+fn EnforceQuestion(
+    id: Uuid,
+    plural: &'static str,
+    saved_mode: RestrictionMode,
+    answer: Callback<bool>,
+) -> impl IntoView {
     let report = LocalResource::new(move || key_restriction_report(id));
     let text = move || {
         report.get().map(|read| {
