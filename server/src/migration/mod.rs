@@ -10,6 +10,7 @@ mod m20261127_000004_create_audit_events;
 mod m20261129_000005_create_key_usage;
 mod m20261130_000006_add_rotation;
 mod m20261130_000007_add_restrictions;
+mod m20261130_000008_create_change_journal;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000005_create_key_usage::Migration),
             Box::new(m20261130_000006_add_rotation::Migration),
             Box::new(m20261130_000007_add_restrictions::Migration),
+            Box::new(m20261130_000008_create_change_journal::Migration),
         ]
     }
 }

@@ -122,6 +122,7 @@ impl VerifyServices {
             tokens: Arc::new(TokenSet::default()),
             health: Arc::new(SyncHealth::default()),
             intervals,
+            journal_seen: Arc::default(),
         };
         sync.reload().await?;
         sync.health.set_in_sync(true, "");

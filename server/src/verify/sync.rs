@@ -7,9 +7,11 @@
 //! (re)connect of the listener it reloads everything, since announcements made while it was away
 //! are lost; and it reloads everything periodically as a safety net.
 //!
-//! On SQLite there is one instance and nothing to listen to: the key store updates the index
-//! itself after each commit (as it does on PostgreSQL, for its own changes), and the periodic
-//! reloads pick up what other processes (`server token ...`) wrote.
+//! On SQLite there is one serving instance and nothing to listen to: the key store updates the
+//! index itself after each commit (as it does on PostgreSQL, for its own changes), and what
+//! other processes change (the command line) is announced in the `change_journal` table instead,
+//! in the same transaction; the sync task follows the journal every `journal_poll` (250 ms) and
+//! drops its rows after ten minutes.
 
 use super::facts::{read_all_key_facts, read_key_facts};
 use super::index::KeyIndex;
@@ -17,7 +19,7 @@ use super::tokens::TokenSet;
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, Statement};
 use sqlx::postgres::PgListener;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use uuid::Uuid;
@@ -60,18 +62,45 @@ impl Announcement {
     }
 }
 
-/// Announces a change from inside the transaction making it (PostgreSQL delivers it on commit).
-/// Does nothing on SQLite.
+/// Announces a change from inside the transaction making it: on PostgreSQL a notification
+/// (delivered on commit), on SQLite a row of the change journal (visible on commit).
 pub async fn announce(txn: &impl ConnectionTrait, what: Announcement) -> Result<(), DbErr> {
-    if txn.get_database_backend() == DatabaseBackend::Postgres {
-        let statement = Statement::from_sql_and_values(
+    let statement = match txn.get_database_backend() {
+        DatabaseBackend::Postgres => Statement::from_sql_and_values(
             DatabaseBackend::Postgres,
             "SELECT pg_notify($1, $2)",
             [CHANNEL.into(), what.payload().into()],
-        );
-        txn.execute_raw(statement).await?;
-    }
+        ),
+        backend => Statement::from_sql_and_values(
+            backend,
+            "INSERT INTO change_journal (what, at) VALUES (?, ?)",
+            [what.payload().into(), Utc::now().into()],
+        ),
+    };
+    txn.execute_raw(statement).await?;
     Ok(())
+}
+
+/// How long the change journal keeps a row: far longer than any process takes to follow it.
+const JOURNAL_KEEPS: chrono::TimeDelta = chrono::TimeDelta::minutes(10);
+
+/// The change journal's newest row (0 when empty).
+async fn journal_end(db: &impl ConnectionTrait) -> Result<i64, DbErr> {
+    let statement =
+        Statement::from_string(db.get_database_backend(), "SELECT COALESCE(MAX(seq), 0) AS seq FROM change_journal");
+    let row = db.query_one_raw(statement).await?;
+    Ok(row.map(|row| row.try_get::<i64>("", "seq")).transpose()?.unwrap_or(0))
+}
+
+/// The change journal's rows after `seq`, oldest first.
+async fn journal_after(db: &impl ConnectionTrait, seq: i64) -> Result<Vec<(i64, String)>, DbErr> {
+    let statement = Statement::from_sql_and_values(
+        db.get_database_backend(),
+        "SELECT seq, what FROM change_journal WHERE seq > ? ORDER BY seq LIMIT 1000",
+        [seq.into()],
+    );
+    let rows = db.query_all_raw(statement).await?;
+    rows.iter().map(|row| Ok((row.try_get::<i64>("", "seq")?, row.try_get::<String>("", "what")?))).collect()
 }
 
 /// How often everything is reloaded even when no announcement says so.
@@ -79,8 +108,8 @@ pub async fn announce(txn: &impl ConnectionTrait, what: Announcement) -> Result<
 pub struct SyncIntervals {
     /// Full reload of keys and tokens.
     pub full_reload: Duration,
-    /// Tokens only, on SQLite (where the CLI's changes are not announced).
-    pub sqlite_tokens: Duration,
+    /// How often the change journal is read, on SQLite.
+    pub journal_poll: Duration,
     /// Wait before trying a lost listener again.
     pub reconnect: Duration,
 }
@@ -89,7 +118,7 @@ impl Default for SyncIntervals {
     fn default() -> Self {
         SyncIntervals {
             full_reload: Duration::from_secs(60),
-            sqlite_tokens: Duration::from_secs(1),
+            journal_poll: Duration::from_millis(250),
             reconnect: Duration::from_millis(500),
         }
     }
@@ -173,15 +202,25 @@ pub struct IndexSync {
     pub tokens: Arc<TokenSet>,
     pub health: Arc<SyncHealth>,
     pub intervals: SyncIntervals,
+    /// On SQLite: the change journal's last row followed (or read before the last full load).
+    pub journal_seen: Arc<AtomicI64>,
 }
 
 impl IndexSync {
     /// Reloads all keys and tokens.
     pub async fn reload(&self) -> Result<(), DbErr> {
         let started = std::time::Instant::now();
+        // Read before the load: a change journalled meanwhile is followed again (harmless).
+        let journal = match self.db.get_database_backend() {
+            DatabaseBackend::Postgres => None,
+            _ => Some(journal_end(&self.db).await?),
+        };
         let keys = self.index.reload(read_all_key_facts(&self.db)).await?;
         let tokens = self.tokens.reload(&self.db, Utc::now()).await?;
         *self.health.last_full_load.lock().expect("sync health lock") = Some(Utc::now());
+        if let Some(journal) = journal {
+            self.journal_seen.fetch_max(journal, Ordering::Relaxed);
+        }
         release_freed_memory();
         tracing::debug!(keys, tokens, elapsed_ms = started.elapsed().as_millis() as u64, "key index reloaded");
         Ok(())
@@ -213,16 +252,38 @@ impl IndexSync {
 
     async fn poll_forever(self) {
         let mut full = tokio::time::interval(self.intervals.full_reload);
-        let mut tokens = tokio::time::interval(self.intervals.sqlite_tokens);
+        let mut journal = tokio::time::interval(self.intervals.journal_poll);
+        journal.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         full.tick().await; // The first tick is immediate, and the caller has just loaded.
-        tokens.tick().await;
         loop {
             let outcome = tokio::select! {
-                _ = full.tick() => self.reload().await,
-                _ = tokens.tick() => self.tokens.reload(&self.db, Utc::now()).await.map(|_| ()),
+                _ = full.tick() => self.reload().await.and(self.purge_journal().await),
+                _ = journal.tick() => self.follow_journal().await,
             };
             self.health.set_in_sync(outcome.is_ok(), "reload failed");
         }
+    }
+
+    /// Follows the change journal's rows since the last one followed.
+    async fn follow_journal(&self) -> Result<(), DbErr> {
+        let seen = self.journal_seen.load(Ordering::Relaxed);
+        for (seq, what) in journal_after(&self.db, seen).await? {
+            match Announcement::parse(&what) {
+                Some(what) => self.follow(what).await?,
+                None => tracing::warn!(payload = what, "unknown change in the journal"),
+            }
+            self.journal_seen.fetch_max(seq, Ordering::Relaxed);
+        }
+        Ok(())
+    }
+
+    async fn purge_journal(&self) -> Result<(), DbErr> {
+        let statement = Statement::from_sql_and_values(
+            self.db.get_database_backend(),
+            "DELETE FROM change_journal WHERE at < ?",
+            [(Utc::now() - JOURNAL_KEEPS).into()],
+        );
+        self.db.execute_raw(statement).await.map(|_| ())
     }
 
     async fn listen_forever(self) {

@@ -2,7 +2,8 @@
 //! instance reaches the other's verification within a second, also while the other is being
 //! hammered; and verification keeps answering through a database restart (on a throwaway
 //! PostgreSQL of the test's own) within its staleness bound, answers UNAVAILABLE past it (unless
-//! told to fail open), then catches up.
+//! told to fail open), then catches up. On SQLite, a command line's change reaches the serving
+//! process within a second too (through the change journal).
 
 use crate::support;
 
@@ -177,6 +178,43 @@ async fn changes_propagate(url: &str, db: &DatabaseConnection) {
     assert!(revoke.success());
     let took = on_b.until(&key, Err("401 Unauthorized"), Duration::from_secs(5)).await;
     assert!(took < PROPAGATION, "the revoked token still worked on B after {took:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_sqlite_a_command_line_change_reaches_the_server_within_a_second() {
+    let dir = std::env::temp_dir().join(format!("keydesk-journal-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.join("keydesk.db").display());
+    let server = Instance::start(&url).await;
+    let cli = |args: &[&str]| {
+        // Timed from before the command starts: its commit happens somewhere after.
+        let started = Instant::now();
+        let output =
+            Command::new(SERVER).args(["--database-url", &url]).args(args).env("RUST_LOG", "warn").output().unwrap();
+        assert!(output.status.success(), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
+        (started, String::from_utf8_lossy(&output.stdout).trim().to_owned())
+    };
+    let (_, token) = cli(&["token", "add", "gateway"]);
+    let channel = Channel::new(&server, &token);
+    let key = server.create("made in the console").await;
+    channel.until(&key, Ok(()), PROPAGATION).await;
+    let id = key.key.id.to_string();
+    for (change, expected) in [
+        (
+            vec!["key", "restrict", &id, "--mode", "enforce", "--allow", "https://shop.example.com"],
+            Err("ORIGIN_NOT_ALLOWED"),
+        ),
+        (vec!["key", "restrict", &id, "--mode", "off"], Ok(())),
+    ] {
+        let (sent, _) = cli(&change);
+        channel.until(&key, expected, Duration::from_secs(5)).await;
+        assert!(sent.elapsed() < PROPAGATION, "{change:?} reached the server after {:?}", sent.elapsed());
+    }
+    let (sent, _) = cli(&["token", "revoke", "gateway"]);
+    channel.until(&key, Err("401 Unauthorized"), Duration::from_secs(5)).await;
+    assert!(sent.elapsed() < PROPAGATION, "the revoked token still worked after {:?}", sent.elapsed());
+    drop(server);
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
