@@ -46,6 +46,12 @@ test("a chat key restricted to one origin: suggestions from real traffic, report
   await restrictions.getByRole("radio", { name: "Enforce" }).click();
   const question = page.getByRole("alertdialog", { name: "Enforce restrictions?" });
   await expect(question).toContainText("has not been in Report only");
+  // Escape answers the question only: the panel and its edits stay.
+  await page.keyboard.press("Escape");
+  await expect(question).toBeHidden();
+  await expect(details).toBeVisible();
+  await expect(restrictions.getByRole("radio", { name: "Off" })).toBeChecked();
+  await restrictions.getByRole("radio", { name: "Enforce" }).click();
   await question.getByRole("button", { name: "Enforce" }).click();
   await details.getByRole("button", { name: "Save" }).click();
   await expect(restrictions.getByRole("alert")).toHaveText(/Enforce needs at least one allowed origin/);

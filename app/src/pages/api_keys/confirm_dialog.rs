@@ -37,7 +37,12 @@ pub fn ConfirmDialog(
                 aria-modal="true"
                 aria-labelledby=labelled_by
                 aria-describedby=described_by
-                on:keydown=move |ev| if ev.key() == "Escape" { answer.run(false) }
+                on:keydown=move |ev| if ev.key() == "Escape" {
+                    // Handled: the panel behind must not close on the same key (its unsaved
+                    // edits would go with it).
+                    ev.prevent_default();
+                    answer.run(false)
+                }
             >
                 <h2 id=title_id>{title}</h2>
                 <div id=text_id>{children()}</div>

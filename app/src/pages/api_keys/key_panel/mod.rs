@@ -106,9 +106,9 @@ pub fn KeyPanel(data: PanelData) -> impl IntoView {
         }
         .into_any(),
     };
-    // Escape closes the panel wherever the focus is.
+    // Escape closes the panel wherever the focus is, unless a dialog above it took the key.
     let escape = window_event_listener(leptos::ev::keydown, move |ev| {
-        if ev.key() == "Escape" {
+        if ev.key() == "Escape" && !ev.default_prevented() {
             page.open(None);
         }
     });
