@@ -131,7 +131,9 @@ impl Hasher for HostHasher {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 struct OriginMatcher {
     by_host: HashMap<Box<str>, Vec<Allowed>, BuildHasherDefault<HostHasher>>,
-    any_wildcard: bool,
+    /// Bit `n` is set when a wildcard's domain has `n` labels (`*.example.com`: 2): only
+    /// suffixes of those lengths are looked up.
+    wildcard_labels: u64,
 }
 
 /// The longest host read without allocating (a DNS name is at most 253 characters).
@@ -141,7 +143,8 @@ const MAX_HOST: usize = 256;
 fn split_origin(text: &str) -> Option<(Scheme, &str, u16)> {
     let (scheme, rest) = text.split_once("://")?;
     let scheme = Scheme::read(scheme)?;
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+    let end = rest.bytes().position(|b| matches!(b, b'/' | b'?' | b'#')).unwrap_or(rest.len());
+    let authority = &rest[..end];
     let (host, port) = match authority.rfind(':') {
         // A colon inside an IPv6 literal's brackets is not a port's.
         Some(colon) if !authority[colon..].contains(']') => {
@@ -169,7 +172,10 @@ impl OriginMatcher {
             if host.bytes().any(|b| b.is_ascii_uppercase()) || entry.len() > MAX_HOST + 16 {
                 return Err(not_normal());
             }
-            matcher.any_wildcard |= subdomains;
+            if subdomains {
+                let labels = host.split('.').count().min(63);
+                matcher.wildcard_labels |= 1 << labels;
+            }
             matcher.by_host.entry(host.into()).or_default().push(Allowed { scheme, port, subdomains });
         }
         Ok(matcher)
@@ -181,9 +187,9 @@ impl OriginMatcher {
         if let Some((scheme, host, port)) = read_plain(origin, &mut buffer) {
             return self.allows_parts(scheme, host, port);
         }
-        // Any other spelling (upper case elsewhere than the host, an IP literal, international
-        // text, user info, percent-escapes) is read the way usage labels it: with allocation,
-        // which browsers' own spelling never needs.
+        // Any other spelling (an IP literal, international text, user info, percent-escapes) is
+        // read the way usage labels it: with allocation, which browsers' own spelling never
+        // needs.
         let label = origin_label(Some(origin));
         split_origin(&label).is_some_and(|(scheme, host, port)| self.allows_parts(scheme, host, port))
     }
@@ -197,39 +203,58 @@ impl OriginMatcher {
         if listed(host, false) {
             return true;
         }
-        // Each suffix after a dot that ends a non-empty label: `a.b.example.com` asks for
-        // `b.example.com`, `example.com` and `com`.
+        if self.wildcard_labels == 0 {
+            return false;
+        }
+        // The suffixes after a dot that ends a non-empty label, shortest first, of the lengths
+        // some wildcard has: `a.b.example.com` against `*.example.com` asks for `example.com`.
         let bytes = host.as_bytes();
-        self.any_wildcard
-            && (1..bytes.len().saturating_sub(1))
-                .any(|at| bytes[at] == b'.' && bytes[at - 1] != b'.' && listed(&host[at + 1..], true))
+        let mut labels = 1u32;
+        for at in (1..bytes.len().saturating_sub(1)).rev() {
+            if bytes[at] != b'.' {
+                continue;
+            }
+            if bytes[at - 1] != b'.'
+                && self.wildcard_labels & (1 << labels.min(63)) != 0
+                && listed(&host[at + 1..], true)
+            {
+                return true;
+            }
+            labels += 1;
+        }
+        false
     }
 }
 
 /// An origin spelled the plain way (a DNS name of letters, digits, dots and hyphens in any
-/// case, an optional port, anything after a `/`, `?` or `#` ignored): its parts, the host
-/// lower-cased into `buffer`. `None` for any other spelling.
-fn read_plain<'b>(origin: &str, buffer: &'b mut [u8; MAX_HOST]) -> Option<(Scheme, &'b str, u16)> {
+/// case, an optional port, anything after a `/`, `?` or `#` ignored): its parts, the host in
+/// lower case (copied into `buffer` only when it has capitals). `None` for any other spelling.
+fn read_plain<'a>(origin: &'a str, buffer: &'a mut [u8; MAX_HOST]) -> Option<(Scheme, &'a str, u16)> {
     let (scheme, host, port) = split_origin(origin)?;
     if host.len() > MAX_HOST || host.starts_with('.') || host.contains("..") {
         return None;
     }
-    let mut last_label_has_letter = false;
-    for (slot, byte) in buffer.iter_mut().zip(host.bytes()) {
+    let (mut last_label_has_letter, mut capitals) = (false, false);
+    for byte in host.bytes() {
         match byte {
-            b'a'..=b'z' | b'A'..=b'Z' => last_label_has_letter = true,
+            b'a'..=b'z' => last_label_has_letter = true,
+            b'A'..=b'Z' => (last_label_has_letter, capitals) = (true, true),
             b'.' => last_label_has_letter = false,
             b'0'..=b'9' | b'-' => {}
             _ => return None,
         }
-        *slot = byte.to_ascii_lowercase();
     }
     // A last label without letters may be an IPv4 address in one of its many spellings.
     if !last_label_has_letter && !host.ends_with('.') {
         return None;
     }
-    let host = std::str::from_utf8(&buffer[..host.len()]).ok()?;
-    Some((scheme, host, port))
+    if !capitals {
+        return Some((scheme, host, port));
+    }
+    let lower = &mut buffer[..host.len()];
+    lower.copy_from_slice(host.as_bytes());
+    lower.make_ascii_lowercase();
+    Some((scheme, std::str::from_utf8(lower).ok()?, port))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

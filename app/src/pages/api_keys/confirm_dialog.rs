@@ -26,6 +26,15 @@ pub fn ConfirmDialog(
             let _ = button.focus();
         }
     });
+    // Escape cancels wherever the focus is. The panel behind leaves an Escape alone while a
+    // dialog is open (its unsaved edits would go with it).
+    let escape = window_event_listener(leptos::ev::keydown, move |ev| {
+        if ev.key() == "Escape" {
+            ev.prevent_default();
+            answer.run(false);
+        }
+    });
+    on_cleanup(move || escape.remove());
     let title_id = format!("{id}-title");
     let text_id = format!("{id}-text");
     let (labelled_by, described_by) = (title_id.clone(), text_id.clone());
@@ -37,12 +46,6 @@ pub fn ConfirmDialog(
                 aria-modal="true"
                 aria-labelledby=labelled_by
                 aria-describedby=described_by
-                on:keydown=move |ev| if ev.key() == "Escape" {
-                    // Handled: the panel behind must not close on the same key (its unsaved
-                    // edits would go with it).
-                    ev.prevent_default();
-                    answer.run(false)
-                }
             >
                 <h2 id=title_id>{title}</h2>
                 <div id=text_id>{children()}</div>

@@ -106,9 +106,11 @@ pub fn KeyPanel(data: PanelData) -> impl IntoView {
         }
         .into_any(),
     };
-    // Escape closes the panel wherever the focus is, unless a dialog above it took the key.
+    // Escape closes the panel wherever the focus is, unless a question is open above it: the
+    // Escape is the question's (see ConfirmDialog).
     let escape = window_event_listener(leptos::ev::keydown, move |ev| {
-        if ev.key() == "Escape" && !ev.default_prevented() {
+        let question_open = || document().query_selector("[role=alertdialog]").ok().flatten().is_some();
+        if ev.key() == "Escape" && !ev.default_prevented() && !question_open() {
             page.open(None);
         }
     });
