@@ -78,11 +78,13 @@ enum Scheme {
 }
 
 impl Scheme {
-    fn read(text: &str) -> Option<Scheme> {
-        if text.eq_ignore_ascii_case("https") {
-            Some(Scheme::Https)
-        } else if text.eq_ignore_ascii_case("http") {
-            Some(Scheme::Http)
+    /// The scheme `text` starts with (`https://` or `http://`, in any case), and the rest.
+    fn split(text: &str) -> Option<(Scheme, &str)> {
+        let starts = |prefix: &str| text.get(..prefix.len()).is_some_and(|start| start.eq_ignore_ascii_case(prefix));
+        if starts("https://") {
+            Some((Scheme::Https, &text[8..]))
+        } else if starts("http://") {
+            Some((Scheme::Http, &text[7..]))
         } else {
             None
         }
@@ -122,8 +124,11 @@ impl Hasher for HostHasher {
             let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
             self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(SEED);
         }
-        for &byte in chunks.remainder() {
-            self.0 = (self.0.rotate_left(5) ^ u64::from(byte)).wrapping_mul(SEED);
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(SEED);
         }
     }
 }
@@ -134,6 +139,26 @@ struct OriginMatcher {
     /// Bit `n` is set when a wildcard's domain has `n` labels (`*.example.com`: 2): only
     /// suffixes of those lengths are looked up.
     wildcard_labels: u64,
+    /// The byte lengths of the listed hosts and of the wildcards' domains: a host of another
+    /// length is not looked up at all (most refusals cost no hashing).
+    exact_lengths: Lengths,
+    wildcard_lengths: Lengths,
+}
+
+/// A set of lengths below [`MAX_HOST`], as bits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct Lengths([u64; MAX_HOST / 64]);
+
+impl Lengths {
+    fn insert(&mut self, length: usize) {
+        if length < MAX_HOST {
+            self.0[length / 64] |= 1 << (length % 64);
+        }
+    }
+
+    fn contains(&self, length: usize) -> bool {
+        length < MAX_HOST && self.0[length / 64] & (1 << (length % 64)) != 0
+    }
 }
 
 /// The longest host read without allocating (a DNS name is at most 253 characters).
@@ -141,8 +166,7 @@ const MAX_HOST: usize = 256;
 
 /// An origin's parts: scheme, host, port (the default one when none is written).
 fn split_origin(text: &str) -> Option<(Scheme, &str, u16)> {
-    let (scheme, rest) = text.split_once("://")?;
-    let scheme = Scheme::read(scheme)?;
+    let (scheme, rest) = Scheme::split(text)?;
     let end = rest.bytes().position(|b| matches!(b, b'/' | b'?' | b'#')).unwrap_or(rest.len());
     let authority = &rest[..end];
     let (host, port) = match authority.rfind(':') {
@@ -175,6 +199,9 @@ impl OriginMatcher {
             if subdomains {
                 let labels = host.split('.').count().min(63);
                 matcher.wildcard_labels |= 1 << labels;
+                matcher.wildcard_lengths.insert(host.len());
+            } else {
+                matcher.exact_lengths.insert(host.len());
             }
             matcher.by_host.entry(host.into()).or_default().push(Allowed { scheme, port, subdomains });
         }
@@ -183,9 +210,8 @@ impl OriginMatcher {
 
     /// Whether `origin` (an `Origin` value, or any URL such as a `Referer`) is allowed.
     fn allows(&self, origin: &str) -> bool {
-        let mut buffer = [0; MAX_HOST];
-        if let Some((scheme, host, port)) = read_plain(origin, &mut buffer) {
-            return self.allows_parts(scheme, host, port);
+        if let Some(allowed) = read_plain(origin, |scheme, host, port| self.allows_parts(scheme, host, port)) {
+            return allowed;
         }
         // Any other spelling (an IP literal, international text, user info, percent-escapes) is
         // read the way usage labels it: with allocation, which browsers' own spelling never
@@ -196,9 +222,11 @@ impl OriginMatcher {
 
     fn allows_parts(&self, scheme: Scheme, host: &str, port: u16) -> bool {
         let listed = |host: &str, wildcard: bool| {
-            self.by_host.get(host).is_some_and(|entries| {
-                entries.iter().any(|a| a.subdomains == wildcard && a.scheme == scheme && a.port == port)
-            })
+            let lengths = if wildcard { &self.wildcard_lengths } else { &self.exact_lengths };
+            lengths.contains(host.len())
+                && self.by_host.get(host).is_some_and(|entries| {
+                    entries.iter().any(|a| a.subdomains == wildcard && a.scheme == scheme && a.port == port)
+                })
         };
         if listed(host, false) {
             return true;
@@ -227,34 +255,39 @@ impl OriginMatcher {
 }
 
 /// An origin spelled the plain way (a DNS name of letters, digits, dots and hyphens in any
-/// case, an optional port, anything after a `/`, `?` or `#` ignored): its parts, the host in
-/// lower case (copied into `buffer` only when it has capitals). `None` for any other spelling.
-fn read_plain<'a>(origin: &'a str, buffer: &'a mut [u8; MAX_HOST]) -> Option<(Scheme, &'a str, u16)> {
+/// case, an optional port, anything after a `/`, `?` or `#` ignored), handed to `then` as its
+/// parts with the host in lower case (copied on the stack only when it has capitals). `None`
+/// for any other spelling.
+fn read_plain<T>(origin: &str, then: impl FnOnce(Scheme, &str, u16) -> T) -> Option<T> {
     let (scheme, host, port) = split_origin(origin)?;
-    if host.len() > MAX_HOST || host.starts_with('.') || host.contains("..") {
+    if host.len() > MAX_HOST {
         return None;
     }
-    let (mut last_label_has_letter, mut capitals) = (false, false);
+    let (mut last_label_has_letter, mut capitals, mut label_start) = (false, false, true);
     for byte in host.bytes() {
         match byte {
             b'a'..=b'z' => last_label_has_letter = true,
             b'A'..=b'Z' => (last_label_has_letter, capitals) = (true, true),
-            b'.' => last_label_has_letter = false,
+            // An empty label (a leading dot, two dots) is not the plain spelling.
+            b'.' if label_start => return None,
+            b'.' => (last_label_has_letter, label_start) = (false, true),
             b'0'..=b'9' | b'-' => {}
             _ => return None,
         }
+        label_start &= byte == b'.';
     }
     // A last label without letters may be an IPv4 address in one of its many spellings.
     if !last_label_has_letter && !host.ends_with('.') {
         return None;
     }
     if !capitals {
-        return Some((scheme, host, port));
+        return Some(then(scheme, host, port));
     }
+    let mut buffer = [0; MAX_HOST];
     let lower = &mut buffer[..host.len()];
     lower.copy_from_slice(host.as_bytes());
     lower.make_ascii_lowercase();
-    Some((scheme, std::str::from_utf8(lower).ok()?, port))
+    Some(then(scheme, std::str::from_utf8(lower).ok()?, port))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
