@@ -6,7 +6,8 @@ baseline is /healthz on the same server in the same run: the cost of the HTTP st
 Prints one JSON object with p50/p95 in milliseconds for each URL. The page needs a signed-in
 user: BENCH_COOKIE is the session cookie (`keydesk_session=...`) bench/run.sh signs in for.
 Requests take compressed answers as Chromium over HTTPS does, so the figures include the
-server's compression (brotli).
+server's compression (brotli); the first screen is measured plain as well, in the same run, for
+what compression costs.
 """
 import http.client
 import json
@@ -16,14 +17,14 @@ import sys
 import time
 
 
-def measure(host, port, path, n):
+def measure(host, port, path, n, encodings="gzip, deflate, br, zstd"):
     conn = http.client.HTTPConnection(host, port)
     times = []
     for i in range(n + 5):
         start = time.perf_counter()
         conn.request("GET", path, headers={
             "Cookie": os.environ.get("BENCH_COOKIE", ""),
-            "Accept-Encoding": "gzip, deflate, br, zstd",
+            "Accept-Encoding": encodings,
         })
         response = conn.getresponse()
         body = response.read()
@@ -36,6 +37,7 @@ def measure(host, port, path, n):
     times.sort()
     return {
         "path": path,
+        "accept_encoding": encodings,
         "requests": n,
         "bytes": len(body),
         "p50_ms": round(statistics.median(times), 2),
@@ -46,7 +48,9 @@ def measure(host, port, path, n):
 def main():
     host, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     paths = ["/healthz", "/provisioning/api-keys", "/provisioning/api-keys?q=key%2000", "/provisioning/api-keys?status=soon_unavailable&sort=name&dir=asc"]
-    print(json.dumps([measure(host, port, p, n) for p in paths], indent=2))
+    results = [measure(host, port, p, n) for p in paths]
+    results.append(measure(host, port, paths[1], n, encodings="identity"))
+    print(json.dumps(results, indent=2))
 
 
 if __name__ == "__main__":
