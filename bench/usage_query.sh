@@ -12,7 +12,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p bench/results
 # A target folder of its own, as in verify.sh: target/release keeps the server `make build` made.
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}/bench"
+# Absolute: criterion writes its reports under the target folder, relative to the package.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}/bench"
 out="bench/results/usage-query-$(date -u +%Y%m%dT%H%M%SZ).txt"
 cargo bench --locked -p server --bench usage_query 2>/dev/null | tee "$out"
 echo "written to $out"

@@ -128,7 +128,8 @@ echo "== in-process (criterion; index and usage memory)"
 # The cargo benches build in a target folder of their own: built into target/release, the
 # server binary would be rebuilt without the flags cargo-leptos gives it (type-erased views,
 # LEPTOS_OUTPUT_NAME), and its pages would no longer hydrate with the built wasm.
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}/bench"
+# Absolute: criterion writes its reports under the target folder, relative to the package.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}/bench"
 cargo bench --locked -p server --bench verify -- --noplot 2>/dev/null | grep -E '^(verify|refuse|restriction)|time:' | tee "$dir/criterion.txt"
 memory="$(cargo bench --locked -p server --bench index_memory 2>/dev/null | grep 'key index')"
 counters="$(cargo bench --locked -p server --bench usage_memory 2>/dev/null | grep 'usage counters')"
