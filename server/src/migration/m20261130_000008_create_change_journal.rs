@@ -2,7 +2,8 @@
 //! changes a key or a token adds a row naming what changed, and each serving process follows the
 //! journal a few times a second (`verify::sync`). So a change made by another process (the
 //! command line) reaches verification within a second. PostgreSQL announces changes with
-//! `pg_notify` instead and leaves this table empty.
+//! `pg_notify` instead and leaves this table empty. `seq` is AUTOINCREMENT on SQLite: numbers are
+//! never reused after old rows are purged, so a follower's "after seq N" misses nothing.
 
 use sea_orm_migration::{prelude::*, schema::*};
 

@@ -257,7 +257,10 @@ impl IndexSync {
         full.tick().await; // The first tick is immediate, and the caller has just loaded.
         loop {
             let outcome = tokio::select! {
-                _ = full.tick() => self.reload().await.and(self.purge_journal().await),
+                _ = full.tick() => match self.reload().await {
+                    Ok(()) => self.purge_journal().await,
+                    failed => failed,
+                },
                 _ = journal.tick() => self.follow_journal().await,
             };
             self.health.set_in_sync(outcome.is_ok(), "reload failed");
