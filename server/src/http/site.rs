@@ -99,22 +99,28 @@ fn public(app: &AppRoutes, auth: &Auth) -> Router {
 }
 
 /// The wasm, its glue and the CSS, served from the build's brotli and gzip copies when the
-/// browser takes them (`make build` writes them beside each file). A copy older than its file
-/// (left by a build that did not write new ones) would serve stale code: it is removed first.
+/// browser takes them (`make build` writes them beside each file, after it). A copy not newer
+/// than its file (left by a build that wrote none) would serve stale code: it is removed first,
+/// and if one cannot be removed no copy is served at all (the files are then compressed as they
+/// go out).
 fn package_files(dir: &Path) -> ServeDir {
     let modified = |path: &Path| std::fs::metadata(path).and_then(|m| m.modified()).ok();
+    let mut stale_left = false;
     for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
         let copy = entry.path();
         let Some(extension) = copy.extension().filter(|e| *e == "br" || *e == "gz") else { continue };
         let original = copy.with_extension("");
-        if modified(&copy) < modified(&original) || modified(&original).is_none() {
-            tracing::warn!(file = %copy.display(), "removing a precompressed copy older than its file ({})", extension.display());
+        let fresh = matches!((modified(&copy), modified(&original)), (Some(copy), Some(file)) if copy > file);
+        if !fresh {
+            tracing::warn!(file = %copy.display(), "removing a precompressed copy not newer than its file ({})", extension.display());
             if let Err(error) = std::fs::remove_file(&copy) {
-                tracing::warn!(%error, file = %copy.display(), "cannot remove a stale precompressed copy");
+                tracing::warn!(%error, file = %copy.display(), "cannot remove a stale precompressed copy; serving none");
+                stale_left = true;
             }
         }
     }
-    ServeDir::new(dir).precompressed_br().precompressed_gzip()
+    let files = ServeDir::new(dir);
+    if stale_left { files } else { files.precompressed_br().precompressed_gzip() }
 }
 
 /// Every server function the app defines, with its method.

@@ -5,8 +5,8 @@
 
 use crate::entity::api_key::{self, Column, Entity as ApiKeys, read_restrictions};
 use app::api_keys::Permission;
-use app::api_keys::restrictions::RestrictionMode;
 use app::api_keys::restrictions::matcher::KeyRestrictions;
+use app::api_keys::restrictions::{RestrictionMode, Restrictions};
 use app::api_keys::verification::KeyFacts;
 use chrono::{DateTime, Utc};
 use futures::TryStreamExt;
@@ -39,12 +39,8 @@ fn facts_from_row(
     let corrupt = |what: &str| DbErr::Custom(format!("key {id} has a corrupt {what}"));
     let permission: Permission = permission.parse().map_err(|_| corrupt("permission"))?;
     // Off (most keys) is read without parsing the list.
-    let restrictions = if mode == RestrictionMode::Off.code() {
-        None
-    } else {
-        let restrictions = read_restrictions(&mode, &allowed).map_err(|error| corrupt(&error))?;
-        KeyRestrictions::compile(permission, &restrictions).map_err(|error| corrupt(&error))?.map(Box::new)
-    };
+    let restrictions =
+        if mode == RestrictionMode::Off.code() { None } else { compiled(id, permission, &mode, &allowed) };
     Ok(KeyFacts {
         id,
         secret_hash: secret_hash.try_into().map_err(|_| corrupt("secret hash"))?,
@@ -71,6 +67,24 @@ pub(crate) fn key_facts(row: &api_key::Model) -> Result<KeyFacts, DbErr> {
         row.restriction_mode.clone(),
         row.allowed_sources.clone(),
     ))
+}
+
+/// A key's restrictions for verification. A list that cannot be read or compiled (written by
+/// hand, or by an older rule) closes the key rather than the whole index: nothing is on its list,
+/// so enforcing refuses every caller and report-only reports every one.
+fn compiled(id: Uuid, permission: Permission, mode: &str, allowed: &str) -> Option<Box<KeyRestrictions>> {
+    let restrictions = read_restrictions(mode, allowed).and_then(|restrictions| {
+        KeyRestrictions::compile(permission, &restrictions).map(|compiled| (restrictions.mode, compiled))
+    });
+    match restrictions {
+        Ok((_, compiled)) => compiled.map(Box::new),
+        Err(error) => {
+            tracing::warn!(key_id = %id, %error, "unreadable restrictions: the key is treated as allowing nowhere");
+            let mode = RestrictionMode::parse(mode).unwrap_or(RestrictionMode::Enforce);
+            let nowhere = Restrictions { mode, allowed: Vec::new() };
+            KeyRestrictions::compile(permission, &nowhere).ok().flatten().map(Box::new)
+        }
+    }
 }
 
 /// What verification needs about key `id`; `None` if it does not exist (any more).

@@ -283,8 +283,10 @@ impl IndexSync {
     async fn purge_journal(&self) -> Result<(), DbErr> {
         let statement = Statement::from_sql_and_values(
             self.db.get_database_backend(),
-            "DELETE FROM change_journal WHERE at < ?",
-            [(Utc::now() - JOURNAL_KEEPS).into()],
+            // Only rows this process has followed: a row committed late (another process's clock
+            // behind) is followed before it goes.
+            "DELETE FROM change_journal WHERE seq <= ? AND at < ?",
+            [self.journal_seen.load(Ordering::Relaxed).into(), (Utc::now() - JOURNAL_KEEPS).into()],
         );
         self.db.execute_raw(statement).await.map(|_| ())
     }

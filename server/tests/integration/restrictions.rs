@@ -216,6 +216,24 @@ async fn bad_lists_are_refused_with_a_reason_and_change_nothing(db: DatabaseConn
     assert_eq!(api.store.get(chat_id).await.unwrap(), key, "nothing changed");
     assert_eq!(api.store.history(chat_id).await.unwrap().len(), 1, "only the creation is recorded");
 
+    // A list written around the rules (by hand in the database) closes that key, not the index.
+    let (hand_id, hand_secret) = api.create("Hand-edited widget", Permission::Chat).await;
+    let edited = server::entity::api_key::ActiveModel {
+        id: sea_orm::ActiveValue::Unchanged(hand_id),
+        restriction_mode: sea_orm::ActiveValue::Set("enforce".into()),
+        allowed_sources: sea_orm::ActiveValue::Set("[\"https://Shop.example.com/not-normal\"".into()),
+        ..Default::default()
+    };
+    sea_orm::ActiveModelTrait::update(edited, &db).await.unwrap();
+    api.verify.sync.reload().await.expect("the index still loads");
+    assert_eq!(
+        verify_from(&api, &hand_secret, "chat", Some("https://shop.example.com"), None).await,
+        code("ORIGIN_NOT_ALLOWED"),
+        "the unreadable list allows nowhere"
+    );
+    let (_, other) = api.create("Untouched widget", Permission::Chat).await;
+    assert!(verify_from(&api, &other, "chat", None, None).await.is_ok(), "other keys work on");
+
     let (mail_id, _) = api.create("Guarded gateway", Permission::SecureMail).await;
     let mail = api.store.get(mail_id).await.unwrap();
     let refused = restrict(&api, &mail, restrictions(RestrictionMode::Enforce, &["203.0.113.5/24"])).await.unwrap_err();

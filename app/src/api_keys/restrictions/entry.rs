@@ -62,7 +62,25 @@ pub fn normalise_origin(text: &str) -> Result<String, String> {
         return Err(format!("An origin has no path, query or fragment: use {shown}."));
     }
     let host = match url.host() {
-        Some(url::Host::Domain(host)) => host.to_owned(),
+        Some(url::Host::Domain(host)) => {
+            let shown = host.replacen("wildcard.", "*.", usize::from(wildcard));
+            if let Some(bare_host) = host.strip_suffix('.') {
+                let bare_host = bare_host.replacen("wildcard.", "*.", usize::from(wildcard));
+                return Err(format!("{shown} ends with a dot: write it without, as {}://{bare_host}.", url.scheme()));
+            }
+            // What DNS allows; longer names could never be a browser's origin. A wildcard's
+            // domain leaves room for one label and its dot in front.
+            let (named, longest) = match host.strip_prefix("wildcard.") {
+                Some(domain) if wildcard => (domain, 251),
+                _ => (host, 253),
+            };
+            if named.len() > longest || named.split('.').any(|label| label.is_empty() || label.len() > 63) {
+                return Err(format!(
+                    "{text} is not a valid origin: a host name has at most 253 characters, in labels of 1 to 63."
+                ));
+            }
+            host.to_owned()
+        }
         Some(_) if wildcard => {
             return Err(format!("{text}: a wildcard needs a domain name, not an IP address."));
         }
@@ -187,10 +205,28 @@ mod tests {
             ("ftp://files.example.com", "not an http or https origin"),
             ("https://exa mple.com", "not a valid origin"),
             ("https://shop.example.com:99999", "not a valid origin"),
+            ("https://shop.example.com.", "ends with a dot: write it without, as https://shop.example.com."),
+            ("https://*.example.com.", "ends with a dot: write it without, as https://*.example.com."),
         ] {
             let refused = normalise_origin(typed).unwrap_err();
             assert!(refused.contains(says), "{typed}: {refused}");
         }
+    }
+
+    #[test]
+    fn host_names_keep_to_what_dns_allows() {
+        let label = "a".repeat(63);
+        let longest = format!("{label}.{label}.{label}.{}", "b".repeat(61));
+        assert_eq!(longest.len(), 253);
+        assert!(normalise_origin(&format!("https://{longest}")).is_ok());
+        let too_long = format!("https://{longest}x");
+        assert!(normalise_origin(&too_long).unwrap_err().contains("at most 253 characters"));
+        let long_label = format!("https://{}.example", "a".repeat(64));
+        assert!(normalise_origin(&long_label).unwrap_err().contains("labels of 1 to 63"));
+        // Whatever is saved compiles: the matcher's own limit is above the longest entry.
+        let saved = normalise_origin(&format!("https://*.{}", &longest[2..])).unwrap();
+        let restrictions = Restrictions { mode: RestrictionMode::Enforce, allowed: vec![saved] };
+        assert!(super::super::matcher::KeyRestrictions::compile(Permission::Chat, &restrictions).is_ok());
     }
 
     #[test]

@@ -300,14 +300,21 @@ fn EnforceQuestion(
     let report = LocalResource::new(move || key_restriction_report(id));
     let text = move || {
         report.get().map(|read| {
-            let total = read.map(|report| report.would_block_total).unwrap_or_default();
+            let total = match read {
+                Ok(report) => report.would_block_total,
+                Err(error) => {
+                    return format!(
+                        "What enforcing would block could not be counted ({error}). Once you save, requests from {plural} not on the list are refused."
+                    );
+                }
+            };
             if total > 0 {
                 format!(
                     "In the last 7 days, enforcing would have blocked {} from elsewhere than the list. Once you save, requests like these are refused.",
                     verifications(total)
                 )
             } else if saved_mode == RestrictionMode::ReportOnly {
-                format!("In the last 7 days, nothing Report only saw would have been blocked. Once you save, requests from {plural} not on the list are refused.")
+                format!("In the last 7 days, nothing Report only saw (against the saved list) would have been blocked. Once you save, requests from {plural} not on the list are refused.")
             } else {
                 format!("This key has not been in Report only, so what enforcing will block is not known; Report only shows it first. Once you save, requests from {plural} not on the list are refused.")
             }
