@@ -48,11 +48,19 @@ pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
 
-/// A key's restrictions from their two columns.
-pub fn read_restrictions(mode: &str, allowed_sources: &str) -> Result<Restrictions, String> {
-    let mode = RestrictionMode::parse(mode).ok_or_else(|| format!("unknown restriction mode {mode:?}"))?;
-    let allowed = serde_json::from_str(allowed_sources).map_err(|error| format!("allowed sources: {error}"))?;
-    Ok(Restrictions { mode, allowed })
+/// A key's restrictions from their two columns. Values that cannot be read (written around the
+/// rules, by hand) read as allowing nowhere, in the stored mode if that much can be read, else
+/// `Enforce`: the key is closed, not the console or the index, and a warning says so.
+pub fn restrictions_of(id: Uuid, mode: &str, allowed_sources: &str) -> Restrictions {
+    let mode_read = RestrictionMode::parse(mode);
+    let allowed = serde_json::from_str(allowed_sources);
+    match (mode_read, allowed) {
+        (Some(mode), Ok(allowed)) => Restrictions { mode, allowed },
+        (mode_read, _) => {
+            tracing::warn!(key_id = %id, mode, "unreadable restrictions: the key is treated as allowing nowhere");
+            Restrictions { mode: mode_read.unwrap_or(RestrictionMode::Enforce), allowed: Vec::new() }
+        }
+    }
 }
 
 /// The `allowed_sources` column's value for `allowed`.

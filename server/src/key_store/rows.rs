@@ -96,7 +96,7 @@ pub(super) async fn lock_copy_names(txn: &DatabaseTransaction, source_name: &str
 
 pub(super) fn to_api_key(model: api_key::Model) -> Result<ApiKey, AppError> {
     let permission = model.permission.parse().map_err(internal)?;
-    let restrictions = api_key::read_restrictions(&model.restriction_mode, &model.allowed_sources).map_err(internal)?;
+    let restrictions = api_key::restrictions_of(model.id, &model.restriction_mode, &model.allowed_sources);
     Ok(ApiKey {
         id: model.id,
         name: model.name,

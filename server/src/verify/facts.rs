@@ -3,7 +3,7 @@
 //! Kept apart from the key store so that the store and the sync task both depend on it, and not
 //! on each other.
 
-use crate::entity::api_key::{self, Column, Entity as ApiKeys, read_restrictions};
+use crate::entity::api_key::{self, Column, Entity as ApiKeys, restrictions_of};
 use app::api_keys::Permission;
 use app::api_keys::restrictions::matcher::KeyRestrictions;
 use app::api_keys::restrictions::{RestrictionMode, Restrictions};
@@ -69,22 +69,17 @@ pub(crate) fn key_facts(row: &api_key::Model) -> Result<KeyFacts, DbErr> {
     ))
 }
 
-/// A key's restrictions for verification. A list that cannot be read or compiled (written by
-/// hand, or by an older rule) closes the key rather than the whole index: nothing is on its list,
-/// so enforcing refuses every caller and report-only reports every one.
+/// A key's restrictions for verification. A list that cannot be compiled (entries written
+/// around the rules) closes the key rather than the whole index: nothing is on its list, so
+/// enforcing refuses every caller and report-only reports every one.
 fn compiled(id: Uuid, permission: Permission, mode: &str, allowed: &str) -> Option<Box<KeyRestrictions>> {
-    let restrictions = read_restrictions(mode, allowed).and_then(|restrictions| {
-        KeyRestrictions::compile(permission, &restrictions).map(|compiled| (restrictions.mode, compiled))
+    let restrictions = restrictions_of(id, mode, allowed);
+    let compiled = KeyRestrictions::compile(permission, &restrictions).unwrap_or_else(|error| {
+        tracing::warn!(key_id = %id, %error, "uncompilable restrictions: the key is treated as allowing nowhere");
+        let nowhere = Restrictions { allowed: Vec::new(), ..restrictions };
+        KeyRestrictions::compile(permission, &nowhere).ok().flatten()
     });
-    match restrictions {
-        Ok((_, compiled)) => compiled.map(Box::new),
-        Err(error) => {
-            tracing::warn!(key_id = %id, %error, "unreadable restrictions: the key is treated as allowing nowhere");
-            let mode = RestrictionMode::parse(mode).unwrap_or(RestrictionMode::Enforce);
-            let nowhere = Restrictions { mode, allowed: Vec::new() };
-            KeyRestrictions::compile(permission, &nowhere).ok().flatten().map(Box::new)
-        }
-    }
+    compiled.map(Box::new)
 }
 
 /// What verification needs about key `id`; `None` if it does not exist (any more).

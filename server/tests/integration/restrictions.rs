@@ -231,6 +231,10 @@ async fn bad_lists_are_refused_with_a_reason_and_change_nothing(db: DatabaseConn
         code("ORIGIN_NOT_ALLOWED"),
         "the unreadable list allows nowhere"
     );
+    let shown = api.store.get(hand_id).await.expect("the console still reads the key");
+    assert_eq!(shown.restrictions, restrictions(RestrictionMode::Enforce, &[]), "shown as allowing nowhere");
+    let listed = api.store.list(&app::api_keys::KeyQuery::default(), Utc::now()).await.expect("the table still lists");
+    assert!(listed.keys.iter().any(|key| key.id == hand_id));
     let (_, other) = api.create("Untouched widget", Permission::Chat).await;
     assert!(verify_from(&api, &other, "chat", None, None).await.is_ok(), "other keys work on");
 
