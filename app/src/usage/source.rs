@@ -35,6 +35,15 @@ pub fn network_label(address: Option<IpAddr>) -> String {
     }
 }
 
+/// An IPv4-mapped IPv6 address (`::ffff:203.0.113.7`) as the IPv4 address it is; any other as
+/// it is. Usage groups callers, and restrictions match them, by this.
+pub fn unmapped(address: IpAddr) -> IpAddr {
+    match address {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
+        v4 => v4,
+    }
+}
+
 /// The longest network label: an IPv6 network in full, and `/64`.
 pub const NETWORK_LABEL_MAX: usize = 64;
 
@@ -42,10 +51,7 @@ pub const NETWORK_LABEL_MAX: usize = 64;
 /// look a label up by it on every verification).
 pub fn write_network_label(address: IpAddr, buffer: &mut [u8; NETWORK_LABEL_MAX]) -> &str {
     use std::io::Write;
-    let address = match address {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
-        v4 => v4,
-    };
+    let address = unmapped(address);
     let mut cursor = std::io::Cursor::new(&mut buffer[..]);
     let written = match address {
         IpAddr::V4(v4) => {
