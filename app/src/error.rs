@@ -18,6 +18,8 @@ pub enum Field {
     Grace,
     /// Where the key may be used from: its mode and its allowed origins or networks.
     Restrictions,
+    /// A filter of a view (the Audit Log's actions and dates).
+    Filter,
 }
 
 impl fmt::Display for Field {
@@ -29,6 +31,7 @@ impl fmt::Display for Field {
             Field::ExpiresAt => "Expiration Date",
             Field::Grace => "Keep the old key working for",
             Field::Restrictions => "Restrictions",
+            Field::Filter => "Filter",
         })
     }
 }

@@ -12,6 +12,7 @@ pub mod date_format;
 pub mod error;
 pub mod pages;
 pub mod relative_time;
+pub mod url_query;
 pub mod usage;
 pub mod widgets;
 pub mod wire;
@@ -63,6 +64,7 @@ pub fn App() -> impl IntoView {
                 <nav aria-label="Main">
                     <span class="menu-title">"Provisioning"</span>
                     <A href=API_KEYS_PATH>"API Keys"</A>
+                    <A href=audit::query::AUDIT_PATH>"Audit Log"</A>
                 </nav>
                 <UserMenu/>
             </header>
@@ -72,6 +74,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=|| view! { <Redirect path=API_KEYS_PATH/> }/>
                     // Async: the whole table is in the first HTML, readable before (or without) the wasm.
                     <Route path=path!("/provisioning/api-keys") view=pages::api_keys::ApiKeysPage ssr=SsrMode::Async/>
+                    // Its code is loaded on demand (see pages::audit_log).
+                    <Route path=path!("/provisioning/audit") view=pages::audit_log::AuditLogPage ssr=SsrMode::Async/>
                     <Route path=path!("/login") view=pages::login::LoginPage ssr=SsrMode::Async/>
                 </Routes>
             </main>

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod client;
+pub mod csv_stream;
 pub mod db;
 pub mod demo_data;
 pub mod entity;

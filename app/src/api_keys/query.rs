@@ -5,6 +5,7 @@ use super::permission::Permission;
 use super::search::{matches_search, normalize_search};
 use super::status::StatusFilter;
 use super::usage_filter::UsageFilter;
+use crate::url_query::query_string;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -160,7 +161,7 @@ impl KeyQuery {
         if self.page != 0 {
             pairs.push(("page", (self.page + 1).to_string()));
         }
-        pairs.iter().map(|(k, v)| format!("{k}={}", encode_component(v))).collect::<Vec<_>>().join("&")
+        query_string(&pairs)
     }
 
     /// Reads a view from URL parameters (already percent-decoded). Unknown values fall back to
@@ -186,19 +187,6 @@ impl KeyQuery {
             page: get("page").and_then(|p| p.parse::<u64>().ok()).map_or(0, |p| p.saturating_sub(1).min(MAX_PAGE)),
         }
     }
-}
-
-/// Percent-encodes a query-string value (RFC 3986 unreserved characters stay as they are).
-fn encode_component(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~' | b',') {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
 }
 
 #[cfg(test)]

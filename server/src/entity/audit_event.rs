@@ -19,6 +19,8 @@ pub struct Model {
     /// JSON array of `app::api_keys::input::FieldChange`.
     pub changes: String,
     pub note: Option<String>,
+    /// Shared by the events of one bulk action.
+    pub batch_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

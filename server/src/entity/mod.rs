@@ -2,6 +2,7 @@
 //! them into `app`'s types.
 
 pub mod api_key;
+pub mod audit_actor;
 pub mod audit_event;
 pub mod key_usage;
 pub mod service_token;

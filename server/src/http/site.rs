@@ -7,12 +7,14 @@
 //! put every server function in one router: each goes to its group by name.
 
 use super::{Limits, MAX_CONSOLE_BODY_BYTES};
+use crate::audit::trail::SeaAuditTrail;
 use crate::auth::guards::{identify_client, recognise_session, refuse_cross_site, require_session};
 use crate::auth::{Auth, sign_in};
 use crate::public_url::require_own_host;
 use crate::security_headers::{CspNonce, FAVICON_CACHING, PKG_CACHING, cache_static, compression, page_headers};
-use crate::{key_store, usage};
+use crate::{audit, key_store, usage};
 use app::api_keys::store::SharedKeyStore;
+use app::audit::store::SharedAuditTrail;
 use app::auth::{LOGIN_PATH, LOGOUT_PATH, WhoAmI};
 use app::error::AppError;
 use app::{API_KEYS_PATH, App, FAVICON_PATH, shell};
@@ -42,7 +44,8 @@ pub const PUBLIC_SERVER_FNS: [&str; 1] = [WhoAmI::PATH];
 
 /// Both console groups with their shared edge.
 pub fn routes(options: &LeptosOptions, store: SharedKeyStore, auth: &Auth, limits: Limits) -> Router {
-    let app = AppRoutes { options: options.clone(), store, db: auth.db.clone() };
+    let trail: SharedAuditTrail = std::sync::Arc::new(SeaAuditTrail::new(auth.db.clone()));
+    let app = AppRoutes { options: options.clone(), store, trail, db: auth.db.clone() };
     console(&app, auth)
         .merge(public(&app, auth))
         .layer(RequestBodyLimitLayer::new(MAX_CONSOLE_BODY_BYTES))
@@ -66,6 +69,7 @@ fn console(app: &AppRoutes, auth: &Auth) -> Router {
     }
     router = router.route(usage::csv_export::PATH, get(usage::csv_export::download).with_state(app.db.clone()));
     router = router.route(key_store::csv_export::PATH, get(key_store::csv_export::download).with_state(app.db.clone()));
+    router = router.route(audit::csv_export::PATH, get(audit::csv_export::download).with_state(app.db.clone()));
     router
         .fallback(leptos_axum::file_and_error_handler_with_context(app.context(), shell))
         .with_state(app.options.clone())
@@ -132,6 +136,7 @@ pub fn server_fns() -> impl Iterator<Item = (&'static str, Method)> {
 struct AppRoutes {
     options: LeptosOptions,
     store: SharedKeyStore,
+    trail: SharedAuditTrail,
     db: DatabaseConnection,
 }
 
@@ -148,12 +153,14 @@ impl AppRoutes {
         })
     }
 
-    /// What every page and server function gets in its context: the key store, and the nonce
-    /// the Content-Security-Policy header names (Leptos puts it on its inline scripts).
+    /// What every page and server function gets in its context: the key store, the audit
+    /// trail, and the nonce the Content-Security-Policy header names (Leptos puts it on its
+    /// inline scripts).
     fn context(&self) -> impl Fn() + Clone + Send + Sync + 'static {
-        let store = self.store.clone();
+        let (store, trail) = (self.store.clone(), self.trail.clone());
         move || {
             provide_context(store.clone());
+            provide_context(trail.clone());
             let nonce =
                 use_context::<http::request::Parts>().and_then(|parts| parts.extensions.get::<CspNonce>().cloned());
             if let Some(CspNonce(nonce)) = nonce {

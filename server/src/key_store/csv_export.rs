@@ -2,25 +2,23 @@
 //! filters and sort; every page of it) as CSV, for spreadsheets. It needs the rights that seeing
 //! the keys needs, and never carries a secret or its hash.
 //!
-//! The rows are streamed: read one at a time from the database and sent in chunks, so 100,000
-//! keys export without being held in memory at once. Names and creators are text people chose:
-//! cells a spreadsheet would read as a formula are neutralised (OWASP's CSV injection advice).
+//! The rows are streamed (`csv_stream`): 100,000 keys export without being held in memory at
+//! once, and names and creators a spreadsheet would read as formulas are neutralised.
 
 use super::view_sql::{filtered, sorted};
+use crate::csv_stream::{self, ChunkedCsv, ExportError, neutralised, time};
 use crate::entity::api_key::Column;
-use crate::usage::csv_export::neutralised;
 use crate::usage::store::week_total_of_each_key;
 use app::api_keys::{KeyQuery, Permission, status};
 use app::auth::{Action, CurrentUser};
 use axum::Extension;
 use axum::Json;
-use axum::body::{Body, Bytes};
 use axum::extract::{Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, SecondsFormat, Utc};
-use futures::{SinkExt, TryStreamExt};
-use sea_orm::{DatabaseConnection, DbErr, FromQueryResult, QuerySelect};
+use chrono::{DateTime, Utc};
+use futures::TryStreamExt;
+use sea_orm::{DatabaseConnection, FromQueryResult, QuerySelect};
 use uuid::Uuid;
 
 /// Where the download lives.
@@ -40,9 +38,6 @@ pub const COLUMNS: [&str; 11] = [
     "verifications_7d",
     "restriction_mode",
 ];
-
-/// Bytes gathered before a chunk is sent.
-const CHUNK: usize = 64 * 1024;
 
 /// One exported row: a key's columns without its secret's hash, and its week's valid uses.
 #[derive(Debug, FromQueryResult)]
@@ -76,33 +71,12 @@ pub async fn download(
     }
     let query = view_of(&pairs);
     let now = Utc::now();
-    let (mut sender, receiver) = futures::channel::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
-    tokio::spawn(async move {
-        if let Err(error) = write_view(&db, &query, now, &mut sender).await {
-            // The download stops short (the client sees a broken transfer, not a complete file).
-            tracing::error!(%error, "the keys' CSV export failed");
-            let _ = sender.send(Err(std::io::Error::other("export failed"))).await;
-        }
-    });
     let file = format!("api-keys-{}.csv", now.format("%Y%m%d-%H%M"));
-    let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{file}\""))
-        .unwrap_or(HeaderValue::from_static("attachment"));
-    let headers = [
-        (header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8")),
-        (header::CONTENT_DISPOSITION, disposition),
-        (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
-    ];
-    (headers, Body::from_stream(receiver)).into_response()
-}
-
-#[derive(Debug, thiserror::Error)]
-enum ExportError {
-    #[error("database: {0}")]
-    Database(#[from] DbErr),
-    #[error("csv: {0}")]
-    Csv(#[from] csv::Error),
-    #[error("the client went away")]
-    Gone,
+    csv_stream::download(
+        &file,
+        "keys'",
+        move |mut sender| async move { write_view(&db, &query, now, &mut sender).await },
+    )
 }
 
 /// Writes `query`'s whole view at `now` into `sender`, in chunks.
@@ -110,7 +84,7 @@ async fn write_view(
     db: &DatabaseConnection,
     query: &KeyQuery,
     now: DateTime<Utc>,
-    sender: &mut futures::channel::mpsc::Sender<Result<Bytes, std::io::Error>>,
+    sender: &mut csv_stream::Sender,
 ) -> Result<(), ExportError> {
     let select = sorted(filtered(query, now), query, now, db.get_database_backend())
         .select_only()
@@ -127,28 +101,12 @@ async fn write_view(
         .column_as(week_total_of_each_key(now), "verifications_7d")
         .column(Column::RestrictionMode);
     let mut rows = select.into_model::<ExportedKey>().stream(db).await?;
-    let chunk = || csv::Writer::from_writer(Vec::with_capacity(CHUNK + 1024));
-    let mut csv = chunk();
-    csv.write_record(COLUMNS)?;
+    let mut csv = ChunkedCsv::new(sender);
+    csv.write(COLUMNS).await?;
     while let Some(row) = rows.try_next().await? {
-        csv.write_record(record(&row, now))?;
-        if csv.get_ref().len() >= CHUNK {
-            send(std::mem::replace(&mut csv, chunk()), sender).await?;
-        }
+        csv.write(record(&row, now)).await?;
     }
-    send(csv, sender).await
-}
-
-async fn send(
-    csv: csv::Writer<Vec<u8>>,
-    sender: &mut futures::channel::mpsc::Sender<Result<Bytes, std::io::Error>>,
-) -> Result<(), ExportError> {
-    let bytes = csv.into_inner().map_err(|error| csv::Error::from(error.into_error()))?;
-    sender.send(Ok(Bytes::from(bytes))).await.map_err(|_| ExportError::Gone)
-}
-
-fn time(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Millis, true)
+    csv.finish().await
 }
 
 fn record(row: &ExportedKey, now: DateTime<Utc>) -> [String; COLUMNS.len()] {

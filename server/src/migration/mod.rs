@@ -11,6 +11,7 @@ mod m20261129_000005_create_key_usage;
 mod m20261130_000006_add_rotation;
 mod m20261130_000007_add_restrictions;
 mod m20261130_000008_create_change_journal;
+mod m20261130_000009_audit_log;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000006_add_rotation::Migration),
             Box::new(m20261130_000007_add_restrictions::Migration),
             Box::new(m20261130_000008_create_change_journal::Migration),
+            Box::new(m20261130_000009_audit_log::Migration),
         ]
     }
 }

@@ -5,6 +5,7 @@
 #[macro_use]
 mod support;
 
+mod audit_log;
 mod auth;
 mod filter_agreement;
 mod hardening;

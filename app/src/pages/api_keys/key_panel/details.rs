@@ -6,6 +6,7 @@ use crate::api_keys::rotation::rotation_refusal;
 use crate::api_keys::server_fns::{set_key_enabled, update_key};
 use crate::api_keys::{ApiKey, KeyChanges, KeyRead};
 use crate::audit::AuditEntry;
+use crate::audit::query::{AuditQuery, KeyRef};
 use crate::auth;
 use crate::error::AppError;
 use crate::pages::api_keys::view_state::Panel;
@@ -17,20 +18,18 @@ use leptos::prelude::*;
 
 /// The key's audit trail, newest first.
 #[component]
-fn KeyHistory(history: WireResource<Result<Vec<AuditEntry>, AppError>>) -> impl IntoView {
+fn KeyHistory(id: uuid::Uuid, history: WireResource<Result<Vec<AuditEntry>, AppError>>) -> impl IntoView {
     let clock = PageClock::expect();
-    // Dates are recorded as RFC 3339; they read as the rest of the page's dates.
-    let value = move |text: &str| {
-        DateTime::parse_from_rfc3339(text).map_or_else(|_| text.to_owned(), |at| clock.format(at.to_utc()))
-    };
     let describe = move |entry: &AuditEntry| {
-        let changes: Vec<String> =
-            entry.changes.iter().map(|c| format!("{}: from {} to {}", c.field, value(&c.old), value(&c.new))).collect();
-        if changes.is_empty() { String::new() } else { format!(" ({})", changes.join("; ")) }
+        let changes = entry.changes_text(|at| clock.format(at));
+        if changes.is_empty() { String::new() } else { format!(" ({changes})") }
     };
     view! {
         <section class="history" aria-labelledby="history-title">
-            <h3 id="history-title">"History"</h3>
+            <div class="section-head">
+                <h3 id="history-title">"History"</h3>
+                <a href=AuditQuery { key: Some(KeyRef::Id(id)), ..AuditQuery::default() }.href()>"Show in audit log"</a>
+            </div>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || history.get().map(|entries| match entries {
                     Ok(entries) => view! {
@@ -169,7 +168,7 @@ pub(super) fn DetailsForm(read: KeyRead, history: WireResource<Result<Vec<AuditE
                     form=fields/>
                 {move || fields.error.with(|e| e.as_ref().filter(|(f, _)| f.is_none()).map(|(_, m)| view! { <p class="error" role="alert">{m.clone()}</p> }))}
                 <Show when=move || saved.get()><p class="saved" role="status">"Saved."</p></Show>
-                <KeyHistory history/>
+                <KeyHistory id history/>
                 <div class="buttons">
                     <button type="submit" class="primary" disabled=busy>{move || if save.pending().get() { "Saving…" } else { "Save" }}</button>
                     <button type="button" disabled=busy on:click=expire_now>"Expire now"</button>

@@ -2,10 +2,20 @@
 //! service token, and every sign-in attempt, is recorded in the same transaction as the change
 //! (or the attempt's outcome), with old and new values of changed fields, never a secret.
 
+//!
+//! [`query`] is the Audit Log page's view of the trail (its filters, in the URL); [`server_fns`]
+//! reads it for the page.
+
+pub mod query;
+pub mod server_fns;
+#[cfg(feature = "ssr")]
+pub mod store;
+
 use crate::api_keys::input::FieldChange;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use uuid::Uuid;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -83,6 +93,24 @@ impl AuditAction {
         AuditAction::ALL.into_iter().find(|action| action.as_str() == text)
     }
 
+    /// Whether the event concerns a key. Anyone who may see keys (canView and canRead) sees
+    /// these; sign-ins and changes to users and tokens carry addresses and mistyped user names,
+    /// and only users with all five rights see them.
+    pub fn is_key_event(self) -> bool {
+        matches!(
+            self,
+            AuditAction::KeyCreated
+                | AuditAction::KeyCopied
+                | AuditAction::KeyUpdated
+                | AuditAction::KeyEnabled
+                | AuditAction::KeyDisabled
+                | AuditAction::KeyDeleted
+                | AuditAction::KeyRotated
+                | AuditAction::KeyRotationFinished
+                | AuditAction::KeyRotationExtended
+        )
+    }
+
     /// How the details panel words it.
     pub fn label(self) -> &'static str {
         match self {
@@ -129,9 +157,12 @@ impl Actor {
     }
 }
 
-/// One recorded event, as the details panel and `server audit` show it.
+/// One recorded event, as the Audit Log page, the details panel and `server audit` show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {
+    /// Time-ordered (UUID v7): events recorded at the same instant sort in the order recorded.
+    #[serde(default)]
+    pub id: Uuid,
     #[serde(with = "chrono::serde::ts_milliseconds")]
     pub at: DateTime<Utc>,
     pub actor: String,
@@ -143,6 +174,27 @@ pub struct AuditEntry {
     pub changes: Vec<FieldChange>,
     /// Anything else worth keeping (rights granted, the key a copy came from, ...).
     pub note: Option<String>,
+    /// The key the event concerns, if it concerns one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<Uuid>,
+    /// A second key it concerns (the other key of a rotation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub other_key_id: Option<Uuid>,
+    /// Shared by the events of one bulk action.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch_id: Option<Uuid>,
+}
+
+impl AuditEntry {
+    /// The changed fields as the page words them, `Name: from A to B; ...`, with each recorded
+    /// date (RFC 3339) written by `date` the way the rest of the page writes dates.
+    pub fn changes_text(&self, date: impl Fn(DateTime<Utc>) -> String) -> String {
+        let value =
+            |text: &str| DateTime::parse_from_rfc3339(text).map_or_else(|_| text.to_owned(), |at| date(at.to_utc()));
+        let changes: Vec<String> =
+            self.changes.iter().map(|c| format!("{}: from {} to {}", c.field, value(&c.old), value(&c.new))).collect();
+        changes.join("; ")
+    }
 }
 
 #[cfg(test)]
@@ -155,5 +207,12 @@ mod tests {
             assert_eq!(AuditAction::parse(action.as_str()), Some(action));
         }
         assert_eq!(AuditAction::parse("key_exploded"), None);
+    }
+
+    #[test]
+    fn key_events_are_the_key_actions() {
+        let key_events: Vec<_> = AuditAction::ALL.into_iter().filter(|a| a.is_key_event()).collect();
+        assert!(key_events.iter().all(|a| a.as_str().starts_with("key_")));
+        assert_eq!(key_events.len(), AuditAction::ALL.iter().filter(|a| a.as_str().starts_with("key_")).count());
     }
 }

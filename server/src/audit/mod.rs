@@ -1,6 +1,11 @@
 //! Writing and reading the audit trail (`app::audit` says what is recorded). Writers pass the
 //! transaction of the change they record, so an event exists exactly when its change does.
+//! [`trail`] reads the Audit Log page's views; [`csv_export`] downloads them.
 
+pub mod csv_export;
+pub mod trail;
+
+use crate::entity::audit_actor::{self, Entity as AuditActors};
 use crate::entity::audit_event::{self, Column, Entity as AuditEvents};
 use app::api_keys::input::FieldChange;
 use app::audit::{Actor, AuditAction, AuditEntry};
@@ -22,12 +27,14 @@ pub struct Event<'a> {
     pub other_key_id: Option<Uuid>,
     pub changes: &'a [FieldChange],
     pub note: Option<String>,
+    /// The bulk action this event is one of.
+    pub batch_id: Option<Uuid>,
     pub at: DateTime<Utc>,
 }
 
 impl<'a> Event<'a> {
     pub fn new(actor: &'a Actor, action: AuditAction, subject: &'a str, at: DateTime<Utc>) -> Self {
-        Event { actor, action, subject, key_id: None, other_key_id: None, changes: &[], note: None, at }
+        Event { actor, action, subject, key_id: None, other_key_id: None, changes: &[], note: None, batch_id: None, at }
     }
 
     pub fn key(mut self, id: Uuid) -> Self {
@@ -50,6 +57,11 @@ impl<'a> Event<'a> {
         self.note = Some(note.into());
         self
     }
+
+    pub fn batch(mut self, batch_id: Option<Uuid>) -> Self {
+        self.batch_id = batch_id;
+        self
+    }
 }
 
 pub async fn record(db: &impl ConnectionTrait, event: Event<'_>) -> Result<(), DbErr> {
@@ -66,14 +78,23 @@ pub async fn record(db: &impl ConnectionTrait, event: Event<'_>) -> Result<(), D
         other_key_id: Set(event.other_key_id),
         changes: Set(serde_json::to_string(event.changes).expect("field changes serialise")),
         note: Set(event.note),
+        batch_id: Set(event.batch_id),
     }
     .insert(db)
     .await?;
+    // The `Who` filter's choices: a row per actor and kind of event, written once.
+    let actor =
+        audit_actor::ActiveModel { actor: Set(event.actor.name.clone()), key_events: Set(event.action.is_key_event()) };
+    AuditActors::insert(actor)
+        .on_conflict_do_nothing_on([audit_actor::Column::Actor, audit_actor::Column::KeyEvents])
+        .exec_without_returning(db)
+        .await?;
     Ok(())
 }
 
-fn entry(row: audit_event::Model) -> AuditEntry {
+pub(crate) fn entry(row: audit_event::Model) -> AuditEntry {
     AuditEntry {
+        id: row.id,
         at: row.at,
         actor: row.actor,
         address: row.address,
@@ -82,6 +103,9 @@ fn entry(row: audit_event::Model) -> AuditEntry {
         subject: row.subject,
         changes: serde_json::from_str(&row.changes).unwrap_or_default(),
         note: row.note,
+        key_id: row.key_id,
+        other_key_id: row.other_key_id,
+        batch_id: row.batch_id,
     }
 }
 
@@ -155,6 +179,7 @@ mod tests {
     fn control_characters_never_reach_the_terminal() {
         let hostile = "admin\n2026-01-01 forged line\u{1b}[2J\u{7}\u{202e}txt.exe\"";
         let entry = AuditEntry {
+            id: Uuid::nil(),
             at: Utc::now(),
             actor: hostile.to_owned(),
             address: Some("10.0.0.1\r".to_owned()),
@@ -166,6 +191,9 @@ mod tests {
                 new: "c\u{9b}d".to_owned(),
             }],
             note: Some("\u{1b}]0;title\u{7}".to_owned()),
+            key_id: None,
+            other_key_id: None,
+            batch_id: None,
         };
         let line = terminal_line(&entry);
         assert!(!line.chars().any(|c| c.is_control()), "{line:?}");
