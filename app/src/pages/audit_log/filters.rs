@@ -67,7 +67,7 @@ pub(super) fn Filters(
             on:submit=move |ev| { ev.prevent_default(); apply_key(); }>
             <label class="select">
                 <span class="label">"Who"</span>
-                <select name="who" on:change=on_who>
+                <select name="who" aria-label="Who" on:change=on_who>
                     <option value="" selected=move || query.with(|q| q.who.is_none())>"Anyone"</option>
                     {move || who_choices().into_iter().map(|actor| {
                         let (chosen, value) = (actor.clone(), actor.clone());
