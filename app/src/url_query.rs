@@ -18,3 +18,26 @@ pub fn encode_component(value: &str) -> String {
 pub fn query_string(pairs: &[(&str, String)]) -> String {
     pairs.iter().map(|(k, v)| format!("{k}={}", encode_component(v))).collect::<Vec<_>>().join("&")
 }
+
+/// A query string's pairs, percent-decoded (what a browser's URL parser gives the pages).
+#[cfg(test)]
+pub fn decode_query(query: &str) -> Vec<(String, String)> {
+    query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let mut bytes = Vec::new();
+            let mut rest = value.bytes();
+            while let Some(byte) = rest.next() {
+                if byte == b'%' {
+                    let hex = [rest.next().unwrap_or(b'0'), rest.next().unwrap_or(b'0')];
+                    bytes.push(u8::from_str_radix(std::str::from_utf8(&hex).unwrap_or("00"), 16).unwrap_or(0));
+                } else {
+                    bytes.push(byte);
+                }
+            }
+            (key.to_owned(), String::from_utf8_lossy(&bytes).into_owned())
+        })
+        .collect()
+}

@@ -11,7 +11,6 @@ use app::audit::store::AuditTrail;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, DatabaseConnection, EntityTrait};
 use server::audit::trail::SeaAuditTrail;
-use server::db;
 use server::entity::audit_event;
 use std::time::Instant;
 use uuid::Uuid;
@@ -23,28 +22,12 @@ const USERS: usize = 40;
 const BATCH: usize = 2_000;
 const SAMPLES: usize = 60;
 
+mod databases;
+
 #[tokio::main]
 async fn main() {
     let now = Utc::now();
-    let folder = std::env::temp_dir().join(format!("keydesk-audit-bench-{}", Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&folder).expect("a folder for the SQLite file");
-    let sqlite_url = format!("sqlite://{}/bench.db?mode=rwc", folder.display());
-    let sqlite = db::connect_and_migrate(&sqlite_url).await.expect("the SQLite database");
-    bench("SQLite", &sqlite, now).await;
-    sqlite.close().await.ok();
-    std::fs::remove_dir_all(&folder).ok();
-
-    let url =
-        std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
-    let admin = db::connect(&url).await.expect("PostgreSQL at TEST_DATABASE_URL");
-    let name = format!("keydesk_audit_bench_{}", Uuid::new_v4().simple());
-    admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("a bench database");
-    let base = url.split('?').next().unwrap_or(&url);
-    let bench_url = format!("{}/{name}", &base[..base.rfind('/').expect("a database URL names a database")]);
-    let postgres = db::connect_and_migrate(&bench_url).await.expect("the bench database");
-    bench("PostgreSQL", &postgres, now).await;
-    postgres.close().await.ok();
-    admin.execute_unprepared(&format!("DROP DATABASE {name} WITH (FORCE)")).await.expect("drop the bench database");
+    databases::on_both("audit", async |backend, db| bench(backend, db, now).await).await;
 }
 
 /// Event `n`: mostly key changes by the 40 users, one in 50 a sign-in, one in 1,000 a failed

@@ -8,7 +8,6 @@
 use app::usage::{Range, Resolution, UsageResult};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection};
-use server::db;
 use server::key_store::SeaKeyStore;
 use server::usage::Dimension;
 use server::usage::store;
@@ -24,28 +23,12 @@ const ORIGINS: usize = 5;
 const KEYS_PER_STATEMENT: usize = 10;
 const SAMPLES: usize = 200;
 
+mod databases;
+
 #[tokio::main]
 async fn main() {
     let now = Utc::now();
-    let folder = std::env::temp_dir().join(format!("keydesk-usage-bench-{}", Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&folder).expect("a folder for the SQLite file");
-    let sqlite_url = format!("sqlite://{}/bench.db?mode=rwc", folder.display());
-    let sqlite = db::connect_and_migrate(&sqlite_url).await.expect("the SQLite database");
-    bench("SQLite", &sqlite, now).await;
-    sqlite.close().await.ok();
-    std::fs::remove_dir_all(&folder).ok();
-
-    let url =
-        std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
-    let admin = db::connect(&url).await.expect("PostgreSQL at TEST_DATABASE_URL");
-    let name = format!("keydesk_usage_bench_{}", Uuid::new_v4().simple());
-    admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("a bench database");
-    let base = url.split('?').next().unwrap_or(&url);
-    let bench_url = format!("{}/{name}", &base[..base.rfind('/').expect("a database URL names a database")]);
-    let postgres = db::connect_and_migrate(&bench_url).await.expect("the bench database");
-    bench("PostgreSQL", &postgres, now).await;
-    postgres.close().await.ok();
-    admin.execute_unprepared(&format!("DROP DATABASE {name} WITH (FORCE)")).await.expect("drop the bench database");
+    databases::on_both("usage", async |backend, db| bench(backend, db, now).await).await;
 }
 
 async fn bench(backend: &str, db: &DatabaseConnection, now: DateTime<Utc>) {

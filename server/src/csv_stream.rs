@@ -3,14 +3,20 @@
 //! rows never holds them all in memory. Cells are text people chose (names, actors, notes): those
 //! a spreadsheet would read as a formula are neutralised (OWASP's CSV injection advice).
 
+use app::error::AppError;
+use axum::Json;
 use axum::body::{Body, Bytes};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, SecondsFormat, Utc};
 use futures::SinkExt;
 use sea_orm::DbErr;
 
-pub use crate::usage::csv_export::neutralised;
+/// `text`, with a leading `'` when a spreadsheet would take it for a formula (it begins with
+/// `=`, `+`, `-`, `@`, a tab or a carriage return).
+pub fn neutralised(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}").into() } else { text.into() }
+}
 
 /// Bytes gathered before a chunk is sent.
 const CHUNK: usize = 64 * 1024;
@@ -91,6 +97,12 @@ where
         (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
     ];
     (headers, Body::from_stream(receiver)).into_response()
+}
+
+/// A download refused before it starts: the error's status, and the error as JSON.
+pub fn refused(error: AppError) -> Response {
+    let status = StatusCode::from_u16(error.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, Json(error)).into_response()
 }
 
 /// An instant as exported: RFC 3339 in UTC, to the millisecond.

@@ -196,24 +196,7 @@ mod tests {
     use std::collections::HashMap;
 
     fn decode(query: &str) -> HashMap<String, String> {
-        query
-            .split('&')
-            .filter(|p| !p.is_empty())
-            .map(|pair| {
-                let (k, v) = pair.split_once('=').unwrap();
-                let mut bytes = Vec::new();
-                let mut iter = v.bytes();
-                while let Some(b) = iter.next() {
-                    if b == b'%' {
-                        let hex: String = [iter.next().unwrap() as char, iter.next().unwrap() as char].iter().collect();
-                        bytes.push(u8::from_str_radix(&hex, 16).unwrap());
-                    } else {
-                        bytes.push(b);
-                    }
-                }
-                (k.to_owned(), String::from_utf8(bytes).unwrap())
-            })
-            .collect()
+        crate::url_query::decode_query(query).into_iter().collect()
     }
 
     #[test]

@@ -329,33 +329,13 @@ mod tests {
             query.starts_with("who=Zo%C3%AB%20%26%20co&action=key_created,key_disabled&key=Chat%20widget"),
             "{query}"
         );
-        let pairs: Vec<(String, String)> = url_pairs(&query);
+        let pairs = crate::url_query::decode_query(&query);
         let back = AuditQuery::from_url_params(|name| {
             pairs.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect()
         });
         assert_eq!(back, Ok(view));
         let by_id = AuditQuery { key: Some(KeyRef::Id(Uuid::from_u128(9))), ..AuditQuery::default() };
         assert_eq!(parse(&[("key", &Uuid::from_u128(9).to_string())]), Ok(by_id));
-    }
-
-    fn url_pairs(query: &str) -> Vec<(String, String)> {
-        query
-            .split('&')
-            .map(|pair| {
-                let (k, v) = pair.split_once('=').unwrap();
-                let mut bytes = Vec::new();
-                let mut rest = v.bytes();
-                while let Some(b) = rest.next() {
-                    if b == b'%' {
-                        let hex = [rest.next().unwrap(), rest.next().unwrap()];
-                        bytes.push(u8::from_str_radix(std::str::from_utf8(&hex).unwrap(), 16).unwrap());
-                    } else {
-                        bytes.push(b);
-                    }
-                }
-                (k.to_owned(), String::from_utf8(bytes).unwrap())
-            })
-            .collect()
     }
 
     #[test]

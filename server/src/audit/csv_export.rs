@@ -3,15 +3,14 @@
 //! everything for users with all five rights), and never carries a secret: the trail holds none.
 
 use super::trail::{filtered, newest_first};
-use crate::csv_stream::{self, ChunkedCsv, ExportError, neutralised, time};
+use crate::csv_stream::{self, ChunkedCsv, ExportError, neutralised, refused, time};
 use app::audit::AuditEntry;
 use app::audit::query::{AuditQuery, AuditScope};
 use app::auth::{Action, CurrentUser};
 use app::error::AppError;
+use axum::Extension;
 use axum::extract::{RawQuery, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use axum::{Extension, Json};
+use axum::response::Response;
 use chrono::{DateTime, Utc};
 use futures::TryStreamExt;
 use sea_orm::DatabaseConnection;
@@ -22,11 +21,6 @@ pub const PATH: &str = app::audit::query::EXPORT_PATH;
 /// The columns, in order.
 pub const COLUMNS: [&str; 10] =
     ["at", "who", "from", "action", "subject", "details", "note", "key_id", "other_key_id", "batch_id"];
-
-fn refused(error: AppError) -> Response {
-    let status = StatusCode::from_u16(error.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (status, Json(error)).into_response()
-}
 
 pub async fn download(
     State(db): State<DatabaseConnection>,

@@ -6,16 +6,14 @@
 //! once, and names and creators a spreadsheet would read as formulas are neutralised.
 
 use super::view_sql::{filtered, sorted};
-use crate::csv_stream::{self, ChunkedCsv, ExportError, neutralised, time};
+use crate::csv_stream::{self, ChunkedCsv, ExportError, neutralised, refused, time};
 use crate::entity::api_key::Column;
 use crate::usage::store::week_total_of_each_key;
 use app::api_keys::{KeyQuery, Permission, status};
 use app::auth::{Action, CurrentUser};
 use axum::Extension;
-use axum::Json;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use chrono::{DateTime, Utc};
 use futures::TryStreamExt;
 use sea_orm::{DatabaseConnection, FromQueryResult, QuerySelect};
@@ -66,8 +64,7 @@ pub async fn download(
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Response {
     if let Err(error) = user.check(Action::ViewKeys) {
-        let status = StatusCode::from_u16(error.status_code()).unwrap_or(StatusCode::FORBIDDEN);
-        return (status, Json(error)).into_response();
+        return refused(error);
     }
     let query = view_of(&pairs);
     let now = Utc::now();

@@ -6,15 +6,16 @@
 //! OWASP advises against CSV injection.
 
 use super::store::origin_rows;
+use crate::csv_stream::{neutralised, refused};
 use crate::entity::api_key::Entity as ApiKeys;
 use app::auth::{Action, CurrentUser};
 use app::error::AppError;
 use app::usage::UsageResult;
 use app::usage::server_fns::parse_range;
+use axum::Extension;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use axum::{Extension, Json};
 use chrono::{DateTime, SecondsFormat, Utc};
 use sea_orm::{DatabaseConnection, EntityTrait};
 use serde::Deserialize;
@@ -26,11 +27,6 @@ pub const PATH: &str = "/api/keys/{id}/usage.csv";
 #[derive(Debug, Deserialize)]
 pub struct CsvQuery {
     range: Option<String>,
-}
-
-fn refused(error: AppError) -> Response {
-    let status = StatusCode::from_u16(error.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (status, Json(error)).into_response()
 }
 
 pub async fn download(
@@ -92,11 +88,6 @@ fn to_csv(rows: &[(i64, UsageResult, String, i64)]) -> Result<Vec<u8>, csv::Erro
         csv.write_record([start.as_str(), result.code(), &neutralised(origin), &count.to_string()])?;
     }
     csv.into_inner().map_err(|error| error.into_error().into())
-}
-
-/// `text`, with a leading `'` when a spreadsheet would take it for a formula.
-pub fn neutralised(text: &str) -> std::borrow::Cow<'_, str> {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}").into() } else { text.into() }
 }
 
 /// A key's name as part of a file name: letters, digits, `-` and `_` only.

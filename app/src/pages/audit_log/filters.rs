@@ -92,19 +92,19 @@ pub(super) fn Filters(
                     }).collect_view()}
                 </fieldset>
             </details>
-            <label class="field">
+            <label class="filter">
                 <span class="label">"Key"</span>
                 <input type="search" name="key" node_ref=key_input placeholder="Key id or exact name"
                     value=move || query.with(|q| q.key.as_ref().map(KeyRef::to_text))
                     prop:value=move || query.with(|q| q.key.as_ref().map(KeyRef::to_text).unwrap_or_default())
                     on:change=move |_| apply_key()/>
             </label>
-            <label class="field">
+            <label class="filter">
                 <span class="label">"From"</span>
                 <input type="date" name="from" value=move || date_value(false) prop:value=move || date_value(false)
                     on:change=move |ev| on_date(false, event_target_value(&ev))/>
             </label>
-            <label class="field">
+            <label class="filter">
                 <span class="label">"To"</span>
                 <input type="date" name="to" value=move || date_value(true) prop:value=move || date_value(true)
                     on:change=move |ev| on_date(true, event_target_value(&ev))/>
