@@ -285,6 +285,28 @@ pub enum KeyCommand {
         #[arg(long, conflicts_with = "allow")]
         clear: bool,
     },
+    /// Act on many keys at once: every key of a view of the table (`--query`, the page's URL
+    /// query string, e.g. `status=soon_unavailable&q=shop`) or the keys named (`--key`). Prints
+    /// the preview (what changes, what is skipped and why, recent uses), then applies it as one
+    /// transaction, each key with its own audit event sharing one batch id.
+    #[command(group(clap::ArgGroup::new("selection").required(true).args(["query", "key"])))]
+    Bulk {
+        /// `enable`, `disable`, `set-expiry` (with `--expires-at`) or `delete`.
+        #[arg(value_parser = ["enable", "disable", "set-expiry", "delete"])]
+        action: String,
+        /// The view, as in the page's URL after `?` (`""` for every key).
+        #[arg(long)]
+        query: Option<String>,
+        /// A key's id or exact name; repeat it for several.
+        #[arg(long, conflicts_with = "query")]
+        key: Vec<String>,
+        /// For `set-expiry`: RFC 3339 (2027-12-31T23:59:00Z), or `never`.
+        #[arg(long)]
+        expires_at: Option<String>,
+        /// Print the preview only.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Create an enabled API key and print its secret once to standard output. Its creator is
     /// recorded as `cli:$USER`.
     Create {

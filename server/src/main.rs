@@ -1,8 +1,9 @@
 //! `server`: serve the console, migrate the database, or load the sample keys.
 
+use app::api_keys::bulk::Selection;
 use app::api_keys::rotation::{Grace, RotationRequest};
 use app::api_keys::store::KeyStore;
-use app::api_keys::{KeyChanges, NewKey, Permission};
+use app::api_keys::{KeyChanges, KeyQuery, NewKey, Permission};
 use app::audit::Actor;
 use clap::Parser;
 use server::auth::{Auth, passwords, users};
@@ -320,6 +321,33 @@ async fn key_command(db: sea_orm::DatabaseConnection, command: KeyCommand) -> Re
                 .await
                 .map_err(|e| e.to_string())?;
             writeln!(std::io::stdout(), "{}", updated.restrictions.describe()).map_err(|e| e.to_string())?;
+        }
+        KeyCommand::Bulk { action, query, key, expires_at, dry_run } => {
+            let action = server::key_store::bulk_action(&action, expires_at.as_deref())?;
+            let selection = match query {
+                Some(query) => Selection::View(KeyQuery::from_query_string(&query)),
+                None => {
+                    let mut ids = Vec::new();
+                    for key in &key {
+                        ids.push(server::key_store::named_key(&db, key).await?.id);
+                    }
+                    Selection::Picked(ids)
+                }
+            };
+            let store = SeaKeyStore::new(db);
+            let (actor, now) = (command_line_actor(), app::clock::now());
+            let preview = store.preview_bulk(selection, action, &actor, now).await.map_err(|e| e.to_string())?;
+            write!(std::io::stdout(), "{}", server::key_store::preview_text(&preview)).map_err(|e| e.to_string())?;
+            if !dry_run && preview.count > 0 {
+                let outcome = store.apply_bulk(preview.token, action, &actor, now).await.map_err(|e| e.to_string())?;
+                writeln!(
+                    std::io::stdout(),
+                    "Done: {} (batch {}).",
+                    app::api_keys::bulk::keys(outcome.changed),
+                    outcome.batch_id
+                )
+                .map_err(|e| e.to_string())?;
+            }
         }
         KeyCommand::Usage { key, since } => {
             let row = server::key_store::named_key(&db, &key).await?;

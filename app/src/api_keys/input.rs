@@ -88,6 +88,19 @@ pub struct FieldChange {
     pub new: String,
 }
 
+impl FieldChange {
+    /// A change of expiry, as the trail records it: RFC 3339, or `never`.
+    pub fn expiry(old: Option<DateTime<Utc>>, new: Option<DateTime<Utc>>) -> Self {
+        let show = |at: Option<DateTime<Utc>>| at.map_or_else(|| "never".to_owned(), |at| at.to_rfc3339());
+        FieldChange { field: Field::ExpiresAt, old: show(old), new: show(new) }
+    }
+
+    /// A switch on or off.
+    pub fn enabled(now_enabled: bool) -> Self {
+        FieldChange { field: Field::Enabled, old: (!now_enabled).to_string(), new: now_enabled.to_string() }
+    }
+}
+
 impl KeyChanges {
     /// Checks the changes against the key as it is now. `Ok` holds the validated changes and
     /// the fields they alter (empty when nothing changes).
@@ -121,12 +134,7 @@ impl KeyChanges {
             });
         }
         if self.expires_at != current.expires_at {
-            let show = |at: Option<DateTime<Utc>>| at.map_or_else(|| "never".to_owned(), |at| at.to_rfc3339());
-            changed.push(FieldChange {
-                field: Field::ExpiresAt,
-                old: show(current.expires_at),
-                new: show(self.expires_at),
-            });
+            changed.push(FieldChange::expiry(current.expires_at, self.expires_at));
         }
         if let Some(restrictions) = self.restrictions.as_ref().filter(|&r| *r != current.restrictions) {
             changed.push(FieldChange {

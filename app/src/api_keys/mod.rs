@@ -1,5 +1,6 @@
 //! API keys: the domain of the guide's "Manage API keys" page. Each rule has one module.
 
+pub mod bulk;
 pub mod copy_name;
 pub mod expiry;
 pub mod input;

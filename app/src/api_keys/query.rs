@@ -187,6 +187,15 @@ impl KeyQuery {
             page: get("page").and_then(|p| p.parse::<u64>().ok()).map_or(0, |p| p.saturating_sub(1).min(MAX_PAGE)),
         }
     }
+
+    /// Reads a view from a URL's query string (the command line's `--query`).
+    #[cfg(feature = "ssr")]
+    pub fn from_query_string(text: &str) -> Self {
+        let pairs: Vec<(String, String)> = url::form_urlencoded::parse(text.trim_start_matches('?').as_bytes())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        KeyQuery::from_url_params(|wanted| pairs.iter().find(|(key, _)| key == wanted).map(|(_, value)| value.clone()))
+    }
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! reads the store from context and the clock once. An answer that carries a key's details
 //! (its name, state, expiry) needs canView and canRead as well as the action's own right.
 
+use super::bulk::{BulkAction, BulkOutcome, BulkPreview, Selection};
 use super::input::{KeyChanges, NewKey};
 use super::model::{ApiKey, CreatedKey, KeyRead};
 use super::query::{KeyPage, KeyQuery};
@@ -195,6 +196,33 @@ pub async fn key_rotations(id: Uuid) -> Result<RotationsOfKey, AppError> {
         async {
             authorize(Action::ViewKeys)?;
             ssr::store()?.rotations(id, crate::clock::now()).await
+        }
+        .await,
+    )
+}
+
+/// Previews a bulk action on the selection (a view's query, or keys picked by hand): needs the
+/// rights that seeing keys needs, and the action's own (canUpdate, or canDelete for Delete).
+#[server(input = JsonWire, output = JsonWire)]
+pub async fn preview_bulk(selection: Selection, action: BulkAction) -> Result<BulkPreview, AppError> {
+    ssr::answer(
+        async {
+            authorize(Action::ViewKeys)?;
+            let actor = authorize(action.needs())?;
+            ssr::store()?.preview_bulk(selection, action, &actor, crate::clock::now()).await
+        }
+        .await,
+    )
+}
+
+/// Applies a preview: only its token and the action travel (the server kept the keys).
+#[server(input = JsonWire, output = JsonWire)]
+pub async fn apply_bulk(token: Uuid, action: BulkAction) -> Result<BulkOutcome, AppError> {
+    ssr::answer(
+        async {
+            authorize(Action::ViewKeys)?;
+            let actor = authorize(action.needs())?;
+            ssr::store()?.apply_bulk(token, action, &actor, crate::clock::now()).await
         }
         .await,
     )

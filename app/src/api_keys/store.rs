@@ -6,6 +6,7 @@
 //! re-stating them, record each change in the audit trail in that same transaction, and never
 //! store or log a secret in the clear.
 
+use super::bulk::{BulkAction, BulkOutcome, BulkPreview, Selection};
 use super::input::{KeyChanges, NewKey};
 use super::model::{ApiKey, CreatedKey};
 use super::query::{KeyPage, KeyQuery};
@@ -90,6 +91,28 @@ pub trait KeyStore: Send + Sync + 'static {
 
     /// What enforcing key `id`'s report-only restrictions would have refused in the last 7 days.
     async fn restriction_report(&self, id: Uuid, now: DateTime<Utc>) -> Result<RestrictionReport, AppError>;
+
+    /// Previews `action` on `selection` for `actor`: the keys it changes (with their recent
+    /// uses) and those it skips and why. The keys and their versions are kept under the
+    /// preview's token for `bulk::PREVIEW_MINUTES`.
+    async fn preview_bulk(
+        &self,
+        selection: Selection,
+        action: BulkAction,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<BulkPreview, AppError>;
+
+    /// Applies preview `token` (made by `actor` for `action`) in one transaction: every key at
+    /// the version previewed, or nothing (409 naming what changed). Each key gets its own audit
+    /// event; all of them share the outcome's batch id.
+    async fn apply_bulk(
+        &self,
+        token: Uuid,
+        action: BulkAction,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<BulkOutcome, AppError>;
 }
 
 /// How the store travels through Leptos context.

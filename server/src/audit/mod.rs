@@ -65,6 +65,27 @@ impl<'a> Event<'a> {
 }
 
 pub async fn record(db: &impl ConnectionTrait, event: Event<'_>) -> Result<(), DbErr> {
+    row(&event).insert(db).await?;
+    remember_actor(db, &event).await
+}
+
+/// Records many events at once (a bulk action's), in statements of a few hundred rows.
+pub async fn record_many(db: &impl ConnectionTrait, events: &[Event<'_>]) -> Result<(), DbErr> {
+    for chunk in events.chunks(500) {
+        AuditEvents::insert_many(chunk.iter().map(row)).exec_without_returning(db).await?;
+    }
+    let mut remembered: Vec<(&str, bool)> = Vec::new();
+    for event in events {
+        let seen = (event.actor.name.as_str(), event.action.is_key_event());
+        if !remembered.contains(&seen) {
+            remembered.push(seen);
+            remember_actor(db, event).await?;
+        }
+    }
+    Ok(())
+}
+
+fn row(event: &Event<'_>) -> audit_event::ActiveModel {
     audit_event::ActiveModel {
         // Time-ordered (and monotonic within the process): orders events recorded at the same
         // instant in the order they were recorded.
@@ -77,12 +98,13 @@ pub async fn record(db: &impl ConnectionTrait, event: Event<'_>) -> Result<(), D
         key_id: Set(event.key_id),
         other_key_id: Set(event.other_key_id),
         changes: Set(serde_json::to_string(event.changes).expect("field changes serialise")),
-        note: Set(event.note),
+        note: Set(event.note.clone()),
         batch_id: Set(event.batch_id),
     }
-    .insert(db)
-    .await?;
-    // The `Who` filter's choices: a row per actor and kind of event, written once.
+}
+
+/// The `Who` filter's choices: a row per actor and kind of event, written once.
+async fn remember_actor(db: &impl ConnectionTrait, event: &Event<'_>) -> Result<(), DbErr> {
     let actor =
         audit_actor::ActiveModel { actor: Set(event.actor.name.clone()), key_events: Set(event.action.is_key_event()) };
     AuditActors::insert(actor)

@@ -4,6 +4,7 @@
 pub mod api_key;
 pub mod audit_actor;
 pub mod audit_event;
+pub mod bulk_preview;
 pub mod key_usage;
 pub mod service_token;
 pub mod session;

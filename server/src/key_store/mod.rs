@@ -12,6 +12,7 @@ use crate::usage;
 use crate::verify::facts::key_facts;
 use crate::verify::index::KeyIndex;
 use crate::verify::sync::{Announcement, announce};
+use app::api_keys::bulk::{BulkAction, BulkOutcome, BulkPreview, Selection};
 use app::api_keys::copy_name::next_copy_name;
 use app::api_keys::input::FieldChange;
 use app::api_keys::name::validate_name;
@@ -25,6 +26,7 @@ use app::api_keys::{ApiKey, CreatedKey, KeyChanges, KeyPage, KeyQuery, NewKey};
 use app::audit::{Actor, AuditAction, AuditEntry};
 use app::error::{AppError, Field};
 use app::usage::{Range, UsageImpact, UsageReport};
+pub use bulk::{ANNOUNCE_EACH_UP_TO, bulk_action, preview_text};
 use chrono::{DateTime, Utc};
 use rotation::GraceChange;
 pub use rows::named_key;
@@ -38,6 +40,7 @@ use std::sync::Arc;
 use uuid::Uuid;
 use view_sql::{filtered, sorted};
 
+mod bulk;
 pub mod csv_export;
 mod restrictions;
 mod rotation;
@@ -299,7 +302,7 @@ impl KeyStore for SeaKeyStore {
             .map_err(internal)?;
         let row = find_row(&txn, id).await?;
         let action = if enabled { AuditAction::KeyEnabled } else { AuditAction::KeyDisabled };
-        let changed = [FieldChange { field: Field::Enabled, old: (!enabled).to_string(), new: enabled.to_string() }];
+        let changed = [FieldChange::enabled(enabled)];
         audit::record(&txn, Event::new(actor, action, &row.name, now).key(id).changes(&changed))
             .await
             .map_err(internal)?;
@@ -312,7 +315,7 @@ impl KeyStore for SeaKeyStore {
         let txn = self.begin_write().await?;
         let key = find(&txn, id).await?;
         ApiKeys::delete_by_id(id).exec(&txn).await.map_err(internal)?;
-        let note = format!("permission {}, prefix {}", key.permission.as_str(), key.display_prefix);
+        let note = deletion_note(key.permission.as_str(), &key.display_prefix);
         audit::record(&txn, Event::new(actor, AuditAction::KeyDeleted, &key.name, now).key(id).note(note))
             .await
             .map_err(internal)?;
@@ -367,12 +370,37 @@ impl KeyStore for SeaKeyStore {
         self.suggestions(id, now).await
     }
 
+    async fn preview_bulk(
+        &self,
+        selection: Selection,
+        action: BulkAction,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<BulkPreview, AppError> {
+        self.preview(selection, action, actor, now).await
+    }
+
+    async fn apply_bulk(
+        &self,
+        token: Uuid,
+        action: BulkAction,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<BulkOutcome, AppError> {
+        self.apply(token, action, actor, now).await
+    }
+
     async fn restriction_report(&self, id: Uuid, now: DateTime<Utc>) -> Result<RestrictionReport, AppError> {
         self.would_block(id, now).await
     }
 }
 
 /// Logs a storage failure's cause and gives the person a safe message.
+/// What the trail keeps of a deleted key besides its name.
+fn deletion_note(permission: &str, display_prefix: &str) -> String {
+    format!("permission {permission}, prefix {display_prefix}")
+}
+
 pub(crate) fn internal(error: impl std::fmt::Display) -> AppError {
     tracing::error!(%error, "key store failure");
     AppError::Internal

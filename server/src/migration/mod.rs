@@ -12,6 +12,7 @@ mod m20261130_000006_add_rotation;
 mod m20261130_000007_add_restrictions;
 mod m20261130_000008_create_change_journal;
 mod m20261130_000009_audit_log;
+mod m20261130_000010_create_bulk_previews;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000007_add_restrictions::Migration),
             Box::new(m20261130_000008_create_change_journal::Migration),
             Box::new(m20261130_000009_audit_log::Migration),
+            Box::new(m20261130_000010_create_bulk_previews::Migration),
         ]
     }
 }

@@ -42,6 +42,8 @@ pub const CHANNEL: &str = "keydesk_changes";
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Announcement {
     Key(Uuid),
+    /// Many keys changed at once (a bulk action): reload them all rather than one by one.
+    AllKeys,
     Tokens,
 }
 
@@ -49,6 +51,7 @@ impl Announcement {
     fn payload(self) -> String {
         match self {
             Announcement::Key(id) => format!("key:{id}"),
+            Announcement::AllKeys => "keys".to_owned(),
             Announcement::Tokens => "tokens".to_owned(),
         }
     }
@@ -57,6 +60,7 @@ impl Announcement {
         match payload.split_once(':') {
             Some(("key", id)) => id.parse().ok().map(Announcement::Key),
             None if payload == "tokens" => Some(Announcement::Tokens),
+            None if payload == "keys" => Some(Announcement::AllKeys),
             _ => None,
         }
     }
@@ -233,6 +237,9 @@ impl IndexSync {
                 Some(facts) => self.index.apply(facts),
                 None => self.index.remove(id),
             },
+            Announcement::AllKeys => {
+                self.index.reload(read_all_key_facts(&self.db)).await?;
+            }
             Announcement::Tokens => {
                 self.tokens.reload(&self.db, Utc::now()).await?;
             }

@@ -7,6 +7,7 @@ mod support;
 
 mod audit_log;
 mod auth;
+mod bulk;
 mod filter_agreement;
 mod hardening;
 mod http;

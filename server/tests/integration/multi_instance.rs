@@ -169,6 +169,22 @@ async fn changes_propagate(url: &str, db: &DatabaseConnection) {
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("Enforce needs at least one allowed origin"));
 
+    // A bulk action from the command line over more keys than are announced one by one: B
+    // reloads its whole index and refuses them within a second.
+    server::key_store::SeaKeyStore::new(db.clone()).load_synthetic_keys(150, chrono::Utc::now()).await.unwrap();
+    let bulk_sent = Instant::now();
+    let bulk = Command::new(SERVER)
+        .args(["--database-url", url, "key", "bulk", "disable", "--query", "q=e"])
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(bulk.status.success(), "{}", String::from_utf8_lossy(&bulk.stderr));
+    let said = String::from_utf8_lossy(&bulk.stdout);
+    let count: usize = said.split_whitespace().nth(1).and_then(|n| n.replace(',', "").parse().ok()).unwrap_or(0);
+    assert!(count > server::key_store::ANNOUNCE_EACH_UP_TO && said.contains("Done: "), "{said}");
+    on_b.until(&new, Err("DISABLED"), Duration::from_secs(5)).await;
+    assert!(bulk_sent.elapsed() < PROPAGATION, "the bulk action reached B after {:?}", bulk_sent.elapsed());
+
     // Revoking the service token from the command line reaches both instances too.
     let revoke = Command::new(SERVER)
         .args(["--database-url", url, "token", "revoke", "gateway"])
@@ -210,6 +226,10 @@ async fn on_sqlite_a_command_line_change_reaches_the_server_within_a_second() {
         channel.until(&key, expected, Duration::from_secs(5)).await;
         assert!(sent.elapsed() < PROPAGATION, "{change:?} reached the server after {:?}", sent.elapsed());
     }
+    let (sent, said) = cli(&["key", "bulk", "disable", "--query", "q=made+in+the"]);
+    assert!(said.contains("Done: 1 key"), "{said}");
+    channel.until(&key, Err("DISABLED"), Duration::from_secs(5)).await;
+    assert!(sent.elapsed() < PROPAGATION, "the bulk action reached the server after {:?}", sent.elapsed());
     let (sent, _) = cli(&["token", "revoke", "gateway"]);
     channel.until(&key, Err("401 Unauthorized"), Duration::from_secs(5)).await;
     assert!(sent.elapsed() < PROPAGATION, "the revoked token still worked after {:?}", sent.elapsed());
