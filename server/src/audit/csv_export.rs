@@ -2,7 +2,7 @@
 //! first, as CSV. It needs the rights the page needs, shows what the page shows (key events, or
 //! everything for users with all five rights), and never carries a secret: the trail holds none.
 
-use super::trail::{filtered, newest_first};
+use super::trail::{Walk, filtered, newest_first};
 use crate::csv_stream::{self, ChunkedCsv, ExportError, neutralised, refused, time};
 use app::audit::AuditEntry;
 use app::audit::query::{AuditQuery, AuditScope};
@@ -47,7 +47,8 @@ async fn write_view(
     scope: AuditScope,
     sender: &mut csv_stream::Sender,
 ) -> Result<(), ExportError> {
-    let mut rows = newest_first(filtered(query, scope)).stream(db).await?;
+    let rows = newest_first(filtered(query, scope, Walk::ByTime, db.get_database_backend()));
+    let mut rows = rows.stream(db).await?;
     let mut csv = ChunkedCsv::new(sender);
     csv.write(COLUMNS).await?;
     while let Some(row) = rows.try_next().await? {

@@ -17,9 +17,9 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use leptos::server_fn::ServerFn;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
-use sea_orm::{ConnectionTrait, DatabaseConnection};
+use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait};
 use server::audit::csv_export::{COLUMNS, PATH as CSV_PATH};
-use server::audit::trail::SeaAuditTrail;
+use server::audit::trail::{SeaAuditTrail, Walk, filtered, newest_first as newest_first_sql};
 use server::audit::{self, Event};
 use tower::ServiceExt;
 use uuid::Uuid;
@@ -132,6 +132,7 @@ fn newest_first(mut entries: Vec<AuditEntry>) -> Vec<Uuid> {
 
 async fn sql_and_rust_pick_the_same_events_in_the_same_order(db: DatabaseConnection) {
     let trail = SeaAuditTrail::new(db.clone());
+    let backend = db.get_database_backend();
     let now = midnight(6);
     let handle = tokio::runtime::Handle::current();
     let mut runner = TestRunner::new(Config { cases: 40, ..Config::default() });

@@ -2,6 +2,7 @@
 //! edit and delete keys. Every view state lives in the URL (see [`view_state`]), so a filtered
 //! view can be shared, is rendered on the server, and Back/Forward step through it.
 
+mod bulk;
 mod confirm_dialog;
 mod delete_dialog;
 mod disable_dialog;
@@ -33,6 +34,8 @@ pub(crate) struct PageContext {
     pub deleting: RwSignal<Option<(Uuid, String)>>,
     /// A key in use that the admin is switching off, waiting for their answer.
     pub disabling: RwSignal<Option<disable_dialog::DisableQuestion>>,
+    /// The keys picked for a bulk action.
+    pub picked: RwSignal<bulk::Picked>,
     /// The signed-in user's rights: what the page offers (the server checks again).
     pub rights: Rights,
     navigate: Callback<(String, bool)>,
@@ -102,6 +105,7 @@ fn KeysView(user: CurrentUser) -> impl IntoView {
         changes: RwSignal::new(0),
         deleting: RwSignal::new(None),
         disabling: RwSignal::new(None),
+        picked: RwSignal::new(Default::default()),
         rights: user.rights,
         navigate: Callback::new(move |(href, replace): (String, bool)| {
             navigate(&href, NavigateOptions { replace, scroll: false, ..Default::default() })
@@ -114,6 +118,19 @@ fn KeysView(user: CurrentUser) -> impl IntoView {
     // Only a change of panel makes a new one (not a search typed, or a usage range chosen).
     let panel = Memo::new(move |_| state.with(|s| s.panel));
     let keys = Resource::new_serde_wb(move || (query.get(), page.changes.get()), |(query, _)| list_keys(query));
+    // Another view (filters or sort, not its page) starts with nothing picked.
+    let view = Memo::new(move |_| KeyQuery { page: 0, ..query.get() });
+    Effect::new(move |previous: Option<KeyQuery>| {
+        let current = view.get();
+        if previous.is_some_and(|previous| previous != current) {
+            page.picked.set(Default::default());
+        }
+        current
+    });
+    let total = Signal::derive(move || keys.get().and_then(Result::ok).map_or(0, |page| page.total));
+    let page_ids = Signal::derive(move || {
+        keys.get().and_then(Result::ok).map(|page| page.keys.iter().map(|k| k.id).collect()).unwrap_or_default()
+    });
 
     view! {
         <Title text="API Keys · Keydesk"/>
@@ -133,10 +150,11 @@ fn KeysView(user: CurrentUser) -> impl IntoView {
             <Toolbar query/>
             <Transition fallback=|| view! { <p class="loading">"Loading API keys…"</p> }>
                 <ErrorBoundary fallback=|errors| view! { <ErrorList errors/> }>
-                    <table::KeyTable keys/>
+                    <table::KeyTable keys page_ids/>
                 </ErrorBoundary>
             </Transition>
         </section>
+        {move || (!page.picked.with(bulk::Picked::is_empty)).then(|| bulk::lazy_bar(total, page_ids))}
         {move || page.deleting.get().map(|(id, name)| lazy_question(Question::Delete(id, name)))}
         {move || page.disabling.get().map(|question| lazy_question(Question::Disable(question)))}
         {move || panel.get().map(|panel| {

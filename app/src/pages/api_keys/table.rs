@@ -18,7 +18,11 @@ use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 
 #[component]
-pub fn KeyTable(keys: WireResource<Result<KeyPage, AppError>>) -> impl IntoView {
+pub fn KeyTable(
+    keys: WireResource<Result<KeyPage, AppError>>,
+    /// The ids of the keys shown (for picking the whole page).
+    page_ids: Signal<Vec<uuid::Uuid>>,
+) -> impl IntoView {
     let page = expect_context::<PageContext>();
     let loaded = Memo::new(move |_| keys.get().and_then(Result::ok));
     let read_at = Signal::derive(move || loaded.with(|p| p.as_ref().map(|p| p.read_at)).unwrap_or_default());
@@ -35,6 +39,12 @@ pub fn KeyTable(keys: WireResource<Result<KeyPage, AppError>>) -> impl IntoView 
     let pages = move || loaded.with(|p| p.as_ref().map_or(1, |p| p.total.div_ceil(p.page_size).max(1)));
     let current = move || loaded.with(|p| p.as_ref().map_or(0, |p| p.page));
     let to_page = move |n: u64| page.set_query(KeyQuery { page: n, ..page.state.get_untracked().query }, false);
+    // Picking keys for bulk actions, for those who may change or delete keys.
+    let selectable = page.may(Action::UpdateKey) || page.may(Action::DeleteKey);
+    let all_on_page = move || {
+        page_ids
+            .with(|ids: &Vec<uuid::Uuid>| !ids.is_empty() && page.picked.with(|p| ids.iter().all(|&id| p.contains(id))))
+    };
 
     view! {
         // Failures reach the surrounding ErrorBoundary.
@@ -58,14 +68,23 @@ pub fn KeyTable(keys: WireResource<Result<KeyPage, AppError>>) -> impl IntoView 
                 <table class="keys">
                     <thead>
                         <tr>
+                            {selectable.then(|| view! {
+                                <th scope="col" class="pick">
+                                    <input type="checkbox" aria-label="Select all on this page" prop:checked=all_on_page
+                                        on:change=move |ev| {
+                                            let on = event_target_checked(&ev);
+                                            page.picked.update(|p| *p = page_ids.with_untracked(|ids| p.with_page(ids, on)));
+                                        }/>
+                                </th>
+                            })}
                             <th scope="col">"Enabled"</th>
                             <SortHeader label="Status" column=SortColumn::Status/>
                             <SortHeader label="Name" column=SortColumn::Name/>
-                            <th scope="col">"Permissions"</th>
+                            <th scope="col" class="wide-only">"Permissions"</th>
                             <SortHeader label="Created" column=SortColumn::Created/>
-                            <SortHeader label="Created By" column=SortColumn::CreatedBy/>
-                            <SortHeader label="Expires" column=SortColumn::Expires/>
-                            <SortHeader label="Last Used" column=SortColumn::LastUsed/>
+                            <SortHeader label="Created By" column=SortColumn::CreatedBy wide_only=true/>
+                            <SortHeader label="Expires" column=SortColumn::Expires wide_only=true/>
+                            <SortHeader label="Last Used" column=SortColumn::LastUsed wide_only=true/>
                             <SortHeader label="Last 7 days" column=SortColumn::Last7Days/>
                             <th scope="col"><span class="visually-hidden">"Actions"</span></th>
                         </tr>
@@ -76,7 +95,7 @@ pub fn KeyTable(keys: WireResource<Result<KeyPage, AppError>>) -> impl IntoView 
                             key=|(key, week)| (key.id, key.version, *week)
                             let:row
                         >
-                            <KeyRow key=row.0 week=row.1 read_at/>
+                            <KeyRow key=row.0 week=row.1 read_at selectable page_ids/>
                         </For>
                     </tbody>
                 </table>
@@ -95,7 +114,13 @@ pub fn KeyTable(keys: WireResource<Result<KeyPage, AppError>>) -> impl IntoView 
 
 /// A column header that sorts the table; it says how it is sorted through `aria-sort`.
 #[component]
-fn SortHeader(label: &'static str, column: SortColumn) -> impl IntoView {
+fn SortHeader(
+    label: &'static str,
+    column: SortColumn,
+    /// Hidden on narrow screens.
+    #[prop(optional)]
+    wide_only: bool,
+) -> impl IntoView {
     let page = expect_context::<PageContext>();
     let sorted = move || page.state.with(|s| (s.query.sort == column).then_some(s.query.direction));
     let aria_sort = move || match sorted() {
@@ -122,7 +147,7 @@ fn SortHeader(label: &'static str, column: SortColumn) -> impl IntoView {
         page.set_query(query, false);
     };
     view! {
-        <th scope="col" aria-sort=aria_sort>
+        <th scope="col" class=wide_only.then_some("wide-only") aria-sort=aria_sort>
             <button type="button" class="sort" on:click=sort>{label}<span class=arrow aria-hidden="true"></span></button>
         </th>
     }
@@ -163,7 +188,15 @@ fn WeekOfUses(name: String, week: [u64; 7]) -> impl IntoView {
 }
 
 #[component]
-fn KeyRow(key: ApiKey, week: [u64; 7], read_at: Signal<DateTime<Utc>>) -> impl IntoView {
+fn KeyRow(
+    key: ApiKey,
+    week: [u64; 7],
+    read_at: Signal<DateTime<Utc>>,
+    /// Whether the row has its `Select NAME` box.
+    selectable: bool,
+    /// The page's keys (picking one by hand while "all matching" was on keeps the others).
+    page_ids: Signal<Vec<uuid::Uuid>>,
+) -> impl IntoView {
     let page = expect_context::<PageContext>();
     let clock = PageClock::expect();
     let id = key.id;
@@ -226,6 +259,16 @@ fn KeyRow(key: ApiKey, week: [u64; 7], read_at: Signal<DateTime<Utc>>) -> impl I
 
     view! {
         <tr data-key-id=id.to_string()>
+            {selectable.then(|| view! {
+                <td class="pick">
+                    <input type="checkbox" aria-label=format!("Select {name}")
+                        prop:checked=move || page.picked.with(|p| p.contains(id))
+                        on:change=move |ev| {
+                            let on = event_target_checked(&ev);
+                            page.picked.update(|p| *p = page_ids.with_untracked(|ids| p.with(id, on, ids)));
+                        }/>
+                </td>
+            })}
             <td>
                 <input
                     type="checkbox"
@@ -253,11 +296,11 @@ fn KeyRow(key: ApiKey, week: [u64; 7], read_at: Signal<DateTime<Utc>>) -> impl I
                 {restricted.then(|| view! { <span class="badge restricted" title="Works only from its allowed origins or networks">"Restricted"</span> })}
                 <span class="prefix" title="The start of this key's secret">{key.display_prefix}"…"</span>
             </td>
-            <td>{key.permission.label()}</td>
+            <td class="wide-only">{key.permission.label()}</td>
             <td><Timestamp at=key.created_at read_at/></td>
-            <td class="creator">{key.created_by}</td>
-            <td><TimestampOrNever at=expires_at read_at/></td>
-            <td><TimestampOrNever at=key.last_used_at read_at/></td>
+            <td class="creator wide-only">{key.created_by}</td>
+            <td class="wide-only"><TimestampOrNever at=expires_at read_at/></td>
+            <td class="wide-only"><TimestampOrNever at=key.last_used_at read_at/></td>
             <td><WeekOfUses name=name.clone() week/></td>
             <td class="actions">
                 {page.may(Action::CreateKey).then(|| view! {
