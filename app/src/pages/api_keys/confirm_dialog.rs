@@ -20,21 +20,7 @@ pub fn ConfirmDialog(
     /// The dialog's description.
     children: Children,
 ) -> impl IntoView {
-    let cancel_ref = NodeRef::<html::Button>::new();
-    Effect::new(move |_| {
-        if let Some(button) = cancel_ref.get() {
-            let _ = button.focus();
-        }
-    });
-    // Escape cancels wherever the focus is. The panel behind leaves an Escape alone while a
-    // dialog is open (its unsaved edits would go with it).
-    let escape = window_event_listener(leptos::ev::keydown, move |ev| {
-        if ev.key() == "Escape" {
-            ev.prevent_default();
-            answer.run(false);
-        }
-    });
-    on_cleanup(move || escape.remove());
+    let cancel_ref = cancel_first(Callback::new(move |_| answer.run(false)));
     let title_id = format!("{id}-title");
     let text_id = format!("{id}-text");
     let (labelled_by, described_by) = (title_id.clone(), text_id.clone());
@@ -58,4 +44,24 @@ pub fn ConfirmDialog(
             </div>
         </div>
     }
+}
+
+/// A question's manners: focus starts on its Cancel button (the safe choice; the returned ref
+/// goes on it), and Escape runs `cancel` wherever the focus is. The panel behind leaves an
+/// Escape alone while a dialog is open (its unsaved edits would go with it).
+pub fn cancel_first(cancel: Callback<()>) -> NodeRef<html::Button> {
+    let cancel_ref = NodeRef::<html::Button>::new();
+    Effect::new(move |_| {
+        if let Some(button) = cancel_ref.get() {
+            let _ = button.focus();
+        }
+    });
+    let escape = window_event_listener(leptos::ev::keydown, move |ev| {
+        if ev.key() == "Escape" {
+            ev.prevent_default();
+            cancel.run(());
+        }
+    });
+    on_cleanup(move || escape.remove());
+    cancel_ref
 }

@@ -8,8 +8,8 @@ use crate::api_keys::bulk::{BulkAction, BulkPreview, keys};
 use crate::api_keys::server_fns::{apply_bulk, preview_bulk};
 use crate::date_format::from_local_input;
 use crate::pages::api_keys::PageContext;
+use crate::pages::api_keys::confirm_dialog::cancel_first;
 use crate::usage::summary::thousands;
-use leptos::html;
 use leptos::prelude::*;
 
 #[component]
@@ -55,19 +55,7 @@ pub(super) fn BulkDialog(action: BulkAction, close: Callback<()>) -> impl IntoVi
     };
     let confirm = move || loaded().map_or_else(|| action.verb().to_owned(), |p| p.action.button(p.count));
 
-    let cancel_ref = NodeRef::<html::Button>::new();
-    Effect::new(move |_| {
-        if let Some(button) = cancel_ref.get() {
-            let _ = button.focus();
-        }
-    });
-    let escape = window_event_listener(leptos::ev::keydown, move |ev| {
-        if ev.key() == "Escape" {
-            ev.prevent_default();
-            close.run(());
-        }
-    });
-    on_cleanup(move || escape.remove());
+    let cancel_ref = cancel_first(close);
 
     view! {
         <div class="backdrop">
