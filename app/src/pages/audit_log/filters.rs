@@ -3,8 +3,8 @@
 //! They are a plain GET form, so they work before (or without) the wasm; once hydrated, each
 //! change goes straight to the URL, a new history entry, like the keys table's filters.
 
-use crate::audit::query::AUDIT_PATH;
-use crate::audit::query::{AuditPage, AuditQuery, AuditScope, EXPORT_PATH, KeyRef};
+use crate::audit::AuditAction;
+use crate::audit::query::{AUDIT_PATH, AuditPage, AuditQuery, AuditScope, EXPORT_PATH, KeyRef};
 use crate::error::AppError;
 use crate::wire::WireResource;
 use chrono::NaiveDate;
@@ -81,7 +81,15 @@ pub(super) fn Filters(
                     <legend class="visually-hidden">"Action"</legend>
                     {scope.actions().map(|action| {
                         let checked = move || query.with(|q| q.actions.contains(&action));
+                        // Each kind of event under its heading, where it starts.
+                        let heading = match action {
+                            AuditAction::KeyCreated => Some("Keys"),
+                            AuditAction::SignedIn => Some("Sign-in"),
+                            AuditAction::UserAdded => Some("Users and service tokens"),
+                            _ => None,
+                        };
                         view! {
+                            {heading.map(|heading| view! { <span class="group" aria-hidden="true">{heading}</span> })}
                             <label class="check">
                                 <input type="checkbox" name="action" value=action.as_str()
                                     checked=checked prop:checked=checked
