@@ -12,6 +12,7 @@ pub mod demo_data;
 pub mod entity;
 pub mod http;
 pub mod key_store;
+pub mod live;
 pub mod migration;
 pub mod public_url;
 pub mod security_headers;

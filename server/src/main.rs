@@ -106,6 +106,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             let early_stop = SeaKeyStore::with_index(db.clone(), verify.index().clone())
                 .spawn_early_stop(std::time::Duration::from_secs(60));
             tracing::info!(addr = %cli.addr, backend, "Keydesk is serving on {}", auth.public_url.origin());
+            let live = verify.live();
             let services = http::Services { db, verify, auth, limits: http::Limits::default() };
             let router = if cli.bench_baseline {
                 http::router_with_bench_baseline(options, &services)
@@ -113,7 +114,12 @@ async fn run(cli: Cli) -> Result<(), String> {
                 http::router(options, &services)
             };
             let router = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
-            let served = axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await;
+            // Open live streams end first: graceful shutdown waits for every open request.
+            let stopping = async move {
+                shutdown_signal().await;
+                live.close();
+            };
+            let served = axum::serve(listener, router).with_graceful_shutdown(stopping).await;
             early_stop.abort();
             background.shut_down().await;
             served.map_err(|e| format!("server failed: {e}"))?;

@@ -106,6 +106,21 @@ pub async fn resolve_session(
     Ok(Some(current_user(&user)))
 }
 
+/// The session's user if the session stands at `now`, read without touching it: what a long
+/// request (the live stream) checks now and then, which must not keep an idle session alive.
+pub async fn peek_session(
+    db: &DatabaseConnection,
+    cookie: &str,
+    policy: SessionPolicy,
+    now: DateTime<Utc>,
+) -> Result<Option<CurrentUser>, DbErr> {
+    let found = Sessions::find_by_id(hash(cookie)).find_also_related(Users).one(db).await?;
+    Ok(found.and_then(|(session, user)| {
+        let live = now < session.expires_at && now - session.last_seen_at < policy.idle;
+        user.filter(|_| live).map(|user| current_user(&user))
+    }))
+}
+
 pub fn current_user(user: &user::Model) -> CurrentUser {
     CurrentUser { name: user.name.clone(), rights: Rights::parse_list(&user.rights).unwrap_or_default() }
 }

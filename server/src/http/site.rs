@@ -10,6 +10,7 @@ use super::{Limits, MAX_CONSOLE_BODY_BYTES};
 use crate::audit::trail::SeaAuditTrail;
 use crate::auth::guards::{identify_client, recognise_session, refuse_cross_site, require_session};
 use crate::auth::{Auth, sign_in};
+use crate::live::{self, LiveChanges, LiveState};
 use crate::public_url::require_own_host;
 use crate::security_headers::{CspNonce, FAVICON_CACHING, PKG_CACHING, cache_static, compression, page_headers};
 use crate::{audit, key_store, usage};
@@ -43,9 +44,15 @@ pub const PUBLIC_PAGES: [&str; 1] = [LOGIN_PATH];
 pub const PUBLIC_SERVER_FNS: [&str; 1] = [WhoAmI::PATH];
 
 /// Both console groups with their shared edge.
-pub fn routes(options: &LeptosOptions, store: SharedKeyStore, auth: &Auth, limits: Limits) -> Router {
+pub fn routes(
+    options: &LeptosOptions,
+    store: SharedKeyStore,
+    auth: &Auth,
+    limits: Limits,
+    live: LiveChanges,
+) -> Router {
     let trail: SharedAuditTrail = std::sync::Arc::new(SeaAuditTrail::new(auth.db.clone()));
-    let app = AppRoutes { options: options.clone(), store, trail, db: auth.db.clone() };
+    let app = AppRoutes { options: options.clone(), store, trail, db: auth.db.clone(), live };
     console(&app, auth)
         .merge(public(&app, auth))
         .layer(RequestBodyLimitLayer::new(MAX_CONSOLE_BODY_BYTES))
@@ -57,8 +64,8 @@ pub fn routes(options: &LeptosOptions, store: SharedKeyStore, auth: &Auth, limit
         .layer(from_fn_with_state(auth.public_url.clone(), page_headers))
 }
 
-/// Everything behind a session: the pages, the server functions, the usage download, and
-/// whatever else is asked for (the "does not exist" page).
+/// Everything behind a session: the pages, the server functions, the CSV downloads, the live
+/// stream of key changes, and whatever else is asked for (the "does not exist" page).
 fn console(app: &AppRoutes, auth: &Auth) -> Router {
     let mut router = Router::new();
     for path in app.pages().filter(|path| !PUBLIC_PAGES.contains(&path.as_str())) {
@@ -70,6 +77,8 @@ fn console(app: &AppRoutes, auth: &Auth) -> Router {
     router = router.route(usage::csv_export::PATH, get(usage::csv_export::download).with_state(app.db.clone()));
     router = router.route(key_store::csv_export::PATH, get(key_store::csv_export::download).with_state(app.db.clone()));
     router = router.route(audit::csv_export::PATH, get(audit::csv_export::download).with_state(app.db.clone()));
+    let live = LiveState { changes: app.live.clone(), auth: auth.clone() };
+    router = router.route(live::PATH, get(live::stream).with_state(live));
     router
         .fallback(leptos_axum::file_and_error_handler_with_context(app.context(), shell))
         .with_state(app.options.clone())
@@ -138,6 +147,8 @@ struct AppRoutes {
     store: SharedKeyStore,
     trail: SharedAuditTrail,
     db: DatabaseConnection,
+    /// Key changes for the live streams.
+    live: LiveChanges,
 }
 
 impl AppRoutes {

@@ -123,6 +123,7 @@ impl VerifyServices {
             health: Arc::new(SyncHealth::default()),
             intervals,
             journal_seen: Arc::default(),
+            live: Default::default(),
         };
         sync.reload().await?;
         sync.health.set_in_sync(true, "");
@@ -149,6 +150,11 @@ impl VerifyServices {
     /// The same services, believing `X-Forwarded-For` from these proxies.
     pub fn with_trusted_proxies(self, trusted_proxies: Vec<IpNet>) -> Self {
         VerifyServices { trusted_proxies: trusted_proxies.into(), ..self }
+    }
+
+    /// The key changes this instance follows, for the console's live streams.
+    pub fn live(&self) -> crate::live::LiveChanges {
+        self.sync.live.clone()
     }
 
     pub fn verifier(&self) -> Verifier {

@@ -16,6 +16,7 @@
 use super::facts::{read_all_key_facts, read_key_facts};
 use super::index::KeyIndex;
 use super::tokens::TokenSet;
+use crate::live::{KeyChange, LiveChanges};
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, Statement};
 use sqlx::postgres::PgListener;
@@ -208,6 +209,8 @@ pub struct IndexSync {
     pub intervals: SyncIntervals,
     /// On SQLite: the change journal's last row followed (or read before the last full load).
     pub journal_seen: Arc<AtomicI64>,
+    /// Where the changes followed go on to the console's live streams.
+    pub live: LiveChanges,
 }
 
 impl IndexSync {
@@ -233,12 +236,16 @@ impl IndexSync {
     /// Re-reads what an announcement names.
     async fn follow(&self, what: Announcement) -> Result<(), DbErr> {
         match what {
-            Announcement::Key(id) => match read_key_facts(&self.db, id).await? {
-                Some(facts) => self.index.apply(facts),
-                None => self.index.remove(id),
-            },
+            Announcement::Key(id) => {
+                match read_key_facts(&self.db, id).await? {
+                    Some(facts) => self.index.apply(facts),
+                    None => self.index.remove(id),
+                }
+                self.live.publish(KeyChange::Key(id));
+            }
             Announcement::AllKeys => {
                 self.index.reload(read_all_key_facts(&self.db)).await?;
+                self.live.publish(KeyChange::All);
             }
             Announcement::Tokens => {
                 self.tokens.reload(&self.db, Utc::now()).await?;
@@ -320,6 +327,8 @@ impl IndexSync {
         // Subscribed first, then reloaded: nothing committed in between is missed.
         self.reload().await?;
         self.health.set_in_sync(true, "");
+        // Pages may have missed changes while the connection was down.
+        self.live.publish(KeyChange::All);
         let mut full = tokio::time::interval(self.intervals.full_reload);
         full.tick().await;
         loop {

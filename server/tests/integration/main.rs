@@ -12,6 +12,7 @@ mod filter_agreement;
 mod hardening;
 mod http;
 mod key_export;
+mod live;
 mod multi_instance;
 mod processes;
 mod restrictions;

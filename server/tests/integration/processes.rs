@@ -16,7 +16,7 @@ pub(crate) const SERVER: &str = env!("CARGO_BIN_EXE_server");
 pub(crate) const PROPAGATION: Duration = Duration::from_secs(1);
 
 /// The first user's password on the test databases.
-const ADMIN_PASSWORD: &str = "multi-instance test password";
+pub(crate) const ADMIN_PASSWORD: &str = "multi-instance test password";
 
 /// A `server serve` process, killed when dropped.
 pub(crate) struct Instance {
