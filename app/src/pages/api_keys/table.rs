@@ -153,9 +153,9 @@ fn SortHeader(
     }
 }
 
-/// A date, or "never" (a key that never expires, or was never used).
-#[component]
-fn TimestampOrNever(at: Option<DateTime<Utc>>, read_at: Signal<DateTime<Utc>>) -> impl IntoView {
+/// A date, or "never" (a key that never expires, or was never used). Plain functions rather
+/// than components for the row's small parts: each erased component costs the main wasm.
+fn timestamp_or_never(at: Option<DateTime<Utc>>, read_at: Signal<DateTime<Utc>>) -> AnyView {
     match at {
         Some(at) => view! { <Timestamp at read_at/> }.into_any(),
         None => view! { <span class="muted">"never"</span> }.into_any(),
@@ -163,8 +163,7 @@ fn TimestampOrNever(at: Option<DateTime<Utc>>, read_at: Signal<DateTime<Utc>>) -
 }
 
 /// A key's valid verifications over the last 7 days: the total, and a bar per UTC day.
-#[component]
-fn WeekOfUses(name: String, week: [u64; 7]) -> impl IntoView {
+fn week_of_uses(name: &str, week: [u64; 7]) -> impl IntoView + use<> {
     let total: u64 = week.iter().sum();
     let highest = week.iter().copied().max().unwrap_or(0).max(1) as f64;
     // One path for the seven bars: a row holds as few elements as it can (a search re-renders
@@ -299,9 +298,9 @@ fn KeyRow(
             <td class="wide-only">{key.permission.label()}</td>
             <td><Timestamp at=key.created_at read_at/></td>
             <td class="creator wide-only">{key.created_by}</td>
-            <td class="wide-only"><TimestampOrNever at=expires_at read_at/></td>
-            <td class="wide-only"><TimestampOrNever at=key.last_used_at read_at/></td>
-            <td><WeekOfUses name=name.clone() week/></td>
+            <td class="wide-only">{timestamp_or_never(expires_at, read_at)}</td>
+            <td class="wide-only">{timestamp_or_never(key.last_used_at, read_at)}</td>
+            <td>{week_of_uses(&name, week)}</td>
             <td class="actions">
                 {page.may(Action::CreateKey).then(|| view! {
                     <button type="button" class="icon i i-copy" aria-label=format!("Copy {copy_name}") title="Copy"
