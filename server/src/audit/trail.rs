@@ -20,7 +20,7 @@ use sea_orm::{
     QueryOrder, QuerySelect, QueryTrait, Select,
 };
 
-/// The `Who` filter lists at most this many actors (in name order).
+/// The `Who` filter lists at most this many actors of each kind (key events, other events).
 pub const ACTORS_LIMIT: u64 = 1_000;
 
 pub struct SeaAuditTrail {
@@ -109,19 +109,34 @@ async fn count_up_to(db: &impl ConnectionTrait, select: Select<AuditEvents>, lim
     Ok(row.map(|row| row.try_get::<i64>("", "n")).transpose()?.unwrap_or(0).max(0) as u64)
 }
 
-/// Everyone who acted within `scope`, in name order (code points on both databases).
+/// Everyone who acted within `scope`, in name order (code points). Those with key events come
+/// first in the count: a flood of mistyped sign-in names must not push the people who change
+/// keys out of the list.
 async fn actors(db: &impl ConnectionTrait, scope: AuditScope) -> Result<Vec<String>, DbErr> {
-    // Grouped rather than DISTINCT: PostgreSQL orders a DISTINCT list only by what it selects.
-    let mut select =
-        AuditActors::find().select_only().column(audit_actor::Column::Actor).group_by(audit_actor::Column::Actor);
-    if scope == AuditScope::KeyEvents {
-        select = select.filter(audit_actor::Column::KeyEvents.eq(true));
+    let mut names = actors_of_kind(db, true).await?;
+    if scope == AuditScope::Everything {
+        names.extend(actors_of_kind(db, false).await?);
+        names.sort();
+        names.dedup();
     }
+    Ok(names)
+}
+
+/// Up to [`ACTORS_LIMIT`] actors with key events (or with other events), in name order.
+async fn actors_of_kind(db: &impl ConnectionTrait, key_events: bool) -> Result<Vec<String>, DbErr> {
     let by_name = match db.get_database_backend() {
         DatabaseBackend::Postgres => Expr::cust("\"actor\" COLLATE \"C\""),
         _ => Expr::col(audit_actor::Column::Actor),
     };
-    select.order_by(by_name, Order::Asc).limit(ACTORS_LIMIT).into_tuple().all(db).await
+    AuditActors::find()
+        .select_only()
+        .column(audit_actor::Column::Actor)
+        .filter(audit_actor::Column::KeyEvents.eq(key_events))
+        .order_by(by_name, Order::Asc)
+        .limit(ACTORS_LIMIT)
+        .into_tuple()
+        .all(db)
+        .await
 }
 
 impl SeaAuditTrail {

@@ -135,7 +135,7 @@ async fn sql_and_rust_pick_the_same_events_in_the_same_order(db: DatabaseConnect
     let backend = db.get_database_backend();
     let now = midnight(6);
     let handle = tokio::runtime::Handle::current();
-    let mut runner = TestRunner::new(Config { cases: 40, ..Config::default() });
+    let mut runner = TestRunner::new(Config { cases: 24, ..Config::default() });
     let result = tokio::task::block_in_place(|| {
         runner.run(&(prop::collection::vec(spec(), 0..40), prop::collection::vec(query(), 1..6)), |(specs, queries)| {
             handle.block_on(async {
