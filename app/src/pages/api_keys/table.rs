@@ -16,12 +16,13 @@ use crate::widgets::{PageClock, StatusIcon, Timestamp};
 use crate::wire::WireResource;
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
+use uuid::Uuid;
 
 #[component]
 pub fn KeyTable(
     keys: WireResource<Result<KeyPage, AppError>>,
     /// The ids of the keys shown (for picking the whole page).
-    page_ids: Signal<Vec<uuid::Uuid>>,
+    page_ids: Signal<Vec<Uuid>>,
 ) -> impl IntoView {
     let page = expect_context::<PageContext>();
     let loaded = Memo::new(move |_| keys.get().and_then(Result::ok));
@@ -42,8 +43,7 @@ pub fn KeyTable(
     // Picking keys for bulk actions, for those who may change or delete keys.
     let selectable = page.may(Action::UpdateKey) || page.may(Action::DeleteKey);
     let all_on_page = move || {
-        page_ids
-            .with(|ids: &Vec<uuid::Uuid>| !ids.is_empty() && page.picked.with(|p| ids.iter().all(|&id| p.contains(id))))
+        page_ids.with(|ids: &Vec<Uuid>| !ids.is_empty() && page.picked.with(|p| ids.iter().all(|&id| p.contains(id))))
     };
 
     view! {
@@ -194,7 +194,7 @@ fn KeyRow(
     /// Whether the row has its `Select NAME` box.
     selectable: bool,
     /// The page's keys (picking one by hand while "all matching" was on keeps the others).
-    page_ids: Signal<Vec<uuid::Uuid>>,
+    page_ids: Signal<Vec<Uuid>>,
 ) -> impl IntoView {
     let page = expect_context::<PageContext>();
     let clock = PageClock::expect();
