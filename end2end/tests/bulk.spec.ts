@@ -47,7 +47,7 @@ test("bulk actions: pick by hand or every matching key, preview, apply exactly t
   // Every matching key, beyond the page: the preview says what it skips and why.
   await page.getByRole("checkbox", { name: "Select all on this page" }).check();
   await expect(bar(page)).toContainText("50 selected");
-  await page.getByRole("button", { name: `Select all ${KEYS} matching keys` }).click();
+  await page.getByRole("link", { name: `Select all ${KEYS} matching keys` }).click();
   await expect(bar(page)).toContainText(`${KEYS} selected`);
   await bar(page).getByRole("button", { name: "Disable", exact: true }).click();
   dialog = page.getByRole("alertdialog", { name: `Disable ${KEYS - 3} keys?` });

@@ -36,10 +36,15 @@ pub(super) fn BulkBar(total: Signal<u64>, page_ids: Signal<Vec<Uuid>>) -> impl I
     view! {
         <div class="bulk-bar" role="region" aria-label="Selected keys">
             <span class="picked" role="status">{move || format!("{} selected", thousands(count()))}</span>
+            // A link to this very view (what it selects), followed in place.
             {move || offer_all().then(|| view! {
-                <button type="button" class="link" on:click=move |_| page.picked.set(Picked { ids: vec![], all_matching: true })>
+                <a href=page.state.with_untracked(|s| s.href())
+                    on:click=move |ev| {
+                        ev.prevent_default();
+                        page.picked.set(Picked { ids: vec![], all_matching: true });
+                    }>
                     {format!("Select all {} matching keys", thousands(total.get_untracked()))}
-                </button>
+                </a>
             })}
             {button("Enable", BulkAction::Enable)}
             {button("Disable", BulkAction::Disable)}
