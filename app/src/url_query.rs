@@ -19,6 +19,24 @@ pub fn query_string(pairs: &[(&str, String)]) -> String {
     pairs.iter().map(|(k, v)| format!("{k}={}", encode_component(v))).collect::<Vec<_>>().join("&")
 }
 
+/// A query string's pairs as the server reads them (percent-decoded, `+` as a space).
+#[cfg(feature = "ssr")]
+pub fn parse_query(text: &str) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(text.trim_start_matches('?').as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+/// The first value of `name` in `pairs`.
+pub fn first(pairs: &[(String, String)], name: &str) -> Option<String> {
+    pairs.iter().find(|(key, _)| key == name).map(|(_, value)| value.clone())
+}
+
+/// Every value of `name` in `pairs` (a list may come as the name repeated).
+pub fn all(pairs: &[(String, String)], name: &str) -> Vec<String> {
+    pairs.iter().filter(|(key, _)| key == name).map(|(_, value)| value.clone()).collect()
+}
+
 /// A query string's pairs, percent-decoded (what a browser's URL parser gives the pages).
 #[cfg(test)]
 pub fn decode_query(query: &str) -> Vec<(String, String)> {

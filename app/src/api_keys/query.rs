@@ -188,13 +188,15 @@ impl KeyQuery {
         }
     }
 
+    /// Reads a view from a URL's decoded query pairs (the CSV download's).
+    pub fn from_pairs(pairs: &[(String, String)]) -> Self {
+        KeyQuery::from_url_params(|name| crate::url_query::first(pairs, name))
+    }
+
     /// Reads a view from a URL's query string (the command line's `--query`).
     #[cfg(feature = "ssr")]
     pub fn from_query_string(text: &str) -> Self {
-        let pairs: Vec<(String, String)> = url::form_urlencoded::parse(text.trim_start_matches('?').as_bytes())
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect();
-        KeyQuery::from_url_params(|wanted| pairs.iter().find(|(key, _)| key == wanted).map(|(_, value)| value.clone()))
+        KeyQuery::from_pairs(&crate::url_query::parse_query(text))
     }
 }
 

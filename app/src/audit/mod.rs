@@ -3,9 +3,10 @@
 //! (or the attempt's outcome), with old and new values of changed fields, never a secret.
 
 //!
-//! [`query`] is the Audit Log page's view of the trail (its filters, in the URL); [`server_fns`]
-//! reads it for the page.
+//! [`query`] is the Audit Log page's view of the trail (its filters, in the URL), [`page`] one
+//! page of it; [`server_fns`] reads it for the page.
 
+pub mod page;
 pub mod query;
 pub mod server_fns;
 #[cfg(feature = "ssr")]

@@ -20,7 +20,7 @@ pub const AUDIT_PATH: &str = "/provisioning/audit";
 pub const EXPORT_PATH: &str = "/api/audit.csv";
 /// Events per page.
 pub const PAGE_SIZE: u64 = 50;
-/// Counting stops here: a view with more events shows "10,000+".
+/// Counting stops here: a view with more events shows "10,000+" (see [`super::page`]).
 pub const COUNT_LIMIT: u64 = 10_000;
 /// The largest page index a view may ask for.
 pub const MAX_PAGE: u64 = 1 << 32;
@@ -224,10 +224,8 @@ impl AuditQuery {
     /// Reads a view from a URL's query string (what the server function and the CSV link get).
     #[cfg(feature = "ssr")]
     pub fn from_query_string(text: &str) -> Result<AuditQuery, AppError> {
-        let pairs: Vec<(String, String)> = url::form_urlencoded::parse(text.trim_start_matches('?').as_bytes())
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect();
-        AuditQuery::from_url_params(|name| pairs.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect())
+        let pairs = crate::url_query::parse_query(text);
+        AuditQuery::from_url_params(|name| crate::url_query::all(&pairs, name))
     }
 }
 
@@ -238,46 +236,6 @@ fn invalid(message: impl ToString) -> AppError {
 fn unknown_action(text: &str) -> AppError {
     let known: Vec<&str> = AuditAction::ALL.iter().map(|a| a.as_str()).collect();
     invalid(format!("{text:?} is not an action. The actions are {}.", known.join(", ")))
-}
-
-/// One page of a view, as the Audit Log page shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuditPage {
-    /// Newest first.
-    pub entries: Vec<AuditEntry>,
-    /// How many events match, counted up to [`COUNT_LIMIT`].
-    pub total: u64,
-    /// More than [`COUNT_LIMIT`] match ("10,000+").
-    pub more: bool,
-    pub page: u64,
-    pub page_size: u64,
-    #[serde(with = "chrono::serde::ts_milliseconds")]
-    pub read_at: DateTime<Utc>,
-    /// Everyone who acted in the scope, for the `Who` filter, in name order.
-    pub actors: Vec<String>,
-    pub scope: AuditScope,
-}
-
-impl AuditPage {
-    /// "1 event", "1,234 events", "10,000+ events".
-    pub fn count_text(&self) -> String {
-        let number = crate::usage::summary::thousands(self.total);
-        match (self.total, self.more) {
-            (_, true) => format!("{number}+ events"),
-            (1, false) => "1 event".to_owned(),
-            _ => format!("{number} events"),
-        }
-    }
-
-    /// Pages in all (at least 1); with more events than counted, the pages counted.
-    pub fn pages(&self) -> u64 {
-        self.total.div_ceil(self.page_size.max(1)).max(1)
-    }
-
-    /// Whether a page follows this one.
-    pub fn has_next(&self) -> bool {
-        self.page + 1 < self.pages() || (self.more && self.entries.len() as u64 == self.page_size)
-    }
 }
 
 #[cfg(test)]
@@ -397,26 +355,5 @@ mod tests {
         let user_named_shop = entry(AuditAction::UserAdded, "ana", "Shop", "2026-11-02T10:00:00Z");
         assert!(!by_name.matches(&user_named_shop, AuditScope::Everything), "the Key filter finds key events");
         assert!(by_name.is_filtered() && !AuditQuery::default().on_page(3).is_filtered());
-    }
-
-    #[test]
-    fn counts_above_the_limit_read_as_a_floor() {
-        let page = |total, more, entries: usize| AuditPage {
-            entries: vec![entry(AuditAction::KeyCreated, "a", "k", "2026-11-02T10:00:00Z"); entries],
-            total,
-            more,
-            page: 0,
-            page_size: PAGE_SIZE,
-            read_at: Utc::now(),
-            actors: vec![],
-            scope: AuditScope::Everything,
-        };
-        assert_eq!(page(1, false, 1).count_text(), "1 event");
-        assert_eq!(page(1234, false, 50).count_text(), "1,234 events");
-        assert_eq!(page(COUNT_LIMIT, true, 50).count_text(), "10,000+ events");
-        assert!(!page(1, false, 1).has_next());
-        assert!(page(51, false, 50).has_next());
-        let last_counted = AuditPage { page: 199, ..page(COUNT_LIMIT, true, 50) };
-        assert!(last_counted.has_next(), "beyond the count, a full page may have a next one");
     }
 }

@@ -1,6 +1,6 @@
 //! The Audit Log page's server function.
 
-use super::query::AuditPage;
+use super::page::AuditPage;
 #[cfg(feature = "ssr")]
 use super::query::{AuditQuery, AuditScope};
 use crate::error::AppError;

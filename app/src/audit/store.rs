@@ -1,7 +1,8 @@
 //! The port the Audit Log's server function needs: a readable trail. `app` defines it; the
 //! server crate implements it over SeaORM and provides it as context (`Arc<dyn AuditTrail>`).
 
-use super::query::{AuditPage, AuditQuery, AuditScope};
+use super::page::AuditPage;
+use super::query::{AuditQuery, AuditScope};
 use crate::error::AppError;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;

@@ -11,7 +11,7 @@ use app::error::AppError;
 use axum::Extension;
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use futures::TryStreamExt;
 use sea_orm::DatabaseConnection;
 
@@ -57,26 +57,16 @@ async fn write_view(
     csv.finish().await
 }
 
-/// The changed fields as the page's Details column words them: `Name: from "A" to "B"`.
-pub fn details(entry: &AuditEntry) -> String {
-    entry
-        .changes
-        .iter()
-        .map(|c| format!("{}: from \"{}\" to \"{}\"", c.field, c.old, c.new))
-        .collect::<Vec<_>>()
-        .join("; ")
-}
-
 fn record(entry: &AuditEntry) -> [String; COLUMNS.len()] {
     let id = |id: Option<uuid::Uuid>| id.map(|id| id.to_string()).unwrap_or_default();
-    let at: DateTime<Utc> = entry.at;
     [
-        time(at),
+        time(entry.at),
         neutralised(&entry.actor).into_owned(),
         neutralised(entry.address.as_deref().unwrap_or_default()).into_owned(),
         entry.action.as_str().to_owned(),
         neutralised(&entry.subject).into_owned(),
-        neutralised(&details(entry)).into_owned(),
+        // As the page's Details column words them, with dates in RFC 3339.
+        neutralised(&entry.changes_text(time)).into_owned(),
         neutralised(entry.note.as_deref().unwrap_or_default()).into_owned(),
         id(entry.key_id),
         id(entry.other_key_id),

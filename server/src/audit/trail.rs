@@ -10,7 +10,8 @@ use super::entry;
 use crate::entity::audit_actor::{self, Entity as AuditActors};
 use crate::entity::audit_event::{Column, Entity as AuditEvents};
 use app::audit::AuditAction;
-use app::audit::query::{AuditPage, AuditQuery, AuditScope, COUNT_LIMIT, KeyRef, PAGE_SIZE};
+use app::audit::page::AuditPage;
+use app::audit::query::{AuditQuery, AuditScope, COUNT_LIMIT, KeyRef, PAGE_SIZE};
 use app::audit::store::AuditTrail;
 use app::error::AppError;
 use chrono::{DateTime, Utc};
@@ -34,7 +35,7 @@ impl SeaAuditTrail {
 }
 
 fn key_actions() -> impl Iterator<Item = &'static str> {
-    AuditAction::ALL.into_iter().filter(|action| action.is_key_event()).map(AuditAction::as_str)
+    AuditScope::KeyEvents.actions().map(AuditAction::as_str)
 }
 
 /// How the database should walk a view.

@@ -53,11 +53,6 @@ struct ExportedKey {
     restriction_mode: String,
 }
 
-/// The page's view in the link: an unknown value falls back to the default, as on the page.
-pub fn view_of(pairs: &[(String, String)]) -> KeyQuery {
-    KeyQuery::from_url_params(|wanted| pairs.iter().find(|(key, _)| key == wanted).map(|(_, value)| value.clone()))
-}
-
 pub async fn download(
     State(db): State<DatabaseConnection>,
     Extension(user): Extension<CurrentUser>,
@@ -66,7 +61,8 @@ pub async fn download(
     if let Err(error) = user.check(Action::ViewKeys) {
         return refused(error);
     }
-    let query = view_of(&pairs);
+    // The page's view in the link: an unknown value falls back to the default, as on the page.
+    let query = KeyQuery::from_pairs(&pairs);
     let now = Utc::now();
     let file = format!("api-keys-{}.csv", now.format("%Y%m%d-%H%M"));
     csv_stream::download(
@@ -134,10 +130,10 @@ mod tests {
         let pairs = |text: &str| -> Vec<(String, String)> {
             text.split('&').filter_map(|pair| pair.split_once('=')).map(|(k, v)| (k.into(), v.into())).collect()
         };
-        let view = view_of(&pairs("q=shop&status=soon_unavailable&sort=name&dir=desc&page=3"));
+        let view = KeyQuery::from_pairs(&pairs("q=shop&status=soon_unavailable&sort=name&dir=desc&page=3"));
         assert_eq!(view.search, "shop");
         assert_eq!(view.sort, app::api_keys::SortColumn::Name);
-        assert_eq!(view_of(&pairs("sort=nonsense&usage=whatever")), KeyQuery::default());
-        assert_eq!(view_of(&[]), KeyQuery::default());
+        assert_eq!(KeyQuery::from_pairs(&pairs("sort=nonsense&usage=whatever")), KeyQuery::default());
+        assert_eq!(KeyQuery::from_pairs(&[]), KeyQuery::default());
     }
 }

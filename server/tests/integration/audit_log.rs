@@ -5,7 +5,8 @@
 
 use crate::support;
 
-use app::audit::query::{AuditPage, AuditQuery, AuditScope, KeyRef};
+use app::audit::page::AuditPage;
+use app::audit::query::{AuditQuery, AuditScope, KeyRef};
 use app::audit::server_fns::AuditLog;
 use app::audit::store::AuditTrail;
 use app::audit::{Actor, AuditAction, AuditEntry};

@@ -4,7 +4,8 @@
 //! change goes straight to the URL, a new history entry, like the keys table's filters.
 
 use crate::audit::AuditAction;
-use crate::audit::query::{AUDIT_PATH, AuditPage, AuditQuery, AuditScope, EXPORT_PATH, KeyRef};
+use crate::audit::page::AuditPage;
+use crate::audit::query::{AUDIT_PATH, AuditQuery, AuditScope, EXPORT_PATH, KeyRef};
 use crate::error::AppError;
 use crate::wire::WireResource;
 use chrono::NaiveDate;

@@ -8,7 +8,8 @@
 mod filters;
 mod table;
 
-use crate::audit::query::{AuditPage, AuditQuery, AuditScope};
+use crate::audit::page::AuditPage;
+use crate::audit::query::{AuditQuery, AuditScope};
 use crate::audit::server_fns::audit_log;
 use crate::auth::{Action, use_current_user};
 use crate::error::AppError;

@@ -3,7 +3,8 @@
 
 use crate::API_KEYS_PATH;
 use crate::audit::AuditEntry;
-use crate::audit::query::{AUDIT_PATH, AuditPage, AuditQuery};
+use crate::audit::page::AuditPage;
+use crate::audit::query::{AUDIT_PATH, AuditQuery};
 use crate::widgets::{PageClock, Timestamp};
 use leptos::prelude::*;
 
