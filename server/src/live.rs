@@ -29,7 +29,7 @@ use tokio::sync::{broadcast, watch};
 use uuid::Uuid;
 
 /// Where the stream is served.
-pub const PATH: &str = "/api/keys/live";
+pub const PATH: &str = app::api_keys::query::LIVE_PATH;
 /// How often a stream checks that its session still stands.
 pub const SESSION_CHECK: Duration = Duration::from_secs(5);
 /// A comment line this often keeps proxies from closing a quiet stream.

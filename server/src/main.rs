@@ -1,6 +1,7 @@
 //! `server`: serve the console, migrate the database, or load the sample keys.
 
 use app::api_keys::bulk::Selection;
+use app::api_keys::key_list::BrowserTableLimit;
 use app::api_keys::rotation::{Grace, RotationRequest};
 use app::api_keys::store::KeyStore;
 use app::api_keys::{KeyChanges, KeyQuery, NewKey, Permission};
@@ -107,7 +108,9 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .spawn_early_stop(std::time::Duration::from_secs(60));
             tracing::info!(addr = %cli.addr, backend, "Keydesk is serving on {}", auth.public_url.origin());
             let live = verify.live();
-            let services = http::Services { db, verify, auth, limits: http::Limits::default() };
+            let limits =
+                http::Limits { browser_table: BrowserTableLimit(cli.browser_table_limit), ..http::Limits::default() };
+            let services = http::Services { db, verify, auth, limits };
             let router = if cli.bench_baseline {
                 http::router_with_bench_baseline(options, &services)
             } else {

@@ -4,6 +4,7 @@ pub mod bulk;
 pub mod copy_name;
 pub mod expiry;
 pub mod input;
+pub mod key_list;
 pub mod model;
 pub mod name;
 pub mod permission;

@@ -2,7 +2,7 @@
 
 use super::model::ApiKey;
 use super::permission::Permission;
-use super::search::{matches_search, normalize_search};
+use super::search::{fold, matches_folded_search, normalize_search};
 use super::status::StatusFilter;
 use super::usage_filter::UsageFilter;
 use crate::url_query::query_string;
@@ -15,6 +15,8 @@ pub const PAGE_SIZE: u64 = 50;
 
 /// Where a view's keys download as CSV (the view's URL query appended; every page of it).
 pub const EXPORT_PATH: &str = "/api/keys.csv";
+/// The live stream of key changes (Server-Sent Events; see the server's `live`).
+pub const LIVE_PATH: &str = "/api/keys/live";
 /// The largest page index a view may ask for (the store shows the last page beyond the end).
 pub const MAX_PAGE: u64 = 1 << 32;
 
@@ -60,7 +62,21 @@ impl KeyQuery {
     /// Whether `key` is in this view at `now`: the one definition of the filters, which the SQL
     /// the store builds must agree with (a property test checks that on both databases).
     pub fn matches(&self, key: &ApiKey, now: DateTime<Utc>) -> bool {
-        normalize_search(&self.search).is_none_or(|s| matches_search(&s, &key.name, &key.created_by))
+        let search = normalize_search(&self.search);
+        self.matches_folded(key, search.as_deref(), &fold(&key.name), &fold(&key.created_by), now)
+    }
+
+    /// [`matches`](Self::matches) with the search normalized and the key's texts folded already
+    /// (the browser's copy folds each key once, not at every keystroke).
+    pub fn matches_folded(
+        &self,
+        key: &ApiKey,
+        normalized_search: Option<&str>,
+        name_folded: &str,
+        creator_folded: &str,
+        now: DateTime<Utc>,
+    ) -> bool {
+        normalized_search.is_none_or(|s| matches_folded_search(s, name_folded, creator_folded))
             && self.status.matches(key.enabled, key.expires_at, now)
             && self.permission.is_none_or(|p| p == key.permission)
             && self.usage.matches(key.last_used_at, now)
@@ -82,16 +98,20 @@ pub struct KeyPage {
     /// without any are left out).
     #[serde(default)]
     pub weeks: Vec<(Uuid, [u64; 7])>,
+    /// Rows that no longer match the view after a change made while it was on screen: shown
+    /// marked until the view changes (only the browser's copy makes such pages).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub leaving: Vec<Uuid>,
 }
 
 impl KeyPage {
-    /// Each key of the page with its last 7 days' uses.
-    pub fn rows(&self) -> Vec<(ApiKey, [u64; 7])> {
+    /// Each key of the page with its last 7 days' uses and whether it is leaving.
+    pub fn rows(&self) -> Vec<(ApiKey, [u64; 7], bool)> {
         self.keys
             .iter()
             .map(|key| {
                 let week = self.weeks.iter().find(|(id, _)| *id == key.id).map_or([0; 7], |(_, week)| *week);
-                (key.clone(), week)
+                (key.clone(), week, self.leaving.contains(&key.id))
             })
             .collect()
     }

@@ -16,7 +16,12 @@ pub fn normalize_search(raw: &str) -> Option<String> {
 
 /// Whether a key with this name and creator matches the normalized search text.
 pub fn matches_search(folded_search: &str, name: &str, created_by: &str) -> bool {
-    fold(name).contains(folded_search) || fold(created_by).contains(folded_search)
+    matches_folded_search(folded_search, &fold(name), &fold(created_by))
+}
+
+/// [`matches_search`] for a name and creator folded already.
+pub fn matches_folded_search(folded_search: &str, name_folded: &str, creator_folded: &str) -> bool {
+    name_folded.contains(folded_search) || creator_folded.contains(folded_search)
 }
 
 /// `text` with `%`, `_` and `\` escaped so that a `LIKE ... ESCAPE '\'` pattern matches them

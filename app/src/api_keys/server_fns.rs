@@ -5,6 +5,9 @@
 
 use super::bulk::{BulkAction, BulkOutcome, BulkPreview, Selection};
 use super::input::{KeyChanges, NewKey};
+#[cfg(feature = "ssr")]
+use super::key_list::BrowserTableLimit;
+use super::key_list::KeyList;
 use super::model::{ApiKey, CreatedKey, KeyRead};
 use super::query::{KeyPage, KeyQuery};
 use super::rotation::{RotatedKey, RotationRequest, RotationsOfKey};
@@ -56,6 +59,20 @@ pub async fn list_keys(query: KeyQuery) -> Result<KeyPage, AppError> {
         async {
             authorize(Action::ViewKeys)?;
             ssr::store()?.list(&query, crate::clock::now()).await
+        }
+        .await,
+    )
+}
+
+/// Every key, for the browser to answer views itself (see `key_list`); `None` above the
+/// server's limit (`--browser-table-limit`), where the page asks for each view instead.
+#[server(input = JsonWire, output = JsonWire)]
+pub async fn load_key_list() -> Result<Option<KeyList>, AppError> {
+    ssr::answer(
+        async {
+            authorize(Action::ViewKeys)?;
+            let limit = use_context::<BrowserTableLimit>().unwrap_or_default();
+            ssr::store()?.list_all(limit.0, crate::clock::now()).await
         }
         .await,
     )

@@ -8,6 +8,7 @@
 
 use super::bulk::{BulkAction, BulkOutcome, BulkPreview, Selection};
 use super::input::{KeyChanges, NewKey};
+use super::key_list::KeyList;
 use super::model::{ApiKey, CreatedKey};
 use super::query::{KeyPage, KeyQuery};
 use super::restrictions::{RestrictionReport, SourceCount};
@@ -23,6 +24,10 @@ use uuid::Uuid;
 pub trait KeyStore: Send + Sync + 'static {
     /// One page of the keys in `query`'s view, filtered and sorted by the database.
     async fn list(&self, query: &KeyQuery, now: DateTime<Utc>) -> Result<KeyPage, AppError>;
+
+    /// Every key with its week of uses, for the browser to hold; `None` when there are more
+    /// than `limit`.
+    async fn list_all(&self, limit: u64, now: DateTime<Utc>) -> Result<Option<KeyList>, AppError>;
 
     async fn get(&self, id: Uuid) -> Result<ApiKey, AppError>;
 

@@ -61,6 +61,11 @@ pub struct Cli {
     #[arg(long, env = "KEYDESK_USAGE_FLUSH_EVERY", default_value = "10s", value_parser = parse_interval, global = true)]
     pub usage_flush_every: chrono::Duration,
 
+    /// The most keys a page holds in the browser to answer search, filters, sort and paging
+    /// without a request; with more keys, the page asks the server for each view.
+    #[arg(long, env = "KEYDESK_BROWSER_TABLE_LIMIT", default_value_t = app::api_keys::key_list::DEFAULT_LIMIT, global = true)]
+    pub browser_table_limit: u64,
+
     /// Record no usage (bench/verify.sh measures what recording costs; never in production).
     #[arg(long, env = "KEYDESK_BENCH_NO_USAGE", hide = true, global = true)]
     pub bench_no_usage: bool,

@@ -19,6 +19,7 @@ use crate::key_store::SeaKeyStore;
 use crate::security_headers::machine_headers;
 use crate::verify::VerifyServices;
 use crate::verify::api;
+use app::api_keys::key_list::BrowserTableLimit;
 use app::api_keys::store::SharedKeyStore;
 use axum::http::StatusCode;
 use axum::{Router, middleware};
@@ -56,11 +57,13 @@ pub struct Services {
 pub struct Limits {
     /// From the request's arrival to its answer's head, for the console and the API.
     pub request_timeout: Duration,
+    /// The most keys a page holds in the browser (`--browser-table-limit`).
+    pub browser_table: BrowserTableLimit,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { request_timeout: Duration::from_secs(30) }
+        Limits { request_timeout: Duration::from_secs(30), browser_table: BrowserTableLimit::default() }
     }
 }
 

@@ -52,7 +52,7 @@ pub fn routes(
     live: LiveChanges,
 ) -> Router {
     let trail: SharedAuditTrail = std::sync::Arc::new(SeaAuditTrail::new(auth.db.clone()));
-    let app = AppRoutes { options: options.clone(), store, trail, db: auth.db.clone(), live };
+    let app = AppRoutes { options: options.clone(), store, trail, db: auth.db.clone(), live, limits };
     console(&app, auth)
         .merge(public(&app, auth))
         .layer(RequestBodyLimitLayer::new(MAX_CONSOLE_BODY_BYTES))
@@ -149,6 +149,7 @@ struct AppRoutes {
     db: DatabaseConnection,
     /// Key changes for the live streams.
     live: LiveChanges,
+    limits: Limits,
 }
 
 impl AppRoutes {
@@ -165,13 +166,14 @@ impl AppRoutes {
     }
 
     /// What every page and server function gets in its context: the key store, the audit
-    /// trail, and the nonce the Content-Security-Policy header names (Leptos puts it on its
-    /// inline scripts).
+    /// trail, the browser table's limit, and the nonce the Content-Security-Policy header names
+    /// (Leptos puts it on its inline scripts).
     fn context(&self) -> impl Fn() + Clone + Send + Sync + 'static {
-        let (store, trail) = (self.store.clone(), self.trail.clone());
+        let (store, trail, browser_table) = (self.store.clone(), self.trail.clone(), self.limits.browser_table);
         move || {
             provide_context(store.clone());
             provide_context(trail.clone());
+            provide_context(browser_table);
             let nonce =
                 use_context::<http::request::Parts>().and_then(|parts| parts.extensions.get::<CspNonce>().cloned());
             if let Some(CspNonce(nonce)) = nonce {

@@ -15,6 +15,7 @@ use crate::verify::sync::{Announcement, announce};
 use app::api_keys::bulk::{BulkAction, BulkOutcome, BulkPreview, Selection};
 use app::api_keys::copy_name::next_copy_name;
 use app::api_keys::input::FieldChange;
+use app::api_keys::key_list::KeyList;
 use app::api_keys::name::validate_name;
 use app::api_keys::query::PAGE_SIZE;
 use app::api_keys::restrictions::{RestrictionMode, RestrictionReport, Restrictions, SourceCount};
@@ -181,7 +182,21 @@ impl KeyStore for SeaKeyStore {
             page_size: PAGE_SIZE,
             read_at: now,
             weeks,
+            leaving: Vec::new(),
         })
+    }
+
+    async fn list_all(&self, limit: u64, now: DateTime<Utc>) -> Result<Option<KeyList>, AppError> {
+        // Counted no further than one past the limit: a large account pays little to hear no.
+        let past_limit = Ord::min(limit.saturating_add(1), i64::MAX as u64);
+        let ids = ApiKeys::find().select_only().column(Column::Id).limit(past_limit);
+        if ids.count(&self.db).await.map_err(internal)? > limit {
+            return Ok(None);
+        }
+        let rows = ApiKeys::find().all(&self.db).await.map_err(internal)?;
+        let weeks = usage::store::weeks_of_all_keys(&self.db, now).await.map_err(internal)?;
+        let keys = rows.into_iter().map(to_api_key).collect::<Result<_, _>>()?;
+        Ok(Some(KeyList { keys, weeks, read_at: now }))
     }
 
     async fn get(&self, id: Uuid) -> Result<ApiKey, AppError> {

@@ -327,9 +327,25 @@ pub async fn weeks(
     if keys.is_empty() {
         return Ok(Vec::new());
     }
+    weeks_where(db, Some(keys), now).await
+}
+
+/// [`weeks`] of every key (the browser's copy of the whole list).
+pub async fn weeks_of_all_keys(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<Vec<(Uuid, [u64; 7])>, DbErr> {
+    weeks_where(db, None, now).await
+}
+
+async fn weeks_where(
+    db: &impl ConnectionTrait,
+    keys: Option<&[Uuid]>,
+    now: DateTime<Utc>,
+) -> Result<Vec<(Uuid, [u64; 7])>, DbErr> {
     let start = week_start(now);
-    let rows = KeyUsage::find()
-        .filter(Column::KeyId.is_in(keys.iter().copied()))
+    let mut select = KeyUsage::find();
+    if let Some(keys) = keys {
+        select = select.filter(Column::KeyId.is_in(keys.iter().copied()));
+    }
+    let rows = select
         .filter(Column::Resolution.eq(Resolution::Day.code()))
         .filter(Column::Bucket.gte(start))
         .filter(Column::Result.is_in(UsageResult::USES.map(UsageResult::code)))

@@ -1,11 +1,15 @@
-//! Property test: for random keys and random views (search, status, permission, usage), the SQL
-//! the store runs picks exactly the keys that `KeyQuery::matches` (the rule in Rust) picks, on
-//! SQLite and on PostgreSQL.
+//! Property test: for random keys and random views (search, status, permission, usage, sort and
+//! direction), the SQL the store runs picks exactly the keys that `KeyQuery::matches` (the rule in
+//! Rust) picks, on SQLite and on PostgreSQL; and the browser's copy of the list (`HeldKeys`, the
+//! code the page runs in wasm, compiled natively here) answers each view with the same keys in
+//! the same order.
 
 use crate::support;
 
+use app::api_keys::key_list::HeldKeys;
 use app::api_keys::store::KeyStore;
-use app::api_keys::{KeyQuery, Permission, StatusFilter, UsageFilter};
+use app::api_keys::{KeyQuery, Permission, SortColumn, SortDirection, StatusFilter, UsageFilter};
+use app::usage::{Resolution, UsageResult};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
@@ -13,7 +17,8 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use server::entity::api_key;
 use server::key_store::SeaKeyStore;
-use std::collections::BTreeSet;
+use server::usage::Dimension;
+use std::collections::{BTreeMap, BTreeSet};
 
 on_both_databases!(sql_and_rust_pick_the_same_keys);
 
@@ -57,20 +62,29 @@ fn last_use() -> impl Strategy<Value = Option<DateTime<Utc>>> {
     ]
 }
 
-type KeySpec = (String, String, bool, bool, Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+/// A count of verifications `days` ago (7: just outside the table's week), valid or not.
+type Uses = (i64, bool, i64);
+
+/// Name, creator, chat, enabled, expiry, last use, minutes before now it was created (few
+/// values, so that ties are common), uses.
+type KeySpec = (String, String, bool, bool, Option<DateTime<Utc>>, Option<DateTime<Utc>>, i64, Vec<Uses>);
 
 fn keys() -> impl Strategy<Value = Vec<KeySpec>> {
-    prop::collection::vec((name(), name(), any::<bool>(), any::<bool>(), expiry(), last_use()), 0..12)
+    let uses = prop::collection::vec((0i64..=7, any::<bool>(), 1i64..4), 0..3);
+    prop::collection::vec((name(), name(), any::<bool>(), any::<bool>(), expiry(), last_use(), 0i64..3, uses), 0..12)
 }
 
 fn query() -> impl Strategy<Value = KeyQuery> {
     let usage = prop::sample::select(UsageFilter::ALL.to_vec());
-    (text(3), any::<(bool, bool, bool)>(), prop::option::of(any::<bool>()), usage).prop_map(
-        |(search, (a, u, s), p, usage)| KeyQuery {
+    let sort = prop::sample::select(SortColumn::ALL.to_vec());
+    (text(3), any::<(bool, bool, bool)>(), prop::option::of(any::<bool>()), usage, sort, any::<bool>()).prop_map(
+        |(search, (a, u, s), p, usage, sort, ascending)| KeyQuery {
             search,
             status: StatusFilter { available: a, unavailable: u, soon_unavailable: s },
             permission: p.map(|chat| if chat { Permission::Chat } else { Permission::SecureMail }),
             usage,
+            sort,
+            direction: if ascending { SortDirection::Asc } else { SortDirection::Desc },
             ..KeyQuery::default()
         },
     )
@@ -83,10 +97,20 @@ async fn sql_and_rust_pick_the_same_keys(db: DatabaseConnection) {
     let result = tokio::task::block_in_place(|| {
         runner.run(&(keys(), prop::collection::vec(query(), 1..6)), |(specs, queries)| {
             handle.block_on(async {
+                db.execute_unprepared("DELETE FROM key_usage").await.unwrap();
                 db.execute_unprepared("DELETE FROM api_keys").await.unwrap();
-                for (name, creator, chat, enabled, expires_at, last_used_at) in &specs {
+                let mut usage = BTreeMap::new();
+                for (name, creator, chat, enabled, expires_at, last_used_at, age, uses) in &specs {
                     let permission = if *chat { Permission::Chat } else { Permission::SecureMail };
-                    let id = support::insert_key(&db, name, creator, permission, *enabled, *expires_at, now()).await;
+                    let created_at = now() - Duration::minutes(*age);
+                    let id =
+                        support::insert_key(&db, name, creator, permission, *enabled, *expires_at, created_at).await;
+                    for &(days, valid, count) in uses {
+                        let result = if valid { UsageResult::Valid } else { UsageResult::Disabled };
+                        let bucket = Resolution::Day.bucket((now() - Duration::days(days)).timestamp());
+                        let row = (id, Resolution::Day, bucket, result, Dimension::Origin, "https://a.example");
+                        *usage.entry(row).or_insert(0) += count;
+                    }
                     api_key::Entity::update_many()
                         .col_expr(api_key::Column::LastUsedAt, Expr::value(*last_used_at))
                         .filter(api_key::Column::Id.eq(id))
@@ -94,19 +118,31 @@ async fn sql_and_rust_pick_the_same_keys(db: DatabaseConnection) {
                         .await
                         .unwrap();
                 }
+                let txn = sea_orm::TransactionTrait::begin(&db).await.unwrap();
+                server::usage::store::add(&txn, &usage).await.unwrap();
+                txn.commit().await.unwrap();
                 let all = store.list(&KeyQuery { page: 0, ..KeyQuery::default() }, now()).await.unwrap().keys;
                 prop_assert_eq!(all.len(), specs.len(), "the unfiltered view holds every key");
+                let list = store.list_all(u64::MAX, now()).await.unwrap().expect("under the limit");
+                prop_assert_eq!(list.keys.len(), specs.len(), "the browser's copy holds every key");
+                let held = HeldKeys::from(list);
                 for query in &queries {
-                    let by_sql: BTreeSet<_> =
-                        store.list(query, now()).await.unwrap().keys.into_iter().map(|k| k.id).collect();
+                    let page = store.list(query, now()).await.unwrap();
+                    let by_sql: Vec<_> = page.keys.iter().map(|k| k.id).collect();
                     let by_rust: BTreeSet<_> = all.iter().filter(|k| query.matches(k, now())).map(|k| k.id).collect();
-                    prop_assert_eq!(by_sql, by_rust, "view {:?}", query);
+                    prop_assert_eq!(by_sql.iter().copied().collect::<BTreeSet<_>>(), by_rust, "view {:?}", query);
+                    let in_browser = held.page(query, now());
+                    let by_browser: Vec<_> = in_browser.keys.iter().map(|k| k.id).collect();
+                    prop_assert_eq!(&by_browser, &by_sql, "order of view {:?}", query);
+                    prop_assert_eq!(in_browser.total, page.total);
+                    let weeks = |weeks: &[(uuid::Uuid, [u64; 7])]| weeks.iter().copied().collect::<BTreeMap<_, _>>();
+                    prop_assert_eq!(weeks(&in_browser.weeks), weeks(&page.weeks), "weeks of view {:?}", query);
                 }
                 Ok(())
             })
         })
     });
     if let Err(failure) = result {
-        panic!("SQL and the Rust rule disagree: {failure}");
+        panic!("SQL, the Rust rule and the browser's copy disagree: {failure}");
     }
 }

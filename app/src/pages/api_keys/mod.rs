@@ -2,6 +2,7 @@
 //! edit and delete keys. Every view state lives in the URL (see [`view_state`]), so a filtered
 //! view can be shared, is rendered on the server, and Back/Forward step through it.
 
+mod browser_table;
 mod bulk;
 mod confirm_dialog;
 mod delete_dialog;
@@ -36,6 +37,8 @@ pub(crate) struct PageContext {
     pub disabling: RwSignal<Option<disable_dialog::DisableQuestion>>,
     /// The keys picked for a bulk action.
     pub picked: RwSignal<bulk::Picked>,
+    /// The browser's copy of the keys, once it holds one.
+    pub table: browser_table::BrowserTable,
     /// The signed-in user's rights: what the page offers (the server checks again).
     pub rights: Rights,
     navigate: Callback<(String, bool)>,
@@ -106,6 +109,7 @@ fn KeysView(user: CurrentUser) -> impl IntoView {
         deleting: RwSignal::new(None),
         disabling: RwSignal::new(None),
         picked: RwSignal::new(Default::default()),
+        table: browser_table::BrowserTable::new(),
         rights: user.rights,
         navigate: Callback::new(move |(href, replace): (String, bool)| {
             navigate(&href, NavigateOptions { replace, scroll: false, ..Default::default() })
@@ -117,7 +121,37 @@ fn KeysView(user: CurrentUser) -> impl IntoView {
     let query = Memo::new(move |_| state.with(|s| s.query.clone()));
     // Only a change of panel makes a new one (not a search typed, or a usage range chosen).
     let panel = Memo::new(move |_| state.with(|s| s.panel));
-    let keys = Resource::new_serde_wb(move || (query.get(), page.changes.get()), |(query, _)| list_keys(query));
+    // The server's page for the first screen; after that, the browser's own when it holds the
+    // whole list (see `browser_table`).
+    let keys = Resource::new_serde_wb(
+        move || (query.get(), page.changes.get(), page.table.revision.get()),
+        move |(query, _, _)| async move {
+            let result = match page.table.page(query.clone()).await {
+                Some(from_copy) => Ok(from_copy),
+                None => list_keys(query.clone()).await,
+            };
+            if let Ok(shown) = &result {
+                page.table.showing(&query, shown);
+            }
+            result
+        },
+    );
+    // The server's first screen is on screen as well.
+    Effect::new(move |first: Option<()>| {
+        if first.is_none()
+            && let Some(Ok(shown)) = keys.get_untracked()
+        {
+            page.table.showing(&query.get_untracked(), &shown);
+        }
+    });
+    #[cfg(feature = "hydrate")]
+    {
+        let owner = Owner::current().expect("the page's view has an owner");
+        Effect::new(move |_| {
+            let owner = owner.clone();
+            leptos::task::spawn_local(browser_table::follow(page, page.table, owner));
+        });
+    }
     // Another view (filters or sort, not its page) starts with nothing picked.
     let view = Memo::new(move |_| KeyQuery { page: 0, ..query.get() });
     Effect::new(move |previous: Option<KeyQuery>| {

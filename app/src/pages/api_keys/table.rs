@@ -65,7 +65,7 @@ pub fn KeyTable(
         >
             <p class="count" role="status">{count}</p>
             <div class="table-wrap">
-                <table class="keys">
+                <table class="keys" data-source=move || page.table.source()>
                     <thead>
                         <tr>
                             {selectable.then(|| view! {
@@ -92,10 +92,10 @@ pub fn KeyTable(
                     <tbody>
                         <For
                             each=move || loaded.with(|p| p.as_ref().map(KeyPage::rows).unwrap_or_default())
-                            key=|(key, week)| (key.id, key.version, *week)
+                            key=|(key, week, leaving)| (key.id, key.version, *week, *leaving)
                             let:row
                         >
-                            <KeyRow key=row.0 week=row.1 read_at selectable page_ids/>
+                            <KeyRow key=row.0 week=row.1 leaving=row.2 read_at selectable page_ids/>
                         </For>
                     </tbody>
                 </table>
@@ -190,6 +190,8 @@ fn week_of_uses(name: &str, week: [u64; 7]) -> impl IntoView + use<> {
 fn KeyRow(
     key: ApiKey,
     week: [u64; 7],
+    /// Changed elsewhere and no longer in the view: marked, and gone at the next change of view.
+    leaving: bool,
     read_at: Signal<DateTime<Utc>>,
     /// Whether the row has its `Select NAME` box.
     selectable: bool,
@@ -257,7 +259,7 @@ fn KeyRow(
     });
 
     view! {
-        <tr data-key-id=id.to_string()>
+        <tr data-key-id=id.to_string() class=leaving.then_some("leaving")>
             {selectable.then(|| view! {
                 <td class="pick">
                     <input type="checkbox" aria-label=format!("Select {name}")
@@ -293,6 +295,7 @@ fn KeyRow(
                 <a href=details_href class="key-name">{name.clone()}</a>
                 {replaced.then(|| view! { <span class="badge replaced" title="A rotation replaced this key; it works until its expiry">"Replaced"</span> })}
                 {restricted.then(|| view! { <span class="badge restricted" title="Works only from its allowed origins or networks">"Restricted"</span> })}
+                {leaving.then(|| view! { <span class="badge leaving" title="Changed since it was shown; it leaves this view at the next change of filters">"No longer matches"</span> })}
                 <span class="prefix" title="The start of this key's secret">{key.display_prefix}"…"</span>
             </td>
             <td class="wide-only">{key.permission.label()}</td>

@@ -1,0 +1,331 @@
+//! The whole list of keys, held in the browser so that search, filters, sort and paging answer
+//! without a request. The views it answers are the store's: the filters are
+//! [`KeyQuery::matches`], and [`compare`] is the store's SQL sort order in Rust (a property test
+//! checks both pick the same keys in the same order on both databases).
+//!
+//! Only accounts up to a limit of keys ([`DEFAULT_LIMIT`], a setting) are held; above it the
+//! table asks the server for each view, as before. The list carries what the table shows and
+//! nothing more: never a secret or its hash.
+
+use super::model::ApiKey;
+use super::query::{KeyPage, KeyQuery, PAGE_SIZE, SortColumn, SortDirection};
+use super::search::{fold, normalize_search};
+use super::status::{self, Status};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::cmp::Ordering;
+use uuid::Uuid;
+
+/// The most keys the browser holds by default (`--browser-table-limit`).
+pub const DEFAULT_LIMIT: u64 = 20_000;
+
+/// The setting, as the server functions find it in their context.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BrowserTableLimit(pub u64);
+
+impl Default for BrowserTableLimit {
+    fn default() -> Self {
+        BrowserTableLimit(DEFAULT_LIMIT)
+    }
+}
+
+/// Every key, as it crosses the wire once (then again every 30 seconds for the usage figures).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyList {
+    pub keys: Vec<ApiKey>,
+    /// Valid verifications per UTC day, the last 7 days, oldest first (keys without any are left
+    /// out), as of `read_at`.
+    pub weeks: Vec<(Uuid, [u64; 7])>,
+    #[serde(with = "chrono::serde::ts_milliseconds")]
+    pub read_at: DateTime<Utc>,
+}
+
+/// A key as the browser holds it: with its week of uses and its folded texts, so a keystroke
+/// folds only the search.
+#[derive(Debug, Clone)]
+pub struct HeldKey {
+    pub key: ApiKey,
+    pub week: [u64; 7],
+    week_total: u64,
+    name_folded: String,
+    creator_folded: String,
+}
+
+impl HeldKey {
+    pub fn new(key: ApiKey, week: [u64; 7]) -> Self {
+        HeldKey {
+            week_total: week.iter().sum(),
+            name_folded: fold(&key.name),
+            creator_folded: fold(&key.created_by),
+            week,
+            key,
+        }
+    }
+
+    fn matches(&self, query: &KeyQuery, search: Option<&str>, now: DateTime<Utc>) -> bool {
+        query.matches_folded(&self.key, search, &self.name_folded, &self.creator_folded, now)
+    }
+}
+
+/// The keys the browser holds, in no particular order.
+#[derive(Debug, Clone, Default)]
+pub struct HeldKeys {
+    keys: Vec<HeldKey>,
+}
+
+impl From<KeyList> for HeldKeys {
+    fn from(list: KeyList) -> Self {
+        let mut weeks = list.weeks;
+        weeks.sort_unstable_by_key(|(id, _)| *id);
+        let week_of = |id: &Uuid| weeks.binary_search_by_key(id, |(id, _)| *id).map_or([0; 7], |at| weeks[at].1);
+        HeldKeys { keys: list.keys.into_iter().map(|key| HeldKey::new(key.clone(), week_of(&key.id))).collect() }
+    }
+}
+
+impl HeldKeys {
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// Takes in a key read after a change: its uses so far stay. A read older than the key
+    /// held (a slow answer overtaken by a newer one) changes nothing.
+    pub fn upsert(&mut self, key: ApiKey) {
+        match self.keys.iter_mut().find(|held| held.key.id == key.id) {
+            Some(held) if held.key.version > key.version => {}
+            Some(held) => *held = HeldKey::new(key, held.week),
+            None => self.keys.push(HeldKey::new(key, [0; 7])),
+        }
+    }
+
+    pub fn remove(&mut self, id: Uuid) {
+        self.keys.retain(|held| held.key.id != id);
+    }
+
+    /// Every key in `query`'s view, in its order.
+    fn view(&self, query: &KeyQuery, now: DateTime<Utc>) -> Vec<&HeldKey> {
+        let search = normalize_search(&query.search);
+        let mut view: Vec<&HeldKey> =
+            self.keys.iter().filter(|held| held.matches(query, search.as_deref(), now)).collect();
+        view.sort_unstable_by(|a, b| compare(query.sort, query.direction, a, b, now));
+        view
+    }
+
+    /// The page `query` asks for, exactly as the store answers it: a page past the end is the
+    /// last page.
+    pub fn page(&self, query: &KeyQuery, now: DateTime<Utc>) -> KeyPage {
+        let view = self.view(query, now);
+        let total = view.len() as u64;
+        let page = Ord::min(query.page, total.saturating_sub(1) / PAGE_SIZE);
+        let rows = view.into_iter().skip((page * PAGE_SIZE) as usize).take(PAGE_SIZE as usize);
+        page_of(rows, total, page, now, Vec::new())
+    }
+
+    /// The page after a change, while the admin keeps looking at `shown` (the rows on screen, in
+    /// their order): rows do not move under the pointer. A shown key keeps its place with its
+    /// new values; one that no longer matches stays, marked as leaving (it goes at the next
+    /// change of view); a deleted one goes. A key that now belongs on this page and was not
+    /// shown (a new key, say) is put in its sorted place among the shown ones.
+    pub fn page_after_change(&self, query: &KeyQuery, shown: &[Uuid], now: DateTime<Utc>) -> KeyPage {
+        let search = normalize_search(&query.search);
+        let view = self.view(query, now);
+        let total = view.len() as u64;
+        let page = Ord::min(query.page, total.saturating_sub(1) / PAGE_SIZE);
+        let mut rows: Vec<&HeldKey> =
+            shown.iter().filter_map(|id| self.keys.iter().find(|held| held.key.id == *id)).collect();
+        let leaving: Vec<Uuid> =
+            rows.iter().filter(|held| !held.matches(query, search.as_deref(), now)).map(|held| held.key.id).collect();
+        let arriving = view
+            .into_iter()
+            .skip((page * PAGE_SIZE) as usize)
+            .take(PAGE_SIZE as usize)
+            .filter(|held| !shown.contains(&held.key.id));
+        for held in arriving {
+            let at = rows
+                .iter()
+                .position(|row| compare(query.sort, query.direction, held, row, now) == Ordering::Less)
+                .unwrap_or(rows.len());
+            rows.insert(at, held);
+        }
+        page_of(rows.into_iter(), total, page, now, leaving)
+    }
+}
+
+fn page_of<'a>(
+    rows: impl Iterator<Item = &'a HeldKey>,
+    total: u64,
+    page: u64,
+    now: DateTime<Utc>,
+    leaving: Vec<Uuid>,
+) -> KeyPage {
+    let mut keys = Vec::new();
+    let mut weeks = Vec::new();
+    for held in rows {
+        if held.week_total > 0 {
+            weeks.push((held.key.id, held.week));
+        }
+        keys.push(held.key.clone());
+    }
+    KeyPage { keys, total, page, page_size: PAGE_SIZE, read_at: now, weeks, leaving }
+}
+
+/// The table's order, as the store's SQL sorts (`key_store::view_sql::sorted`): the column in
+/// the chosen direction, then newest first, then by id, so that every two keys have an order.
+/// Texts compare folded, by code point; a missing expiry or last use sorts last either way; the
+/// Status column sorts Available, Soon Unavailable, Unavailable, and within each by expiry.
+pub fn compare(sort: SortColumn, direction: SortDirection, a: &HeldKey, b: &HeldKey, now: DateTime<Utc>) -> Ordering {
+    let directed = |ordering: Ordering| match direction {
+        SortDirection::Asc => ordering,
+        SortDirection::Desc => ordering.reverse(),
+    };
+    let (x, y) = (&a.key, &b.key);
+    let by_column = match sort {
+        SortColumn::Name => directed(a.name_folded.cmp(&b.name_folded)),
+        SortColumn::Created => directed(x.created_at.cmp(&y.created_at)),
+        SortColumn::CreatedBy => directed(a.creator_folded.cmp(&b.creator_folded)),
+        SortColumn::Status => directed(status_rank(x, now).cmp(&status_rank(y, now)))
+            .then_with(|| nulls_last(x.expires_at, y.expires_at, |o| o)),
+        SortColumn::Expires => nulls_last(x.expires_at, y.expires_at, directed),
+        SortColumn::LastUsed => nulls_last(x.last_used_at, y.last_used_at, directed),
+        SortColumn::Last7Days => directed(a.week_total.cmp(&b.week_total)),
+    };
+    by_column.then_with(|| y.created_at.cmp(&x.created_at)).then_with(|| x.id.cmp(&y.id))
+}
+
+/// Two optional instants in `order`, with `None` last whatever the order.
+fn nulls_last(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>, order: impl Fn(Ordering) -> Ordering) -> Ordering {
+    match (a, b) {
+        (Some(a), Some(b)) => order(a.cmp(&b)),
+        (None, None) => Ordering::Equal,
+        (None, Some(_)) => Ordering::Greater,
+        (Some(_), None) => Ordering::Less,
+    }
+}
+
+fn status_rank(key: &ApiKey, now: DateTime<Utc>) -> u8 {
+    match status::status(key.enabled, key.expires_at, now) {
+        Status::Available => 0,
+        Status::SoonUnavailable => 1,
+        Status::Unavailable => 2,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api_keys::restrictions::Restrictions;
+    use crate::api_keys::{Permission, StatusFilter};
+    use chrono::{Duration, TimeZone};
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 30, 12, 0, 0).unwrap()
+    }
+
+    fn key(name: &str, minutes_old: i64) -> ApiKey {
+        ApiKey {
+            id: Uuid::new_v4(),
+            name: name.to_owned(),
+            permission: Permission::Chat,
+            enabled: true,
+            expires_at: None,
+            created_at: now() - Duration::minutes(minutes_old),
+            created_by: "ann".to_owned(),
+            updated_at: now(),
+            last_used_at: None,
+            display_prefix: "kd_chat_x".to_owned(),
+            version: 1,
+            replaces: None,
+            replaced_by: None,
+            restrictions: Restrictions::default(),
+        }
+    }
+
+    fn held(keys: &[ApiKey]) -> HeldKeys {
+        HeldKeys::from(KeyList { keys: keys.to_vec(), weeks: Vec::new(), read_at: now() })
+    }
+
+    fn names(page: &KeyPage) -> Vec<&str> {
+        page.keys.iter().map(|k| k.name.as_str()).collect()
+    }
+
+    fn by_name() -> KeyQuery {
+        KeyQuery { sort: SortColumn::Name, direction: SortDirection::Asc, ..KeyQuery::default() }
+    }
+
+    #[test]
+    fn a_page_past_the_end_is_the_last_page() {
+        let keys: Vec<ApiKey> = (0..120).map(|n| key(&format!("k{n:03}"), n)).collect();
+        let copy = held(&keys);
+        let last = copy.page(&KeyQuery { page: 7, ..by_name() }, now());
+        assert_eq!((last.page, last.total, last.keys.len()), (2, 120, 20));
+        assert_eq!(names(&last)[0], "k100");
+        assert_eq!(copy.page(&KeyQuery { page: 1, ..by_name() }, now()).keys[0].name, "k050");
+        assert_eq!(HeldKeys::default().page(&by_name(), now()).page, 0, "an empty list has one empty page");
+    }
+
+    #[test]
+    fn the_week_of_uses_sorts_and_shows() {
+        let (quiet, busy) = (key("quiet", 1), key("busy", 2));
+        let list = KeyList {
+            keys: vec![quiet.clone(), busy.clone()],
+            weeks: vec![(busy.id, [0, 0, 0, 0, 0, 2, 3])],
+            read_at: now(),
+        };
+        let page = HeldKeys::from(list).page(&KeyQuery { sort: SortColumn::Last7Days, ..KeyQuery::default() }, now());
+        assert_eq!(names(&page), ["busy", "quiet"]);
+        assert_eq!(page.weeks, [(busy.id, [0, 0, 0, 0, 0, 2, 3])], "keys without uses are left out, as the store does");
+    }
+
+    #[test]
+    fn rows_on_screen_stay_put_after_a_change() {
+        let (a, b, c) = (key("alpha", 1), key("bravo", 2), key("delta", 3));
+        let mut copy = held(&[a.clone(), b.clone(), c.clone()]);
+        let view = KeyQuery { status: StatusFilter { available: true, ..StatusFilter::default() }, ..by_name() };
+        let shown: Vec<Uuid> = copy.page(&view, now()).keys.iter().map(|k| k.id).collect();
+
+        // Elsewhere: alpha is renamed past delta, bravo disabled, delta deleted, charlie created.
+        copy.upsert(ApiKey { name: "zulu".into(), version: 2, ..a.clone() });
+        copy.upsert(ApiKey { enabled: false, version: 2, ..b.clone() });
+        copy.remove(c.id);
+        let charlie = key("charlie", 0);
+        copy.upsert(charlie.clone());
+
+        let after = copy.page_after_change(&view, &shown, now());
+        // The renamed key keeps its row; the disabled one stays, marked; the deleted one goes;
+        // the new one goes before the first row on screen that sorts after it.
+        assert_eq!(names(&after), ["charlie", "zulu", "bravo"]);
+        assert_eq!(after.leaving, [b.id]);
+        assert_eq!(after.total, 2, "the count is the view's");
+        // The next change of view starts afresh.
+        assert_eq!(names(&copy.page(&view, now())), ["charlie", "zulu"]);
+    }
+
+    #[test]
+    fn an_older_read_never_undoes_a_newer_one() {
+        let a = key("alpha", 1);
+        let mut copy = held(&[ApiKey { name: "new".into(), version: 3, ..a.clone() }]);
+        copy.upsert(ApiKey { name: "old".into(), version: 2, ..a.clone() });
+        assert_eq!(names(&copy.page(&by_name(), now())), ["new"]);
+    }
+
+    #[test]
+    fn a_missing_date_sorts_last_both_ways() {
+        let (never, soon, later) = (key("never", 1), key("soon", 2), key("later", 3));
+        let soon = ApiKey { expires_at: Some(now() + Duration::days(1)), ..soon };
+        let later = ApiKey { expires_at: Some(now() + Duration::days(40)), ..later };
+        let copy = held(&[never, soon, later]);
+        let asc = KeyQuery { sort: SortColumn::Expires, direction: SortDirection::Asc, ..KeyQuery::default() };
+        assert_eq!(names(&copy.page(&asc, now())), ["soon", "later", "never"]);
+        let desc = KeyQuery { direction: SortDirection::Desc, ..asc.clone() };
+        assert_eq!(names(&copy.page(&desc, now())), ["later", "soon", "never"]);
+        let status = KeyQuery { sort: SortColumn::Status, direction: SortDirection::Asc, ..KeyQuery::default() };
+        assert_eq!(
+            names(&copy.page(&status, now())),
+            ["later", "never", "soon"],
+            "Available (by expiry), then Soon Unavailable"
+        );
+    }
+}

@@ -1,0 +1,227 @@
+//! The page's half of the live stream (`GET /api/keys/live`, Server-Sent Events) and the loads of
+//! the browser's copy. Runs only in the browser, from a lazily loaded wasm file.
+//!
+//! - After hydration the whole list is loaded once (or the server says the account is above its
+//!   limit, and the table keeps asking it for each view).
+//! - `key` events re-read that key (a key the server no longer has is gone); `keys` events, a
+//!   reconnect, and every 30 s (while the tab is visible) read the whole list again. In server
+//!   mode each of them re-reads the page on screen instead.
+//! - A key read replaces the held one only if it is as new (by version): a slow answer never
+//!   undoes a newer one. A key event that comes while the list loads makes it load again, so a
+//!   load that read the database before the change cannot hide it.
+//! - Own changes come back through the stream like everyone else's; while the stream is down,
+//!   an own change reads the list again.
+//! - The stream reconnects with backoff (1 s doubling to 30 s, with jitter) and stops when the
+//!   page is left.
+
+use super::{BrowserTable, reconnect_delay_millis};
+use crate::api_keys::key_list::HeldKeys;
+use crate::api_keys::query::LIVE_PATH;
+use crate::api_keys::server_fns::{get_key, load_key_list};
+use crate::error::AppError;
+use crate::pages::api_keys::PageContext;
+use gloo_timers::callback::{Interval, Timeout};
+use leptos::prelude::*;
+use send_wrapper::SendWrapper;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use uuid::Uuid;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
+use web_sys::{Event, EventSource, MessageEvent};
+
+/// How often figures that change without a key change (last used, uses) are read again.
+const REFRESH_MILLIS: u32 = 30_000;
+
+/// Loads the copy, opens the stream and refreshes every 30 s until `owner` (the page's view) is
+/// cleaned up.
+#[lazy]
+pub(crate) async fn follow(page: PageContext, table: BrowserTable, owner: Owner) {
+    let follower = Rc::new(Follower {
+        page,
+        table,
+        stopped: Cell::new(false),
+        loading: Cell::new(false),
+        load_again: Cell::new(false),
+        failures: Cell::new(0),
+        opened: Cell::new(false),
+        stream: RefCell::new(None),
+        retired: RefCell::new(Vec::new()),
+        retry: RefCell::new(None),
+        refresh: RefCell::new(None),
+    });
+    owner.with(|| {
+        let stopping = SendWrapper::new(follower.clone());
+        on_cleanup(move || stopping.stop());
+        // An own change (the panels, the bulk bar) comes back through the stream; without one,
+        // read the list again.
+        let own = follower.clone();
+        Effect::new(move |first: Option<()>| {
+            page.changes.track();
+            if first.is_some() && !own.is_open() {
+                own.load();
+            }
+        });
+    });
+    // Subscribed first, then read: a change in between is not missed (see the `open` handler).
+    follower.connect();
+    let refresher = follower.clone();
+    *follower.refresh.borrow_mut() = Some(Interval::new(REFRESH_MILLIS, move || {
+        let hidden = web_sys::window().and_then(|w| w.document()).is_some_and(|d| d.hidden());
+        if !hidden {
+            refresher.catch_up();
+        }
+    }));
+}
+
+struct Follower {
+    page: PageContext,
+    table: BrowserTable,
+    stopped: Cell<bool>,
+    loading: Cell<bool>,
+    /// Something changed while the list was loading.
+    load_again: Cell<bool>,
+    /// Connection failures since the stream was last open.
+    failures: Cell<u32>,
+    /// Whether the stream was ever open.
+    opened: Cell<bool>,
+    stream: RefCell<Option<Stream>>,
+    /// Failed streams, kept until the next connection: their handlers may be running.
+    retired: RefCell<Vec<Stream>>,
+    retry: RefCell<Option<Timeout>>,
+    refresh: RefCell<Option<Interval>>,
+}
+
+/// An open `EventSource` and the handlers it calls (dropped with it).
+struct Stream {
+    source: EventSource,
+    _handlers: Vec<Closure<dyn FnMut(Event)>>,
+}
+
+impl Follower {
+    fn is_open(&self) -> bool {
+        self.stream.borrow().as_ref().is_some_and(|stream| stream.source.ready_state() == EventSource::OPEN)
+    }
+
+    fn stop(&self) {
+        self.stopped.set(true);
+        if let Some(stream) = self.stream.borrow_mut().take() {
+            stream.source.close();
+        }
+        self.retry.borrow_mut().take();
+        self.refresh.borrow_mut().take();
+    }
+
+    /// Reads the whole list (in server mode: the page on screen too).
+    fn catch_up(self: &Rc<Self>) {
+        if !self.table.holding.get_untracked() {
+            self.page.changed();
+        }
+        self.load();
+    }
+
+    fn load(self: &Rc<Self>) {
+        if self.loading.replace(true) {
+            self.load_again.set(true);
+            return;
+        }
+        let this = self.clone();
+        leptos::task::spawn_local(async move {
+            match load_key_list().await {
+                Ok(Some(list)) => {
+                    let read_at = list.read_at;
+                    this.table.replace(Some((HeldKeys::from(list), read_at)));
+                }
+                // Above the server's limit: the table asks it for each view.
+                Ok(None) if this.table.holding.get_untracked() => this.table.replace(None),
+                Ok(None) => {}
+                // Signed out, or the server away: the table shows what it had; the stream's
+                // reconnection tries again.
+                Err(_) => {}
+            }
+            this.loading.set(false);
+            if this.load_again.replace(false) && !this.stopped.get() {
+                this.load();
+            }
+        });
+    }
+
+    fn key_changed(self: &Rc<Self>, id: Uuid) {
+        if !self.table.holding.get_untracked() {
+            return self.page.changed();
+        }
+        if self.loading.get() {
+            return self.load_again.set(true);
+        }
+        let this = self.clone();
+        leptos::task::spawn_local(async move {
+            match get_key(id).await {
+                Ok(read) => this.table.change(|keys| keys.upsert(read.key)),
+                Err(AppError::NotFound) => this.table.change(|keys| keys.remove(id)),
+                Err(_) => this.load(),
+            }
+        });
+    }
+
+    fn connect(self: &Rc<Self>) {
+        self.retired.borrow_mut().clear();
+        if self.stopped.get() {
+            return;
+        }
+        let Ok(source) = EventSource::new(LIVE_PATH) else { return };
+        let mut handlers = Vec::new();
+        let mut on = |name: &str, handler: Box<dyn FnMut(Event)>| {
+            let closure = Closure::wrap(handler);
+            let _ = source.add_event_listener_with_callback(name, closure.as_ref().unchecked_ref());
+            handlers.push(closure);
+        };
+        let this = self.clone();
+        on(
+            "open",
+            Box::new(move |_| {
+                let first = !this.opened.replace(true);
+                let back = this.failures.replace(0) > 0;
+                if first {
+                    this.load();
+                } else if back {
+                    // Catch up on what happened while the stream was down.
+                    this.catch_up();
+                }
+            }),
+        );
+        let this = self.clone();
+        on(
+            "key",
+            Box::new(move |event| {
+                let data = event.dyn_ref::<MessageEvent>().and_then(|m| m.data().as_string()).unwrap_or_default();
+                match data.split('"').find_map(|part| part.parse::<Uuid>().ok()) {
+                    Some(id) => this.key_changed(id),
+                    None => this.catch_up(),
+                }
+            }),
+        );
+        let this = self.clone();
+        on("keys", Box::new(move |_| this.catch_up()));
+        let this = self.clone();
+        on("error", Box::new(move |_| this.reconnect_later()));
+        *self.stream.borrow_mut() = Some(Stream { source, _handlers: handlers });
+    }
+
+    /// Closes the failed stream (the browser's own retry neither backs off nor survives an
+    /// error status) and opens a new one after a growing delay.
+    fn reconnect_later(self: &Rc<Self>) {
+        if let Some(stream) = self.stream.borrow_mut().take() {
+            stream.source.close();
+            self.retired.borrow_mut().push(stream);
+        }
+        let failures = self.failures.get() + 1;
+        self.failures.set(failures);
+        // No stream yet: read the list anyway.
+        if failures == 1 && !self.opened.get() {
+            self.load();
+        }
+        let this = self.clone();
+        let delay = reconnect_delay_millis(failures, js_sys::Math::random());
+        *self.retry.borrow_mut() = Some(Timeout::new(delay, move || this.connect()));
+    }
+}

@@ -1,0 +1,127 @@
+//! Where the table's rows come from after hydration. The first screen is the server's, from the
+//! URL. Then, for accounts up to the server's limit of keys, the page holds the whole list (in
+//! the background, without secrets) and answers every later search, filter, sort and page change
+//! itself, by the same rules as the store ([`crate::api_keys::key_list`]): no request, so no
+//! network round trip. Above the limit it asks the server for each view, as before. The table
+//! says which through `data-source` (`browser` or `server`).
+//!
+//! Either way the page follows the live stream of key changes ([`live`]): a change made by
+//! another admin, the command line or another instance shows within a second, and rows do not
+//! move under the pointer (see [`HeldKeys::page_after_change`]).
+//!
+//! The code that filters, sorts and follows the stream is not needed for the first screen, so
+//! it lives in lazily loaded wasm files.
+
+#[cfg(feature = "hydrate")]
+mod live;
+
+use crate::api_keys::key_list::HeldKeys;
+use crate::api_keys::{KeyPage, KeyQuery};
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use uuid::Uuid;
+
+#[cfg(feature = "hydrate")]
+pub(crate) use live::follow;
+
+/// The browser's copy of the keys, and what the table showed last.
+#[derive(Clone, Copy)]
+pub(crate) struct BrowserTable {
+    held: StoredValue<Option<Held>>,
+    /// Bumped whenever the copy changes, so the table recomputes its page.
+    pub revision: RwSignal<u64>,
+    /// Whether the page holds the whole list (`data-source="browser"`).
+    pub holding: RwSignal<bool>,
+    /// The view on screen and its rows, in order.
+    shown: StoredValue<Option<(KeyQuery, Vec<Uuid>)>>,
+}
+
+struct Held {
+    keys: HeldKeys,
+    read_at: DateTime<Utc>,
+}
+
+impl BrowserTable {
+    pub fn new() -> Self {
+        BrowserTable {
+            held: StoredValue::new(None),
+            revision: RwSignal::new(0),
+            holding: RwSignal::new(false),
+            shown: StoredValue::new(None),
+        }
+    }
+
+    /// The table's `data-source`.
+    pub fn source(&self) -> &'static str {
+        if self.holding.get() { "browser" } else { "server" }
+    }
+
+    /// Notes the rows now on screen for `query`.
+    pub fn showing(&self, query: &KeyQuery, page: &KeyPage) {
+        self.shown.set_value(Some((query.clone(), page.keys.iter().map(|key| key.id).collect())));
+    }
+
+    /// `query`'s page from the browser's copy, when the page holds one.
+    pub async fn page(self, query: KeyQuery) -> Option<KeyPage> {
+        if !self.holding.get_untracked() {
+            return None;
+        }
+        Some(page_from_copy(self, query).await)
+    }
+
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    fn replace(&self, copy: Option<(HeldKeys, DateTime<Utc>)>) {
+        self.holding.set(copy.is_some());
+        self.held.set_value(copy.map(|(keys, read_at)| Held { keys, read_at }));
+        self.revision.update(|n| *n += 1);
+    }
+
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    fn change(&self, change: impl FnOnce(&mut HeldKeys)) {
+        self.held.update_value(|held| {
+            if let Some(held) = held {
+                change(&mut held.keys);
+            }
+        });
+        self.revision.update(|n| *n += 1);
+    }
+}
+
+/// How long to wait before the `failures`th attempt to reopen the live stream: 1 s, doubling up
+/// to 30 s, and spread by `jitter` (0 to 1) over ±20 % so that pages do not return in step.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+pub fn reconnect_delay_millis(failures: u32, jitter: f64) -> u32 {
+    let base = 1_000u32.saturating_mul(1 << failures.saturating_sub(1).min(5)).min(30_000);
+    (f64::from(base) * (0.8 + 0.4 * jitter.clamp(0.0, 1.0))) as u32
+}
+
+/// The page of the view, computed in the browser. A change that left the view as it was (a
+/// key changed elsewhere) keeps the rows on screen where they are; a new view starts afresh.
+#[lazy]
+fn page_from_copy(table: BrowserTable, query: KeyQuery) -> KeyPage {
+    let shown =
+        table.shown.with_value(|shown| shown.as_ref().filter(|(view, _)| *view == query).map(|(_, ids)| ids.clone()));
+    table.held.with_value(|held| {
+        let now = crate::clock::now().max(held.as_ref().map_or(DateTime::<Utc>::MIN_UTC, |held| held.read_at));
+        let keys = held.as_ref().map(|held| &held.keys);
+        match (keys, shown) {
+            (Some(keys), Some(shown)) => keys.page_after_change(&query, &shown, now),
+            (Some(keys), None) => keys.page(&query, now),
+            (None, _) => HeldKeys::default().page(&query, now),
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reconnect_delay_millis;
+
+    #[test]
+    fn reconnecting_backs_off_to_half_a_minute() {
+        let plain: Vec<u32> = (1..=8).map(|n| reconnect_delay_millis(n, 0.5)).collect();
+        assert_eq!(plain, [1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000, 30_000]);
+        assert_eq!(reconnect_delay_millis(1, 0.0), 800);
+        assert_eq!(reconnect_delay_millis(6, 1.0), 36_000);
+        assert_eq!(reconnect_delay_millis(u32::MAX, 2.0), 36_000, "no overflow; jitter clamped");
+    }
+}
