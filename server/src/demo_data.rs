@@ -4,6 +4,7 @@
 
 use crate::key_store::{SeaKeyStore, internal};
 use crate::usage::{self, Dimension, store::UsageRow};
+use crate::verify::sync::{Announcement, announce};
 use app::api_keys::secret::generate_secret;
 use app::api_keys::{NewKey, Permission};
 use app::error::AppError;
@@ -44,6 +45,8 @@ impl SeaKeyStore {
                 Self::insert(&txn, &new, &Default::default(), created_by, now - Duration::days(365 * years)).await?;
             sample_usage(&txn, row.id, index, now).await?;
         }
+        // Every instance (and every open page) reads all keys again.
+        announce(&txn, Announcement::AllKeys).await.map_err(internal)?;
         txn.commit().await.map_err(internal)?;
         Ok(SAMPLES.len())
     }
@@ -155,6 +158,8 @@ impl SeaKeyStore {
         for batch in rows.chunks(500) {
             crate::entity::api_key::Entity::insert_many(batch.to_vec()).exec(&txn).await.map_err(internal)?;
         }
+        // Every instance (and every open page) reads all keys again.
+        announce(&txn, Announcement::AllKeys).await.map_err(internal)?;
         txn.commit().await.map_err(internal)?;
         Ok(())
     }

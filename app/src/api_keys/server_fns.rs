@@ -65,7 +65,9 @@ pub async fn list_keys(query: KeyQuery) -> Result<KeyPage, AppError> {
 }
 
 /// Every key, for the browser to answer views itself (see `key_list`); `None` above the
-/// server's limit (`--browser-table-limit`), where the page asks for each view instead.
+/// server's limit (`--browser-table-limit`), where the page asks for each view instead. The page
+/// calls it on its own (after hydration, every 30 s, after a reconnect), so it needs a live
+/// session but does not extend it (`http::site::BACKGROUND_SERVER_FNS`).
 #[server(input = JsonWire, output = JsonWire)]
 pub async fn load_key_list() -> Result<Option<KeyList>, AppError> {
     ssr::answer(
@@ -73,6 +75,19 @@ pub async fn load_key_list() -> Result<Option<KeyList>, AppError> {
             authorize(Action::ViewKeys)?;
             let limit = use_context::<BrowserTableLimit>().unwrap_or_default();
             ssr::store()?.list_all(limit.0, crate::clock::now()).await
+        }
+        .await,
+    )
+}
+
+/// A key the live stream says changed, for the browser's copy; like [`load_key_list`], it does
+/// not extend the session.
+#[server(input = JsonWire, output = JsonWire)]
+pub async fn load_changed_key(id: Uuid) -> Result<ApiKey, AppError> {
+    ssr::answer(
+        async {
+            authorize(Action::ViewKeys)?;
+            ssr::store()?.get(id).await
         }
         .await,
     )

@@ -48,11 +48,24 @@ pub async fn refuse_cross_site(State(public_url): State<Arc<PublicUrl>>, request
     next.run(request).await
 }
 
+/// Whether a request counts as the user's activity, keeping an idle session alive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Activity {
+    /// The user did something: the session's idle clock starts again.
+    User,
+    /// The page on its own (background loads): the session is checked, not extended.
+    Background,
+}
+
 /// The user whose live session the request's cookie names, if any; `Err` with a 503 answer when
 /// the sessions cannot be read.
-async fn session_user(auth: &Auth, headers: &HeaderMap) -> Result<Option<CurrentUser>, Response> {
+async fn session_user(auth: &Auth, headers: &HeaderMap, activity: Activity) -> Result<Option<CurrentUser>, Response> {
     let Some(cookie) = auth.cookie.read(headers) else { return Ok(None) };
-    sessions::resolve_session(&auth.db, cookie, auth.policy, Utc::now()).await.map_err(|error| {
+    let user = match activity {
+        Activity::User => sessions::resolve_session(&auth.db, cookie, auth.policy, Utc::now()).await,
+        Activity::Background => sessions::peek_session(&auth.db, cookie, auth.policy, Utc::now()).await,
+    };
+    user.map_err(|error| {
         tracing::error!(%error, "cannot read sessions");
         (StatusCode::SERVICE_UNAVAILABLE, Json(AppError::Internal)).into_response()
     })
@@ -60,8 +73,18 @@ async fn session_user(auth: &Auth, headers: &HeaderMap) -> Result<Option<Current
 
 /// Lets a request through only with a live session: a page otherwise goes to sign-in (and
 /// comes back after it), anything else under `/api/` answers 401.
-pub async fn require_session(State(auth): State<Auth>, mut request: Request, next: Next) -> Response {
-    match session_user(&auth, request.headers()).await {
+pub async fn require_session(State(auth): State<Auth>, request: Request, next: Next) -> Response {
+    guard(&auth, request, next, Activity::User).await
+}
+
+/// [`require_session`] for what the page asks on its own, in the background: the session must
+/// stand, but the request does not extend it (a page left open does not keep it alive).
+pub async fn require_session_in_background(State(auth): State<Auth>, request: Request, next: Next) -> Response {
+    guard(&auth, request, next, Activity::Background).await
+}
+
+async fn guard(auth: &Auth, mut request: Request, next: Next, activity: Activity) -> Response {
+    match session_user(auth, request.headers(), activity).await {
         Ok(Some(user)) => {
             request.extensions_mut().insert::<CurrentUser>(user);
             next.run(request).await
@@ -80,7 +103,7 @@ pub async fn require_session(State(auth): State<Auth>, mut request: Request, nex
 /// Hands the app the signed-in user when there is one, and lets the request through either way
 /// (the sign-in page, `who_am_i`).
 pub async fn recognise_session(State(auth): State<Auth>, mut request: Request, next: Next) -> Response {
-    match session_user(&auth, request.headers()).await {
+    match session_user(&auth, request.headers(), Activity::User).await {
         Ok(user) => {
             if let Some(user) = user {
                 request.extensions_mut().insert::<CurrentUser>(user);

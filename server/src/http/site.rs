@@ -8,12 +8,15 @@
 
 use super::{Limits, MAX_CONSOLE_BODY_BYTES};
 use crate::audit::trail::SeaAuditTrail;
-use crate::auth::guards::{identify_client, recognise_session, refuse_cross_site, require_session};
+use crate::auth::guards::{
+    identify_client, recognise_session, refuse_cross_site, require_session, require_session_in_background,
+};
 use crate::auth::{Auth, sign_in};
 use crate::live::{self, LiveChanges, LiveState};
 use crate::public_url::require_own_host;
 use crate::security_headers::{CspNonce, FAVICON_CACHING, PKG_CACHING, cache_static, compression, page_headers};
 use crate::{audit, key_store, usage};
+use app::api_keys::server_fns::{LoadChangedKey, LoadKeyList};
 use app::api_keys::store::SharedKeyStore;
 use app::audit::store::SharedAuditTrail;
 use app::auth::{LOGIN_PATH, LOGOUT_PATH, WhoAmI};
@@ -42,6 +45,9 @@ use tower_http::services::{ServeDir, ServeFile};
 pub const PUBLIC_PAGES: [&str; 1] = [LOGIN_PATH];
 /// Server functions anyone may call (`who_am_i` answers "nobody" when signed out).
 pub const PUBLIC_SERVER_FNS: [&str; 1] = [WhoAmI::PATH];
+/// Server functions the page calls on its own, in the background (the browser table's loads):
+/// they need a live session but do not extend it.
+pub const BACKGROUND_SERVER_FNS: [&str; 2] = [LoadKeyList::PATH, LoadChangedKey::PATH];
 
 /// Both console groups with their shared edge.
 pub fn routes(
@@ -71,7 +77,8 @@ fn console(app: &AppRoutes, auth: &Auth) -> Router {
     for path in app.pages().filter(|path| !PUBLIC_PAGES.contains(&path.as_str())) {
         router = router.route(&path, app.page());
     }
-    for (path, method) in server_fns().filter(|(path, _)| !PUBLIC_SERVER_FNS.contains(path)) {
+    let in_group = |path: &&str| !PUBLIC_SERVER_FNS.contains(path) && !BACKGROUND_SERVER_FNS.contains(path);
+    for (path, method) in server_fns().filter(|(path, _)| in_group(path)) {
         router = router.route(path, app.server_fn(method));
     }
     router = router.route(usage::csv_export::PATH, get(usage::csv_export::download).with_state(app.db.clone()));
@@ -84,6 +91,16 @@ fn console(app: &AppRoutes, auth: &Auth) -> Router {
         .with_state(app.options.clone())
         .layer(from_fn(server_fn_error_status))
         .layer(from_fn_with_state(auth.clone(), require_session))
+        .merge(background(app, auth))
+}
+
+/// The page's background reads: behind a session that they do not extend.
+fn background(app: &AppRoutes, auth: &Auth) -> Router {
+    let mut router = Router::new();
+    for (path, method) in server_fns().filter(|(path, _)| BACKGROUND_SERVER_FNS.contains(path)) {
+        router = router.route(path, app.server_fn(method));
+    }
+    router.layer(from_fn(server_fn_error_status)).layer(from_fn_with_state(auth.clone(), require_session_in_background))
 }
 
 /// What must work signed out: signing in and out, the static files the sign-in page loads, `/`.

@@ -4,7 +4,9 @@
 
 use crate::support;
 
-use app::api_keys::server_fns::{CreateKey, DeleteKey, GetKey, ListKeys, ProposeCopy, SetKeyEnabled, UpdateKey};
+use app::api_keys::server_fns::{
+    CreateKey, DeleteKey, GetKey, ListKeys, LoadChangedKey, LoadKeyList, ProposeCopy, SetKeyEnabled, UpdateKey,
+};
 use app::api_keys::store::KeyStore;
 use app::api_keys::{KeyQuery, NewKey};
 use app::audit::AuditAction;
@@ -26,6 +28,7 @@ use tower::ServiceExt;
 on_both_databases!(
     each_missing_right_refuses_its_server_functions_and_changes_nothing,
     sessions_end_by_idle_time_absolute_time_and_sign_out,
+    background_reads_need_a_session_but_do_not_extend_it,
     someone_always_keeps_all_five_rights,
 );
 
@@ -212,6 +215,48 @@ async fn sessions_end_by_idle_time_absolute_time_and_sign_out(db: DatabaseConnec
     assert_eq!(send(&app, page(Some(&stolen))).await.status(), StatusCode::SEE_OTHER);
     let call = server_fn(ListKeys::PATH, Some(&stolen), json!({ "query": KeyQuery::default() }));
     assert_eq!(send(&app, call).await.status(), StatusCode::UNAUTHORIZED);
+}
+
+/// The browser table's loads (after hydration, every 30 s, after each change elsewhere) must
+/// not keep a page left open signed in forever.
+async fn background_reads_need_a_session_but_do_not_extend_it(db: DatabaseConnection) {
+    let (app, _) = support::router_on(&db).await;
+    let hash = hash_password(PASSWORD.into()).await;
+    users::add_user(&db, "ann", Rights::all(), hash, &support::by("ops"), Utc::now()).await.unwrap();
+    let key = SeaKeyStore::new(db.clone())
+        .create(NewKey { name: "Watched".into(), ..NewKey::blank() }, &support::by("ann"), Utc::now())
+        .await
+        .unwrap()
+        .key;
+    let cookie = session_cookie(&send(&app, sign_in_form("ann", PASSWORD, "/")).await).unwrap();
+    let last_seen = || async { session::Entity::find().one(&db).await.unwrap().unwrap().last_seen_at };
+    let idle_for = |minutes: i64| {
+        let backend = db.get_database_backend();
+        let sql = match backend {
+            sea_orm::DatabaseBackend::Postgres => "UPDATE sessions SET last_seen_at = $1",
+            _ => "UPDATE sessions SET last_seen_at = ?",
+        };
+        sea_orm::Statement::from_sql_and_values(backend, sql, [(Utc::now() - Duration::minutes(minutes)).into()])
+    };
+    db.execute_raw(idle_for(5)).await.unwrap();
+    let before = last_seen().await;
+
+    let list = send(&app, server_fn(LoadKeyList::PATH, Some(&cookie), json!({}))).await;
+    assert_eq!(list.status(), StatusCode::OK);
+    let changed = send(&app, server_fn(LoadChangedKey::PATH, Some(&cookie), json!({ "id": key.id }))).await;
+    assert_eq!(changed.status(), StatusCode::OK);
+    assert_eq!(last_seen().await, before, "background reads leave the idle clock alone");
+
+    let list = send(&app, server_fn(ListKeys::PATH, Some(&cookie), json!({ "query": KeyQuery::default() }))).await;
+    assert_eq!(list.status(), StatusCode::OK);
+    assert!(last_seen().await > before, "what the user does keeps the session alive");
+
+    // An idle session is over for background reads too.
+    db.execute_raw(idle_for(31)).await.unwrap();
+    let late = send(&app, server_fn(LoadKeyList::PATH, Some(&cookie), json!({}))).await;
+    assert_eq!(late.status(), StatusCode::UNAUTHORIZED);
+    let anonymous = send(&app, server_fn(LoadChangedKey::PATH, None, json!({ "id": key.id }))).await;
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]

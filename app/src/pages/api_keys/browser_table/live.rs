@@ -17,7 +17,7 @@
 use super::{BrowserTable, reconnect_delay_millis};
 use crate::api_keys::key_list::HeldKeys;
 use crate::api_keys::query::LIVE_PATH;
-use crate::api_keys::server_fns::{get_key, load_key_list};
+use crate::api_keys::server_fns::{load_changed_key, load_key_list};
 use crate::error::AppError;
 use crate::pages::api_keys::PageContext;
 use gloo_timers::callback::{Interval, Timeout};
@@ -155,8 +155,8 @@ impl Follower {
         }
         let this = self.clone();
         leptos::task::spawn_local(async move {
-            match get_key(id).await {
-                Ok(read) => this.table.change(|keys| keys.upsert(read.key)),
+            match load_changed_key(id).await {
+                Ok(key) => this.table.change(|keys| keys.upsert(key)),
                 Err(AppError::NotFound) => this.table.change(|keys| keys.remove(id)),
                 Err(_) => this.load(),
             }
