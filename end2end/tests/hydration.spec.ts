@@ -35,7 +35,7 @@ test("after hydration, typing in Search filters the table and the URL", async ({
 test("a page served with a panel open hydrates it; the panels' code is fetched only then", async ({ page }) => {
   const split: string[] = [];
   page.on("request", (request) => {
-    if (/\/pkg\/split_.*\.wasm$/.test(request.url())) split.push(request.url());
+    if (/\/pkg\/split_panel_view_.*\.wasm$/.test(request.url())) split.push(request.url());
   });
   await page.goto(PAGE);
   await page.locator("body[data-hydrated]").waitFor({ state: "attached" });

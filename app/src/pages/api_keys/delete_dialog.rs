@@ -17,7 +17,7 @@ pub fn DeleteDialog(id: Uuid, name: String) -> impl IntoView {
     Effect::new(move |_| match delete.value().get() {
         Some(Ok(())) => {
             close();
-            page.changed();
+            page.deleted(id);
         }
         Some(Err(e)) => error.set(Some(e.to_string())),
         None => {}

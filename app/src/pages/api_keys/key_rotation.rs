@@ -157,10 +157,10 @@ fn GraceActions(old_id: Uuid, pending: Signal<bool>) -> impl IntoView {
     // Each action's latest outcome, as it arrives (one action's old success must not hide the
     // other's failure).
     let settle = move |outcome: Option<Result<crate::api_keys::ApiKey, crate::error::AppError>>| match outcome {
-        Some(Ok(_)) => {
+        Some(Ok(key)) => {
             error.set(None);
             asking.set(false);
-            page.changed();
+            page.saved(key);
         }
         Some(Err(failure)) => error.set(Some(failure.to_string())),
         None => {}

@@ -15,7 +15,7 @@ pub mod view_state;
 
 use crate::api_keys::query::EXPORT_PATH;
 use crate::api_keys::server_fns::list_keys;
-use crate::api_keys::{KeyQuery, Permission, Status, UsageFilter};
+use crate::api_keys::{ApiKey, KeyQuery, Permission, Status, UsageFilter};
 use crate::auth::{Action, CurrentUser, Rights, use_current_user};
 use crate::widgets::PageClock;
 use leptos::prelude::*;
@@ -65,6 +65,18 @@ impl PageContext {
 
     pub fn changed(&self) {
         self.changes.update(|n| *n += 1);
+    }
+
+    /// The page saved `key` itself (see [`Self::changed`] for several or unknown keys).
+    pub fn saved(&self, key: ApiKey) {
+        self.table.took(browser_table::OwnChange::Saved(key));
+        self.changed();
+    }
+
+    /// The page deleted key `id` itself.
+    pub fn deleted(&self, id: Uuid) {
+        self.table.took(browser_table::OwnChange::Deleted(id));
+        self.changed();
     }
 }
 

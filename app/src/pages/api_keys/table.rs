@@ -3,6 +3,7 @@
 //! The table stays mounted while its data changes: rows are keyed by key id and version, so a
 //! new search result reuses every row it shares with the last one and builds only the rest.
 
+use super::browser_table::OwnChange;
 use super::disable_dialog::DisableQuestion;
 use super::view_state::Panel;
 use super::{PageContext, reason_id};
@@ -214,7 +215,10 @@ fn KeyRow(
     let save = move |on: bool| {
         leptos::task::spawn_local(async move {
             match set_key_enabled(id, on).await {
-                Ok(_) => toggle_error.set(None),
+                Ok(key) => {
+                    toggle_error.set(None);
+                    page.table.took(OwnChange::Saved(key));
+                }
                 Err(error) => {
                     enabled.set(!on);
                     toggle_error.set(Some(error.to_string()));

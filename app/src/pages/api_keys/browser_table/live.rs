@@ -32,6 +32,8 @@ use web_sys::{Event, EventSource, MessageEvent};
 
 /// How often figures that change without a key change (last used, uses) are read again.
 const REFRESH_MILLIS: u32 = 30_000;
+/// In server mode, how long a burst of key changes may gather before the page is read again.
+const REREAD_MILLIS: u32 = 100;
 
 /// Loads the copy, opens the stream and refreshes every 30 s until `owner` (the page's view) is
 /// cleaned up.
@@ -49,6 +51,8 @@ pub(crate) async fn follow(page: PageContext, table: BrowserTable, owner: Owner)
         retired: RefCell::new(Vec::new()),
         retry: RefCell::new(None),
         refresh: RefCell::new(None),
+        reread: RefCell::new(None),
+        reread_due: Cell::new(false),
     });
     owner.with(|| {
         let stopping = SendWrapper::new(follower.clone());
@@ -90,6 +94,9 @@ struct Follower {
     retired: RefCell<Vec<Stream>>,
     retry: RefCell<Option<Timeout>>,
     refresh: RefCell<Option<Interval>>,
+    /// In server mode: the page on screen is read again shortly, once for a burst of changes.
+    reread: RefCell<Option<Timeout>>,
+    reread_due: Cell<bool>,
 }
 
 /// An open `EventSource` and the handlers it calls (dropped with it).
@@ -110,6 +117,7 @@ impl Follower {
         }
         self.retry.borrow_mut().take();
         self.refresh.borrow_mut().take();
+        self.reread.borrow_mut().take();
     }
 
     /// Reads the whole list (in server mode: the page on screen too).
@@ -129,6 +137,9 @@ impl Follower {
         leptos::task::spawn_local(async move {
             match load_key_list().await {
                 Ok(Some(list)) => {
+                    if !this.table.holding.get_untracked() {
+                        super::prepare().await;
+                    }
                     let read_at = list.read_at;
                     this.table.replace(Some((HeldKeys::from(list), read_at)));
                 }
@@ -148,7 +159,14 @@ impl Follower {
 
     fn key_changed(self: &Rc<Self>, id: Uuid) {
         if !self.table.holding.get_untracked() {
-            return self.page.changed();
+            if !self.reread_due.replace(true) {
+                let this = self.clone();
+                *self.reread.borrow_mut() = Some(Timeout::new(REREAD_MILLIS, move || {
+                    this.reread_due.set(false);
+                    this.page.changed();
+                }));
+            }
+            return;
         }
         if self.loading.get() {
             return self.load_again.set(true);

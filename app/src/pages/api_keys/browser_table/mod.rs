@@ -16,13 +16,20 @@
 mod live;
 
 use crate::api_keys::key_list::HeldKeys;
-use crate::api_keys::{KeyPage, KeyQuery};
+use crate::api_keys::{ApiKey, KeyPage, KeyQuery};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use uuid::Uuid;
 
 #[cfg(feature = "hydrate")]
 pub(crate) use live::follow;
+
+/// Loads the code that computes views before the copy is first used: a view computed while its
+/// code is still loading would suspend the whole page (and, say, take the focus from a panel).
+#[cfg(feature = "hydrate")]
+async fn prepare() {
+    __preload_page_from_copy().await;
+}
 
 /// The browser's copy of the keys, and what the table showed last.
 #[derive(Clone, Copy)]
@@ -69,6 +76,14 @@ impl BrowserTable {
         Some(page_from_copy(self, query).await)
     }
 
+    /// Takes in what the page itself just changed, at once: the view must not show the old
+    /// state meanwhile (the stream brings the change again a moment later, harmlessly).
+    pub fn took(self, change: OwnChange) {
+        if self.holding.get_untracked() {
+            leptos::task::spawn_local(take_in(self, change));
+        }
+    }
+
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
     fn replace(&self, copy: Option<(HeldKeys, DateTime<Utc>)>) {
         self.holding.set(copy.is_some());
@@ -76,7 +91,6 @@ impl BrowserTable {
         self.revision.update(|n| *n += 1);
     }
 
-    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
     fn change(&self, change: impl FnOnce(&mut HeldKeys)) {
         self.held.update_value(|held| {
             if let Some(held) = held {
@@ -85,6 +99,21 @@ impl BrowserTable {
         });
         self.revision.update(|n| *n += 1);
     }
+}
+
+/// A change the page made itself.
+#[derive(Debug, Clone)]
+pub(crate) enum OwnChange {
+    Saved(ApiKey),
+    Deleted(Uuid),
+}
+
+#[lazy]
+fn take_in(table: BrowserTable, change: OwnChange) {
+    table.change(|keys| match change {
+        OwnChange::Saved(key) => keys.upsert(key),
+        OwnChange::Deleted(id) => keys.remove(id),
+    });
 }
 
 /// How long to wait before the `failures`th attempt to reopen the live stream: 1 s, doubling up

@@ -73,10 +73,10 @@ pub(super) fn DetailsForm(read: KeyRead, history: WireResource<Result<Vec<AuditE
     let save = Action::new(move |changes: &KeyChanges| update_key(id, changes.clone()));
     Effect::new(move |_| match save.value().get() {
         Some(Ok(key)) => {
+            page.saved(key.clone());
             reset_to(key);
             fields.error.set(None);
             saved.set(true);
-            page.changed();
         }
         Some(Err(AppError::Conflict { current: latest })) => {
             reset_to((*latest).clone());
@@ -96,7 +96,7 @@ pub(super) fn DetailsForm(read: KeyRead, history: WireResource<Result<Vec<AuditE
                 c.enabled = key.enabled;
                 c.version = key.version;
             });
-            page.changed();
+            page.saved(key);
         }
         Some(Err(error)) => {
             fields.enabled.set(current.with_untracked(|c| c.enabled));

@@ -17,8 +17,8 @@ pub(super) fn NewKeyForm(initial: NewKey) -> impl IntoView {
     let create = Action::new(move |new: &NewKey| create_key(new.clone()));
     Effect::new(move |_| match create.value().get() {
         Some(Ok(key)) => {
+            page.saved(key.key.clone());
             created.set(Some(key));
-            page.changed();
         }
         Some(Err(error)) => fields.show(error),
         None => {}

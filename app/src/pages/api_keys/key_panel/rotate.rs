@@ -34,8 +34,8 @@ pub(super) fn RotateForm(read: KeyRead) -> impl IntoView {
     let rotate = Action::new(move |request: &RotationRequest| rotate_key(id, *request));
     Effect::new(move |_| match rotate.value().get() {
         Some(Ok(done)) => {
+            page.saved(done.created.key.clone());
             rotated.set(Some(done));
-            page.changed();
         }
         Some(Err(failure)) => error.set(Some(failure.to_string())),
         None => {}
