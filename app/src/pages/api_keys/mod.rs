@@ -148,21 +148,13 @@ fn KeysView(user: CurrentUser) -> impl IntoView {
             result
         },
     );
-    // The server's first screen is on screen as well.
-    Effect::new(move |first: Option<()>| {
-        if first.is_none()
-            && let Some(Ok(shown)) = keys.get_untracked()
-        {
-            page.table.showing(&query.get_untracked(), &shown);
-        }
-    });
     #[cfg(feature = "hydrate")]
     {
-        let owner = Owner::current().expect("the page's view has an owner");
-        Effect::new(move |_| {
-            let owner = owner.clone();
-            leptos::task::spawn_local(browser_table::follow(page, page.table, owner));
-        });
+        if let Some(owner) = Owner::current() {
+            Effect::new(move |_| {
+                leptos::task::spawn_local(browser_table::follow(page, page.table, owner.clone()));
+            });
+        }
     }
     // Another view (filters or sort, not its page) starts with nothing picked.
     let view = Memo::new(move |_| KeyQuery { page: 0, ..query.get() });

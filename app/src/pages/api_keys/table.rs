@@ -7,7 +7,6 @@ use super::browser_table::OwnChange;
 use super::disable_dialog::DisableQuestion;
 use super::view_state::Panel;
 use super::{PageContext, reason_id};
-use crate::api_keys::server_fns::set_key_enabled;
 use crate::api_keys::{ApiKey, KeyPage, KeyQuery, SortColumn, SortDirection};
 use crate::api_keys::{rotation, status};
 use crate::auth::Action;
@@ -211,42 +210,13 @@ fn KeyRow(
 
     // Saves at once; shows that it is saving; flips back and says why if the save fails. A key
     // that answered valid in the last 24 hours is switched off only after the admin confirms,
-    // having read who still uses it.
-    let save = move |on: bool| {
-        leptos::task::spawn_local(async move {
-            match set_key_enabled(id, on).await {
-                Ok(key) => {
-                    toggle_error.set(None);
-                    page.table.took(OwnChange::Saved(key));
-                }
-                Err(error) => {
-                    enabled.set(!on);
-                    toggle_error.set(Some(error.to_string()));
-                }
-            }
-            saving.set(false);
-        });
-    };
-    let question_name = name.clone();
+    // having read who still uses it (see `flip_enabled`).
+    let toggle_name = name.clone();
     let toggle = move |on: bool| {
         enabled.set(on);
         saving.set(true);
-        if on {
-            return save(true);
-        }
-        let answer = Callback::new(move |disable: bool| {
-            if disable {
-                save(false);
-            } else {
-                enabled.set(true);
-                saving.set(false);
-            }
-        });
-        // One question at a time: one still open for another key is answered "leave it on".
-        if let Some(open) = page.disabling.get_untracked() {
-            open.answer.run(false);
-        }
-        page.disabling.set(Some(DisableQuestion { id, name: question_name.clone(), answer }));
+        let switch = Switch { page, id, name: toggle_name.clone(), on, enabled, saving, error: toggle_error };
+        leptos::task::spawn_local(flip_enabled(switch));
     };
     let details_href = move || page.state.with(|s| s.with_panel(Some(Panel::Details(id))).href());
     let delete_name = name.clone();
@@ -263,6 +233,7 @@ fn KeyRow(
     });
 
     view! {
+        // A leaving row is marked by the style sheet: "No longer matches" in its Name cell.
         <tr data-key-id=id.to_string() class=leaving.then_some("leaving")>
             {selectable.then(|| view! {
                 <td class="pick">
@@ -299,7 +270,6 @@ fn KeyRow(
                 <a href=details_href class="key-name">{name.clone()}</a>
                 {replaced.then(|| view! { <span class="badge replaced" title="A rotation replaced this key; it works until its expiry">"Replaced"</span> })}
                 {restricted.then(|| view! { <span class="badge restricted" title="Works only from its allowed origins or networks">"Restricted"</span> })}
-                {leaving.then(|| view! { <span class="badge leaving" title="Changed since it was shown; it leaves this view at the next change of filters">"No longer matches"</span> })}
                 <span class="prefix" title="The start of this key's secret">{key.display_prefix}"…"</span>
             </td>
             <td class="wide-only">{key.permission.label()}</td>
@@ -327,4 +297,57 @@ fn KeyRow(
         </tr>
     }
     .into_any()
+}
+
+/// A flip of a row's Enabled switch.
+#[derive(Clone)]
+struct Switch {
+    page: PageContext,
+    id: Uuid,
+    name: String,
+    on: bool,
+    /// The switch's state on screen, flipped back if the save fails.
+    enabled: RwSignal<bool>,
+    saving: RwSignal<bool>,
+    error: RwSignal<Option<String>>,
+}
+
+/// Saves a flip of the switch; switching off asks first (the Disable question). This code (the
+/// question's wiring, the server function's client) is needed only at the first click, so it
+/// lives in a lazily loaded wasm file.
+#[lazy]
+async fn flip_enabled(switch: Switch) {
+    if switch.on {
+        return save_enabled(switch).await;
+    }
+    let Switch { page, id, ref name, enabled, saving, .. } = switch;
+    let asked = switch.clone();
+    let answer = Callback::new(move |disable: bool| {
+        if disable {
+            leptos::task::spawn_local(save_enabled(asked.clone()));
+        } else {
+            enabled.set(true);
+            saving.set(false);
+        }
+    });
+    // One question at a time: one still open for another key is answered "leave it on".
+    if let Some(open) = page.disabling.get_untracked() {
+        open.answer.run(false);
+    }
+    page.disabling.set(Some(DisableQuestion { id, name: name.clone(), answer }));
+}
+
+async fn save_enabled(switch: Switch) {
+    let Switch { page, id, on, enabled, saving, error, .. } = switch;
+    match crate::api_keys::server_fns::set_key_enabled(id, on).await {
+        Ok(key) => {
+            error.set(None);
+            page.table.took(OwnChange::Saved(key));
+        }
+        Err(failure) => {
+            enabled.set(!on);
+            error.set(Some(failure.to_string()));
+        }
+    }
+    saving.set(false);
 }

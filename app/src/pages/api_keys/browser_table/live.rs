@@ -13,6 +13,8 @@
 //!   an own change reads the list again.
 //! - The stream reconnects with backoff (1 s doubling to 30 s, with jitter) and stops when the
 //!   page is left.
+//! - A row whose key changed is built anew; if it held the focus (a keyboard user on its Enabled
+//!   switch), the focus goes to the same control of the new row ([`FocusKeeper`]).
 
 use super::{BrowserTable, reconnect_delay_millis};
 use crate::api_keys::key_list::HeldKeys;
@@ -53,6 +55,7 @@ pub(crate) async fn follow(page: PageContext, table: BrowserTable, owner: Owner)
         refresh: RefCell::new(None),
         reread: RefCell::new(None),
         reread_due: Cell::new(false),
+        focus: RefCell::new(None),
     });
     owner.with(|| {
         let stopping = SendWrapper::new(follower.clone());
@@ -69,6 +72,7 @@ pub(crate) async fn follow(page: PageContext, table: BrowserTable, owner: Owner)
     });
     // Subscribed first, then read: a change in between is not missed (see the `open` handler).
     follower.connect();
+    *follower.focus.borrow_mut() = FocusKeeper::new();
     let refresher = follower.clone();
     *follower.refresh.borrow_mut() = Some(Interval::new(REFRESH_MILLIS, move || {
         let hidden = web_sys::window().and_then(|w| w.document()).is_some_and(|d| d.hidden());
@@ -97,6 +101,7 @@ struct Follower {
     /// In server mode: the page on screen is read again shortly, once for a burst of changes.
     reread: RefCell<Option<Timeout>>,
     reread_due: Cell<bool>,
+    focus: RefCell<Option<FocusKeeper>>,
 }
 
 /// An open `EventSource` and the handlers it calls (dropped with it).
@@ -118,6 +123,9 @@ impl Follower {
         self.retry.borrow_mut().take();
         self.refresh.borrow_mut().take();
         self.reread.borrow_mut().take();
+        if let Some(keeper) = self.focus.borrow_mut().take() {
+            keeper.stop();
+        }
     }
 
     /// Reads the whole list (in server mode: the page on screen too).
@@ -142,6 +150,7 @@ impl Follower {
                     }
                     let read_at = list.read_at;
                     this.table.replace(Some((HeldKeys::from(list), read_at)));
+                    this.keep_focus();
                 }
                 // Above the server's limit: the table asks it for each view.
                 Ok(None) if this.table.holding.get_untracked() => this.table.replace(None),
@@ -155,6 +164,12 @@ impl Follower {
                 this.load();
             }
         });
+    }
+
+    fn keep_focus(&self) {
+        if let Some(keeper) = self.focus.borrow().as_ref() {
+            keeper.restore_soon();
+        }
     }
 
     fn key_changed(self: &Rc<Self>, id: Uuid) {
@@ -176,8 +191,9 @@ impl Follower {
             match load_changed_key(id).await {
                 Ok(key) => this.table.change(|keys| keys.upsert(key)),
                 Err(AppError::NotFound) => this.table.change(|keys| keys.remove(id)),
-                Err(_) => this.load(),
+                Err(_) => return this.load(),
             }
+            this.keep_focus();
         });
     }
 
@@ -241,5 +257,63 @@ impl Follower {
         let this = self.clone();
         let delay = reconnect_delay_millis(failures, js_sys::Math::random());
         *self.retry.borrow_mut() = Some(Timeout::new(delay, move || this.connect()));
+    }
+}
+
+/// Keeps the keyboard focus in a row that is built anew (its key changed): remembers the row
+/// control that has the focus (by its key's id and its label) and, after the copy changed, if
+/// that element has left the page and the focus fell to the body, focuses the same control in
+/// the row now showing that key.
+struct FocusKeeper {
+    focused: Rc<RefCell<Option<Focused>>>,
+    on_focus: Closure<dyn FnMut(Event)>,
+    /// The next restore (a newer one replaces it).
+    pending: RefCell<Option<Timeout>>,
+}
+
+/// The focused row control: its element, its key's id and its label.
+type Focused = (web_sys::Element, String, String);
+
+impl FocusKeeper {
+    fn new() -> Option<FocusKeeper> {
+        let document = web_sys::window()?.document()?;
+        let focused: Rc<RefCell<Option<Focused>>> = Rc::default();
+        let remember = focused.clone();
+        let on_focus = Closure::<dyn FnMut(Event)>::new(move |event: Event| {
+            let control = event.target().map(|target| target.unchecked_into::<web_sys::Element>());
+            let row = control.as_ref().and_then(|c| c.closest("table.keys tr[data-key-id]").ok().flatten());
+            *remember.borrow_mut() = control.zip(row).map(|(control, row)| {
+                let id = row.get_attribute("data-key-id").unwrap_or_default();
+                let label = control.get_attribute("aria-label").unwrap_or_default();
+                (control, id, label)
+            });
+        });
+        document.add_event_listener_with_callback("focusin", on_focus.as_ref().unchecked_ref()).ok()?;
+        Some(FocusKeeper { focused, on_focus, pending: RefCell::new(None) })
+    }
+
+    /// After the rows were built anew (the next task: the view is computed in microtasks).
+    fn restore_soon(&self) {
+        let focused = self.focused.clone();
+        *self.pending.borrow_mut() = Some(Timeout::new(0, move || {
+            let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
+            let Some((element, id, label)) = focused.borrow().clone() else { return };
+            let lost = document.active_element().is_none_or(|active| Some(active) == document.body().map(Into::into));
+            if !lost || element.is_connected() {
+                return;
+            }
+            // Labels are names: quotes and backslashes escaped, they are a CSS string.
+            let label = label.replace('\\', "\\\\").replace('"', "\\\"");
+            let selector = format!("table.keys tr[data-key-id=\"{id}\"] [aria-label=\"{label}\"]");
+            if let Ok(Some(control)) = document.query_selector(&selector) {
+                let _ = control.unchecked_into::<web_sys::HtmlElement>().focus();
+            }
+        }));
+    }
+
+    fn stop(self) {
+        if let Some(document) = web_sys::window().and_then(|w| w.document()) {
+            let _ = document.remove_event_listener_with_callback("focusin", self.on_focus.as_ref().unchecked_ref());
+        }
     }
 }

@@ -34,13 +34,18 @@ async fn prepare() {
 /// The browser's copy of the keys, and what the table showed last.
 #[derive(Clone, Copy)]
 pub(crate) struct BrowserTable {
-    held: StoredValue<Option<Held>>,
+    copy: StoredValue<Copy>,
     /// Bumped whenever the copy changes, so the table recomputes its page.
     pub revision: RwSignal<u64>,
     /// Whether the page holds the whole list (`data-source="browser"`).
     pub holding: RwSignal<bool>,
+}
+
+#[derive(Default)]
+struct Copy {
+    held: Option<Held>,
     /// The view on screen and its rows, in order.
-    shown: StoredValue<Option<(KeyQuery, Vec<Uuid>)>>,
+    shown: Option<(KeyQuery, Vec<Uuid>)>,
 }
 
 struct Held {
@@ -51,10 +56,9 @@ struct Held {
 impl BrowserTable {
     pub fn new() -> Self {
         BrowserTable {
-            held: StoredValue::new(None),
+            copy: StoredValue::new(Copy::default()),
             revision: RwSignal::new(0),
             holding: RwSignal::new(false),
-            shown: StoredValue::new(None),
         }
     }
 
@@ -65,7 +69,8 @@ impl BrowserTable {
 
     /// Notes the rows now on screen for `query`.
     pub fn showing(&self, query: &KeyQuery, page: &KeyPage) {
-        self.shown.set_value(Some((query.clone(), page.keys.iter().map(|key| key.id).collect())));
+        let ids = page.keys.iter().map(|key| key.id).collect();
+        self.copy.update_value(|copy| copy.shown = Some((query.clone(), ids)));
     }
 
     /// `query`'s page from the browser's copy, when the page holds one.
@@ -87,13 +92,13 @@ impl BrowserTable {
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
     fn replace(&self, copy: Option<(HeldKeys, DateTime<Utc>)>) {
         self.holding.set(copy.is_some());
-        self.held.set_value(copy.map(|(keys, read_at)| Held { keys, read_at }));
+        self.copy.update_value(|held| held.held = copy.map(|(keys, read_at)| Held { keys, read_at }));
         self.revision.update(|n| *n += 1);
     }
 
     fn change(&self, change: impl FnOnce(&mut HeldKeys)) {
-        self.held.update_value(|held| {
-            if let Some(held) = held {
+        self.copy.update_value(|copy| {
+            if let Some(held) = &mut copy.held {
                 change(&mut held.keys);
             }
         });
@@ -128,13 +133,12 @@ pub fn reconnect_delay_millis(failures: u32, jitter: f64) -> u32 {
 /// key changed elsewhere) keeps the rows on screen where they are; a new view starts afresh.
 #[lazy]
 fn page_from_copy(table: BrowserTable, query: KeyQuery) -> KeyPage {
-    let shown =
-        table.shown.with_value(|shown| shown.as_ref().filter(|(view, _)| *view == query).map(|(_, ids)| ids.clone()));
-    table.held.with_value(|held| {
+    table.copy.with_value(|Copy { held, shown }| {
+        let shown = shown.as_ref().filter(|(view, _)| *view == query).map(|(_, ids)| ids);
         let now = crate::clock::now().max(held.as_ref().map_or(DateTime::<Utc>::MIN_UTC, |held| held.read_at));
         let keys = held.as_ref().map(|held| &held.keys);
         match (keys, shown) {
-            (Some(keys), Some(shown)) => keys.page_after_change(&query, &shown, now),
+            (Some(keys), Some(shown)) => keys.page_after_change(&query, shown, now),
             (Some(keys), None) => keys.page(&query, now),
             (None, _) => HeldKeys::default().page(&query, now),
         }
