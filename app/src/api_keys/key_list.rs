@@ -67,10 +67,11 @@ impl HeldKey {
     }
 }
 
-/// The keys the browser holds, in no particular order.
+/// The keys the browser holds, in no particular order, and when the server read them.
 #[derive(Debug, Clone, Default)]
 pub struct HeldKeys {
     keys: Vec<HeldKey>,
+    read_at: DateTime<Utc>,
 }
 
 impl From<KeyList> for HeldKeys {
@@ -78,7 +79,8 @@ impl From<KeyList> for HeldKeys {
         let mut weeks = list.weeks;
         weeks.sort_unstable_by_key(|(id, _)| *id);
         let week_of = |id: &Uuid| weeks.binary_search_by_key(id, |(id, _)| *id).map_or([0; 7], |at| weeks[at].1);
-        HeldKeys { keys: list.keys.into_iter().map(|key| HeldKey::new(key.clone(), week_of(&key.id))).collect() }
+        let keys = list.keys.into_iter().map(|key| HeldKey::new(key.clone(), week_of(&key.id))).collect();
+        HeldKeys { keys, read_at: list.read_at }
     }
 }
 
@@ -89,6 +91,12 @@ impl HeldKeys {
 
     pub fn is_empty(&self) -> bool {
         self.keys.is_empty()
+    }
+
+    /// When the server read the list (the pages' `read_at`: relative dates count from it, and
+    /// it stays the same from view to view, so rows shown again are not redrawn).
+    pub fn read_at(&self) -> DateTime<Utc> {
+        self.read_at
     }
 
     /// Takes in a key read after a change: its uses so far stay. A read older than the key
@@ -121,7 +129,7 @@ impl HeldKeys {
         let total = view.len() as u64;
         let page = Ord::min(query.page, total.saturating_sub(1) / PAGE_SIZE);
         let rows = view.into_iter().skip((page * PAGE_SIZE) as usize).take(PAGE_SIZE as usize);
-        page_of(rows, total, page, now, Vec::new())
+        page_of(rows, total, page, self.read_at, Vec::new())
     }
 
     /// The page after a change, while the admin keeps looking at `shown` (the rows on screen, in
@@ -150,7 +158,7 @@ impl HeldKeys {
                 .unwrap_or(rows.len());
             rows.insert(at, held);
         }
-        page_of(rows.into_iter(), total, page, now, leaving)
+        page_of(rows.into_iter(), total, page, self.read_at, leaving)
     }
 }
 
@@ -158,7 +166,7 @@ fn page_of<'a>(
     rows: impl Iterator<Item = &'a HeldKey>,
     total: u64,
     page: u64,
-    now: DateTime<Utc>,
+    read_at: DateTime<Utc>,
     leaving: Vec<Uuid>,
 ) -> KeyPage {
     let mut keys = Vec::new();
@@ -169,7 +177,7 @@ fn page_of<'a>(
         }
         keys.push(held.key.clone());
     }
-    KeyPage { keys, total, page, page_size: PAGE_SIZE, read_at: now, weeks, leaving }
+    KeyPage { keys, total, page, page_size: PAGE_SIZE, read_at, weeks, leaving }
 }
 
 /// The table's order, as the store's SQL sorts (`key_store::view_sql::sorted`): the column in

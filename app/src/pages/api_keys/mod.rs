@@ -152,7 +152,7 @@ fn KeysView(user: CurrentUser) -> impl IntoView {
     {
         if let Some(owner) = Owner::current() {
             Effect::new(move |_| {
-                leptos::task::spawn_local(browser_table::follow(page, page.table, owner.clone()));
+                leptos::task::spawn_local(browser_table::follow(page, owner.clone()));
             });
         }
     }

@@ -36,11 +36,14 @@ use web_sys::{Event, EventSource, MessageEvent};
 const REFRESH_MILLIS: u32 = 30_000;
 /// In server mode, how long a burst of key changes may gather before the page is read again.
 const REREAD_MILLIS: u32 = 100;
+/// In server mode, when the page read again is on screen, about (the focus is then put back).
+const SERVED_REBUILD_MILLIS: u32 = 500;
 
 /// Loads the copy, opens the stream and refreshes every 30 s until `owner` (the page's view) is
 /// cleaned up.
 #[lazy]
-pub(crate) async fn follow(page: PageContext, table: BrowserTable, owner: Owner) {
+pub(crate) async fn follow(page: PageContext, owner: Owner) {
+    let table = page.table;
     let follower = Rc::new(Follower {
         page,
         table,
@@ -67,6 +70,14 @@ pub(crate) async fn follow(page: PageContext, table: BrowserTable, owner: Owner)
             page.changes.track();
             if first.is_some() && !own.is_open() {
                 own.load();
+            }
+        });
+        // Every change of the copy (the stream's, the page's own) may rebuild the focused row.
+        let keeper = follower.clone();
+        Effect::new(move |first: Option<()>| {
+            page.table.revision.track();
+            if first.is_some() {
+                keeper.keep_focus(0);
             }
         });
     });
@@ -148,9 +159,7 @@ impl Follower {
                     if !this.table.holding.get_untracked() {
                         super::prepare().await;
                     }
-                    let read_at = list.read_at;
-                    this.table.replace(Some((HeldKeys::from(list), read_at)));
-                    this.keep_focus();
+                    this.table.replace(Some(HeldKeys::from(list)));
                 }
                 // Above the server's limit: the table asks it for each view.
                 Ok(None) if this.table.holding.get_untracked() => this.table.replace(None),
@@ -166,9 +175,9 @@ impl Follower {
         });
     }
 
-    fn keep_focus(&self) {
+    fn keep_focus(&self, after_millis: u32) {
         if let Some(keeper) = self.focus.borrow().as_ref() {
-            keeper.restore_soon();
+            keeper.restore_after(after_millis);
         }
     }
 
@@ -179,6 +188,7 @@ impl Follower {
                 *self.reread.borrow_mut() = Some(Timeout::new(REREAD_MILLIS, move || {
                     this.reread_due.set(false);
                     this.page.changed();
+                    this.keep_focus(SERVED_REBUILD_MILLIS);
                 }));
             }
             return;
@@ -191,9 +201,8 @@ impl Follower {
             match load_changed_key(id).await {
                 Ok(key) => this.table.change(|keys| keys.upsert(key)),
                 Err(AppError::NotFound) => this.table.change(|keys| keys.remove(id)),
-                Err(_) => return this.load(),
+                Err(_) => this.load(),
             }
-            this.keep_focus();
         });
     }
 
@@ -292,10 +301,11 @@ impl FocusKeeper {
         Some(FocusKeeper { focused, on_focus, pending: RefCell::new(None) })
     }
 
-    /// After the rows were built anew (the next task: the view is computed in microtasks).
-    fn restore_soon(&self) {
+    /// After the rows were built anew: in the browser, the view is computed in microtasks, so
+    /// the next task (0 ms) finds the new rows; served side, once the page's answer is in.
+    fn restore_after(&self, millis: u32) {
         let focused = self.focused.clone();
-        *self.pending.borrow_mut() = Some(Timeout::new(0, move || {
+        *self.pending.borrow_mut() = Some(Timeout::new(millis, move || {
             let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
             let Some((element, id, label)) = focused.borrow().clone() else { return };
             let lost = document.active_element().is_none_or(|active| Some(active) == document.body().map(Into::into));

@@ -34,7 +34,7 @@ async fn prepare() {
 /// The browser's copy of the keys, and what the table showed last.
 #[derive(Clone, Copy)]
 pub(crate) struct BrowserTable {
-    copy: StoredValue<Copy>,
+    copy: StoredValue<CopyState>,
     /// Bumped whenever the copy changes, so the table recomputes its page.
     pub revision: RwSignal<u64>,
     /// Whether the page holds the whole list (`data-source="browser"`).
@@ -42,21 +42,16 @@ pub(crate) struct BrowserTable {
 }
 
 #[derive(Default)]
-struct Copy {
-    held: Option<Held>,
+struct CopyState {
+    held: Option<HeldKeys>,
     /// The view on screen and its rows, in order.
     shown: Option<(KeyQuery, Vec<Uuid>)>,
-}
-
-struct Held {
-    keys: HeldKeys,
-    read_at: DateTime<Utc>,
 }
 
 impl BrowserTable {
     pub fn new() -> Self {
         BrowserTable {
-            copy: StoredValue::new(Copy::default()),
+            copy: StoredValue::new(CopyState::default()),
             revision: RwSignal::new(0),
             holding: RwSignal::new(false),
         }
@@ -90,16 +85,16 @@ impl BrowserTable {
     }
 
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
-    fn replace(&self, copy: Option<(HeldKeys, DateTime<Utc>)>) {
-        self.holding.set(copy.is_some());
-        self.copy.update_value(|held| held.held = copy.map(|(keys, read_at)| Held { keys, read_at }));
+    fn replace(&self, keys: Option<HeldKeys>) {
+        self.holding.set(keys.is_some());
+        self.copy.update_value(|copy| copy.held = keys);
         self.revision.update(|n| *n += 1);
     }
 
     fn change(&self, change: impl FnOnce(&mut HeldKeys)) {
         self.copy.update_value(|copy| {
-            if let Some(held) = &mut copy.held {
-                change(&mut held.keys);
+            if let Some(keys) = &mut copy.held {
+                change(keys);
             }
         });
         self.revision.update(|n| *n += 1);
@@ -133,11 +128,10 @@ pub fn reconnect_delay_millis(failures: u32, jitter: f64) -> u32 {
 /// key changed elsewhere) keeps the rows on screen where they are; a new view starts afresh.
 #[lazy]
 fn page_from_copy(table: BrowserTable, query: KeyQuery) -> KeyPage {
-    table.copy.with_value(|Copy { held, shown }| {
+    table.copy.with_value(|CopyState { held, shown }| {
         let shown = shown.as_ref().filter(|(view, _)| *view == query).map(|(_, ids)| ids);
-        let now = crate::clock::now().max(held.as_ref().map_or(DateTime::<Utc>::MIN_UTC, |held| held.read_at));
-        let keys = held.as_ref().map(|held| &held.keys);
-        match (keys, shown) {
+        let now = crate::clock::now().max(held.as_ref().map_or(DateTime::<Utc>::MIN_UTC, HeldKeys::read_at));
+        match (held, shown) {
             (Some(keys), Some(shown)) => keys.page_after_change(&query, shown, now),
             (Some(keys), None) => keys.page(&query, now),
             (None, _) => HeldKeys::default().page(&query, now),
