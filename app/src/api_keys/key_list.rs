@@ -40,6 +40,31 @@ pub struct KeyList {
     pub read_at: DateTime<Utc>,
 }
 
+/// What changed in the usage figures since an instant: the keys used since (their last use and
+/// their week), read at `read_at`. The browser's refresh every 30 s asks for this rather than
+/// the whole list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsageSince {
+    pub keys: Vec<KeyUsageFigures>,
+    #[serde(with = "chrono::serde::ts_milliseconds")]
+    pub read_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyUsageFigures {
+    pub id: Uuid,
+    #[serde(with = "chrono::serde::ts_milliseconds_option")]
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub week: [u64; 7],
+}
+
+/// How far before the copy's read time a usage refresh looks: last uses are written a few
+/// seconds late and counts at each flush (10 s by default), so a key used just before a refresh
+/// is read again by the next one, with its counts in.
+pub fn usage_refresh_overlap() -> chrono::Duration {
+    chrono::Duration::seconds(90)
+}
+
 /// A key as the browser holds it: with its week of uses and its folded texts, so a keystroke
 /// folds only the search.
 #[derive(Debug, Clone)]
@@ -97,6 +122,21 @@ impl HeldKeys {
     /// it stays the same from view to view, so rows shown again are not redrawn).
     pub fn read_at(&self) -> DateTime<Utc> {
         self.read_at
+    }
+
+    /// Takes in fresher usage figures (`keys` sorted by id, as the server sends them).
+    pub fn refresh_usage(&mut self, usage: UsageSince) {
+        let mut figures = usage.keys;
+        figures.sort_unstable_by_key(|figures| figures.id);
+        for held in &mut self.keys {
+            if let Ok(at) = figures.binary_search_by_key(&held.key.id, |figures| figures.id) {
+                let figures = &figures[at];
+                held.key.last_used_at = figures.last_used_at;
+                held.week = figures.week;
+                held.week_total = figures.week.iter().sum();
+            }
+        }
+        self.read_at = self.read_at.max(usage.read_at);
     }
 
     /// Takes in a key read after a change: its uses so far stay. A read older than the key
@@ -309,6 +349,23 @@ mod tests {
         assert_eq!(after.total, 2, "the count is the view's");
         // The next change of view starts afresh.
         assert_eq!(names(&copy.page(&view, now())), ["charlie", "zulu"]);
+    }
+
+    #[test]
+    fn a_usage_refresh_changes_the_figures_of_the_keys_it_names() {
+        let (quiet, busy) = (key("quiet", 1), key("busy", 2));
+        let mut copy = held(&[quiet.clone(), busy.clone()]);
+        let used_at = now() + Duration::seconds(20);
+        copy.refresh_usage(UsageSince {
+            keys: vec![KeyUsageFigures { id: busy.id, last_used_at: Some(used_at), week: [0, 0, 0, 0, 0, 0, 4] }],
+            read_at: now() + Duration::seconds(30),
+        });
+        let by_use = KeyQuery { sort: SortColumn::Last7Days, ..KeyQuery::default() };
+        let page = copy.page(&by_use, now() + Duration::seconds(30));
+        assert_eq!(names(&page), ["busy", "quiet"]);
+        assert_eq!(page.keys[0].last_used_at, Some(used_at));
+        assert_eq!(page.keys[1], quiet, "a key the refresh does not name keeps its figures");
+        assert_eq!(page.read_at, now() + Duration::seconds(30));
     }
 
     #[test]

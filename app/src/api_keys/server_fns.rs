@@ -7,7 +7,7 @@ use super::bulk::{BulkAction, BulkOutcome, BulkPreview, Selection};
 use super::input::{KeyChanges, NewKey};
 #[cfg(feature = "ssr")]
 use super::key_list::BrowserTableLimit;
-use super::key_list::KeyList;
+use super::key_list::{KeyList, UsageSince};
 use super::model::{ApiKey, CreatedKey, KeyRead};
 use super::query::{KeyPage, KeyQuery};
 use super::rotation::{RotatedKey, RotationRequest, RotationsOfKey};
@@ -75,6 +75,21 @@ pub async fn load_key_list() -> Result<Option<KeyList>, AppError> {
             authorize(Action::ViewKeys)?;
             let limit = use_context::<BrowserTableLimit>().unwrap_or_default();
             ssr::store()?.list_all(limit.0, crate::clock::now()).await
+        }
+        .await,
+    )
+}
+
+/// The usage figures of the keys used since `since` (Unix milliseconds), for the browser's
+/// refresh every 30 s; like [`load_key_list`], it does not extend the session.
+#[server(input = JsonWire, output = JsonWire)]
+pub async fn load_usage_since(since_ms: i64) -> Result<UsageSince, AppError> {
+    ssr::answer(
+        async {
+            authorize(Action::ViewKeys)?;
+            let since = chrono::DateTime::from_timestamp_millis(since_ms)
+                .ok_or_else(|| AppError::invalid(crate::error::Field::Filter, "That instant is out of range."))?;
+            ssr::store()?.usage_since(since, crate::clock::now()).await
         }
         .await,
     )

@@ -8,7 +8,7 @@
 
 use super::bulk::{BulkAction, BulkOutcome, BulkPreview, Selection};
 use super::input::{KeyChanges, NewKey};
-use super::key_list::KeyList;
+use super::key_list::{KeyList, UsageSince};
 use super::model::{ApiKey, CreatedKey};
 use super::query::{KeyPage, KeyQuery};
 use super::restrictions::{RestrictionReport, SourceCount};
@@ -28,6 +28,9 @@ pub trait KeyStore: Send + Sync + 'static {
     /// Every key with its week of uses, for the browser to hold; `None` when there are more
     /// than `limit`.
     async fn list_all(&self, limit: u64, now: DateTime<Utc>) -> Result<Option<KeyList>, AppError>;
+
+    /// The usage figures of the keys used since `since` (last use at or after it).
+    async fn usage_since(&self, since: DateTime<Utc>, now: DateTime<Utc>) -> Result<UsageSince, AppError>;
 
     async fn get(&self, id: Uuid) -> Result<ApiKey, AppError>;
 

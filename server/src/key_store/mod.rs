@@ -15,7 +15,7 @@ use crate::verify::sync::{Announcement, announce};
 use app::api_keys::bulk::{BulkAction, BulkOutcome, BulkPreview, Selection};
 use app::api_keys::copy_name::next_copy_name;
 use app::api_keys::input::FieldChange;
-use app::api_keys::key_list::KeyList;
+use app::api_keys::key_list::{KeyList, KeyUsageFigures, UsageSince};
 use app::api_keys::name::validate_name;
 use app::api_keys::query::PAGE_SIZE;
 use app::api_keys::restrictions::{RestrictionMode, RestrictionReport, Restrictions, SourceCount};
@@ -197,6 +197,26 @@ impl KeyStore for SeaKeyStore {
         let weeks = usage::store::weeks_of_all_keys(&self.db, now).await.map_err(internal)?;
         let keys = rows.into_iter().map(to_api_key).collect::<Result<_, _>>()?;
         Ok(Some(KeyList { keys, weeks, read_at: now }))
+    }
+
+    async fn usage_since(&self, since: DateTime<Utc>, now: DateTime<Utc>) -> Result<UsageSince, AppError> {
+        let used: Vec<(Uuid, Option<DateTime<Utc>>)> = ApiKeys::find()
+            .select_only()
+            .column(Column::Id)
+            .column(Column::LastUsedAt)
+            .filter(Column::LastUsedAt.gte(since))
+            .into_tuple()
+            .all(&self.db)
+            .await
+            .map_err(internal)?;
+        let mut weeks = usage::store::weeks_of_keys_used_since(&self.db, since, now).await.map_err(internal)?;
+        weeks.sort_unstable_by_key(|(id, _)| *id);
+        let week_of = |id: &Uuid| weeks.binary_search_by_key(id, |(id, _)| *id).map_or([0; 7], |at| weeks[at].1);
+        let keys = used
+            .into_iter()
+            .map(|(id, last_used_at)| KeyUsageFigures { id, last_used_at, week: week_of(&id) })
+            .collect();
+        Ok(UsageSince { keys, read_at: now })
     }
 
     async fn get(&self, id: Uuid) -> Result<ApiKey, AppError> {

@@ -11,6 +11,7 @@ use app::usage::summary::OriginUse;
 use app::usage::{Range, Resolution, UsageBucket, UsageImpact, UsageReport, UsageResult};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::ActiveValue::Set;
+use sea_orm::QueryTrait;
 use sea_orm::sea_query::{Alias, Expr, IntoIden, OnConflict};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect,
@@ -327,7 +328,7 @@ pub async fn weeks(
     if keys.is_empty() {
         return Ok(Vec::new());
     }
-    weeks_where(db, Some(keys), now).await
+    weeks_where(db, Some(Column::KeyId.is_in(keys.iter().copied())), now).await
 }
 
 /// [`weeks`] of every key (the browser's copy of the whole list).
@@ -335,15 +336,29 @@ pub async fn weeks_of_all_keys(db: &impl ConnectionTrait, now: DateTime<Utc>) ->
     weeks_where(db, None, now).await
 }
 
+/// [`weeks`] of the keys last used at or after `since` (the browser's usage refresh).
+pub async fn weeks_of_keys_used_since(
+    db: &impl ConnectionTrait,
+    since: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<Vec<(Uuid, [u64; 7])>, DbErr> {
+    let used = crate::entity::api_key::Entity::find()
+        .select_only()
+        .column(crate::entity::api_key::Column::Id)
+        .filter(crate::entity::api_key::Column::LastUsedAt.gte(since))
+        .into_query();
+    weeks_where(db, Some(Column::KeyId.in_subquery(used)), now).await
+}
+
 async fn weeks_where(
     db: &impl ConnectionTrait,
-    keys: Option<&[Uuid]>,
+    keys: Option<sea_orm::sea_query::SimpleExpr>,
     now: DateTime<Utc>,
 ) -> Result<Vec<(Uuid, [u64; 7])>, DbErr> {
     let start = week_start(now);
     let mut select = KeyUsage::find();
     if let Some(keys) = keys {
-        select = select.filter(Column::KeyId.is_in(keys.iter().copied()));
+        select = select.filter(keys);
     }
     let rows = select
         .filter(Column::Resolution.eq(Resolution::Day.code()))

@@ -5,7 +5,8 @@
 use crate::support;
 
 use app::api_keys::server_fns::{
-    CreateKey, DeleteKey, GetKey, ListKeys, LoadChangedKey, LoadKeyList, ProposeCopy, SetKeyEnabled, UpdateKey,
+    CreateKey, DeleteKey, GetKey, ListKeys, LoadChangedKey, LoadKeyList, LoadUsageSince, ProposeCopy, SetKeyEnabled,
+    UpdateKey,
 };
 use app::api_keys::store::KeyStore;
 use app::api_keys::{KeyQuery, NewKey};
@@ -245,6 +246,8 @@ async fn background_reads_need_a_session_but_do_not_extend_it(db: DatabaseConnec
     assert_eq!(list.status(), StatusCode::OK);
     let changed = send(&app, server_fn(LoadChangedKey::PATH, Some(&cookie), json!({ "id": key.id }))).await;
     assert_eq!(changed.status(), StatusCode::OK);
+    let usage = send(&app, server_fn(LoadUsageSince::PATH, Some(&cookie), json!({ "since_ms": 0 }))).await;
+    assert_eq!(usage.status(), StatusCode::OK);
     assert_eq!(last_seen().await, before, "background reads leave the idle clock alone");
 
     let list = send(&app, server_fn(ListKeys::PATH, Some(&cookie), json!({ "query": KeyQuery::default() }))).await;

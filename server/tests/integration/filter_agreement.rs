@@ -125,6 +125,17 @@ async fn sql_and_rust_pick_the_same_keys(db: DatabaseConnection) {
                 prop_assert_eq!(all.len(), specs.len(), "the unfiltered view holds every key");
                 let list = store.list_all(u64::MAX, now()).await.unwrap().expect("under the limit");
                 prop_assert_eq!(list.keys.len(), specs.len(), "the browser's copy holds every key");
+                // The usage refresh names exactly the keys used since its instant, with the same
+                // weeks as the whole list.
+                let since = now() - Duration::days(7);
+                let refresh = store.usage_since(since, now()).await.unwrap();
+                let used: BTreeSet<_> =
+                    list.keys.iter().filter(|k| k.last_used_at.is_some_and(|at| at >= since)).map(|k| k.id).collect();
+                prop_assert_eq!(refresh.keys.iter().map(|k| k.id).collect::<BTreeSet<_>>(), used);
+                let list_weeks: BTreeMap<_, _> = list.weeks.iter().copied().collect();
+                for figures in &refresh.keys {
+                    prop_assert_eq!(figures.week, list_weeks.get(&figures.id).copied().unwrap_or([0; 7]));
+                }
                 let held = HeldKeys::from(list);
                 for query in &queries {
                     let page = store.list(query, now()).await.unwrap();

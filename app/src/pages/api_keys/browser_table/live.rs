@@ -3,9 +3,10 @@
 //!
 //! - After hydration the whole list is loaded once (or the server says the account is above its
 //!   limit, and the table keeps asking it for each view).
-//! - `key` events re-read that key (a key the server no longer has is gone); `keys` events, a
-//!   reconnect, and every 30 s (while the tab is visible) read the whole list again. In server
-//!   mode each of them re-reads the page on screen instead.
+//! - `key` events re-read that key (a key the server no longer has is gone); `keys` events and a
+//!   reconnect read the whole list again; every 30 s (while the tab is visible) the page reads the
+//!   usage figures of the keys used since. In server mode each of them re-reads the page on
+//!   screen instead.
 //! - A key read replaces the held one only if it is as new (by version): a slow answer never
 //!   undoes a newer one. A key event that comes while the list loads makes it load again, so a
 //!   load that read the database before the change cannot hide it.
@@ -17,9 +18,9 @@
 //!   switch), the focus goes to the same control of the new row ([`FocusKeeper`]).
 
 use super::{BrowserTable, reconnect_delay_millis};
-use crate::api_keys::key_list::HeldKeys;
+use crate::api_keys::key_list::{HeldKeys, usage_refresh_overlap};
 use crate::api_keys::query::LIVE_PATH;
-use crate::api_keys::server_fns::{load_changed_key, load_key_list};
+use crate::api_keys::server_fns::{load_changed_key, load_key_list, load_usage_since};
 use crate::error::AppError;
 use crate::pages::api_keys::PageContext;
 use gloo_timers::callback::{Interval, Timeout};
@@ -88,7 +89,7 @@ pub(crate) async fn follow(page: PageContext, owner: Owner) {
     *follower.refresh.borrow_mut() = Some(Interval::new(REFRESH_MILLIS, move || {
         let hidden = web_sys::window().and_then(|w| w.document()).is_some_and(|d| d.hidden());
         if !hidden {
-            refresher.catch_up();
+            refresher.refresh_figures();
         }
     }));
 }
@@ -145,6 +146,32 @@ impl Follower {
             self.page.changed();
         }
         self.load();
+    }
+
+    /// Last used and the week of uses change without a key change: every 30 s the page reads
+    /// the figures of the keys used since its copy was read (the whole list again when the UTC
+    /// day, and with it the week, has moved on); served side, the page on screen.
+    fn refresh_figures(self: &Rc<Self>) {
+        if !self.table.holding.get_untracked() {
+            return self.page.changed();
+        }
+        let Some(read_at) = self.table.read_at() else { return };
+        if crate::clock::now().date_naive() != read_at.date_naive() {
+            return self.load();
+        }
+        if self.loading.get() {
+            return;
+        }
+        let since = (read_at - usage_refresh_overlap()).timestamp_millis();
+        let this = self.clone();
+        leptos::task::spawn_local(async move {
+            // A failure waits for the next refresh; a list loaded meanwhile is as fresh.
+            if let Ok(usage) = load_usage_since(since).await
+                && !this.loading.get()
+            {
+                this.table.change(|keys| keys.refresh_usage(usage));
+            }
+        });
     }
 
     fn load(self: &Rc<Self>) {

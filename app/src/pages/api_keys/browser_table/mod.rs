@@ -84,6 +84,12 @@ impl BrowserTable {
         }
     }
 
+    /// When the server read the copy, if the page holds one.
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    fn read_at(&self) -> Option<DateTime<Utc>> {
+        self.copy.with_value(|copy| copy.held.as_ref().map(HeldKeys::read_at))
+    }
+
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
     fn replace(&self, keys: Option<HeldKeys>) {
         self.holding.set(keys.is_some());
