@@ -53,9 +53,11 @@ await page.evaluate(() => {
   window.__unchanged = 0;
   document.addEventListener("keydown", () => { window.__t0 = performance.now(); }, true);
   const section = document.querySelector("section.api-keys");
-  new MutationObserver(() => {
+  // The page clock's tick rewrites relative dates ("a minute ago") every 15 s: not a result.
+  const onlyClock = (records) => records.every((r) => r.type === "characterData" && r.target.parentElement?.closest("time"));
+  new MutationObserver((records) => {
     const t0 = window.__t0;
-    if (t0 == null) return;
+    if (t0 == null || onlyClock(records)) return;
     window.__t0 = null;
     requestAnimationFrame(() => window.__samples.push(performance.now() - t0));
   }).observe(section, { subtree: true, childList: true, characterData: true });
