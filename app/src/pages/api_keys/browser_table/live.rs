@@ -132,6 +132,8 @@ impl Follower {
         if let Some(stream) = self.stream.borrow_mut().take() {
             stream.source.close();
         }
+        // Their handlers hold the follower: dropped, nothing keeps it alive.
+        self.retired.borrow_mut().clear();
         self.retry.borrow_mut().take();
         self.refresh.borrow_mut().take();
         self.reread.borrow_mut().take();
