@@ -110,14 +110,6 @@ impl From<KeyList> for HeldKeys {
 }
 
 impl HeldKeys {
-    pub fn len(&self) -> usize {
-        self.keys.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.keys.is_empty()
-    }
-
     /// When the server read the list (the pages' `read_at`: relative dates count from it, and
     /// it stays the same from view to view, so rows shown again are not redrawn).
     pub fn read_at(&self) -> DateTime<Utc> {

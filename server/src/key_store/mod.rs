@@ -3,8 +3,9 @@
 //! Each change is announced inside its transaction (`verify::sync::announce`, for the other
 //! instances) and, once committed, applied to this instance's key index, so verification here
 //! sees it at once. The table's view as SQL is [`view_sql`]; reading rows is [`rows`];
-//! rotation is [`rotation`]; the restrictions' reads of traffic are [`restrictions`]; reading
-//! what verification needs about keys is `verify::facts`.
+//! rotation is [`rotation`]; the restrictions' reads of traffic are [`restrictions`]; what the
+//! page's browser table reads is [`browser_list`]; reading what verification needs about keys
+//! is `verify::facts`.
 
 use crate::audit::{self, Event};
 use crate::entity::api_key::{self, Column, Entity as ApiKeys};
@@ -15,7 +16,7 @@ use crate::verify::sync::{Announcement, announce};
 use app::api_keys::bulk::{BulkAction, BulkOutcome, BulkPreview, Selection};
 use app::api_keys::copy_name::next_copy_name;
 use app::api_keys::input::FieldChange;
-use app::api_keys::key_list::{KeyList, KeyUsageFigures, UsageSince};
+use app::api_keys::key_list::{KeyList, UsageSince};
 use app::api_keys::name::validate_name;
 use app::api_keys::query::PAGE_SIZE;
 use app::api_keys::restrictions::{RestrictionMode, RestrictionReport, Restrictions, SourceCount};
@@ -41,6 +42,7 @@ use std::sync::Arc;
 use uuid::Uuid;
 use view_sql::{filtered, sorted};
 
+mod browser_list;
 mod bulk;
 pub mod csv_export;
 mod restrictions;
@@ -187,36 +189,11 @@ impl KeyStore for SeaKeyStore {
     }
 
     async fn list_all(&self, limit: u64, now: DateTime<Utc>) -> Result<Option<KeyList>, AppError> {
-        // Counted no further than one past the limit: a large account pays little to hear no.
-        let past_limit = Ord::min(limit.saturating_add(1), i64::MAX as u64);
-        let ids = ApiKeys::find().select_only().column(Column::Id).limit(past_limit);
-        if ids.count(&self.db).await.map_err(internal)? > limit {
-            return Ok(None);
-        }
-        let rows = ApiKeys::find().all(&self.db).await.map_err(internal)?;
-        let weeks = usage::store::weeks_of_all_keys(&self.db, now).await.map_err(internal)?;
-        let keys = rows.into_iter().map(to_api_key).collect::<Result<_, _>>()?;
-        Ok(Some(KeyList { keys, weeks, read_at: now }))
+        browser_list::whole_list(&self.db, limit, now).await
     }
 
     async fn usage_since(&self, since: DateTime<Utc>, now: DateTime<Utc>) -> Result<UsageSince, AppError> {
-        let used: Vec<(Uuid, Option<DateTime<Utc>>)> = ApiKeys::find()
-            .select_only()
-            .column(Column::Id)
-            .column(Column::LastUsedAt)
-            .filter(Column::LastUsedAt.gte(since))
-            .into_tuple()
-            .all(&self.db)
-            .await
-            .map_err(internal)?;
-        let mut weeks = usage::store::weeks_of_keys_used_since(&self.db, since, now).await.map_err(internal)?;
-        weeks.sort_unstable_by_key(|(id, _)| *id);
-        let week_of = |id: &Uuid| weeks.binary_search_by_key(id, |(id, _)| *id).map_or([0; 7], |at| weeks[at].1);
-        let keys = used
-            .into_iter()
-            .map(|(id, last_used_at)| KeyUsageFigures { id, last_used_at, week: week_of(&id) })
-            .collect();
-        Ok(UsageSince { keys, read_at: now })
+        browser_list::usage_since(&self.db, since, now).await
     }
 
     async fn get(&self, id: Uuid) -> Result<ApiKey, AppError> {
