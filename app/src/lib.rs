@@ -14,6 +14,7 @@ pub mod pages;
 pub mod relative_time;
 pub mod url_query;
 pub mod usage;
+pub mod webhooks;
 pub mod widgets;
 pub mod wire;
 
