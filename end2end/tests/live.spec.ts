@@ -1,26 +1,15 @@
 import { test, expect, Browser, Page } from "@playwright/test";
 import { ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ADMIN, PAGE, openHydrated, row, rows, signIn } from "./support";
+import { ADMIN, PAGE, ROOT, SERVER, cli, databaseUrl, openHydrated, row, rows, signIn } from "./support";
 
 // The instant table and its live stream: views answered in the browser, changes made elsewhere
 // shown within a second. The command line changes keys in the server's database directly, as an
 // operator would.
 
-const ROOT = join(__dirname, "..", "..");
-const SERVER = process.env.SERVER || join(ROOT, "target", "release", "server");
 const LIVE = "/api/keys/live";
-
-function databaseUrl() {
-  return readFileSync(join(__dirname, "..", "playwright", ".auth", "database-url"), "utf8").trim();
-}
-
-/** Runs the server's command line on `url` and returns what it printed. */
-function cli(url: string, ...args: string[]) {
-  return execFileSync(SERVER, ["--database-url", url, ...args], { cwd: ROOT, encoding: "utf8" });
-}
 
 function table(page: Page) {
   return page.locator("table.keys");

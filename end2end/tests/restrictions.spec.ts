@@ -1,14 +1,9 @@
 import { test, expect, Page, APIRequestContext } from "@playwright/test";
-import { readFileSync } from "node:fs";
-import { openHydrated, row, createKey } from "./support";
+import { openHydrated, row, createKey, token } from "./support";
 
 const NAME = "Restricted e2e";
 const SHOP = "https://shop.example.com";
 const EVIL = "https://evil.example";
-
-function token(): string {
-  return readFileSync("playwright/.auth/token", "utf8").trim();
-}
 
 /** The verification API's answer for `key` used from `origin`. */
 async function verifyFrom(request: APIRequestContext, key: string, origin: string) {

@@ -1,13 +1,8 @@
 import { test, expect, Page, APIRequestContext } from "@playwright/test";
-import { readFileSync } from "node:fs";
-import { openHydrated, rows, createKey } from "./support";
+import { openHydrated, rows, createKey, token } from "./support";
 
 const NAME = "Rotate e2e";
 const ORIGIN = "https://shop.example.com";
-
-function token(): string {
-  return readFileSync("playwright/.auth/token", "utf8").trim();
-}
 
 async function verify(request: APIRequestContext, key: string) {
   const answer = await request.post("/api/v1/keys/verify", {

@@ -1,6 +1,27 @@
 import { expect, Page } from "@playwright/test";
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 
 export const PAGE = "/provisioning/api-keys";
+
+export const ROOT = join(__dirname, "..", "..");
+export const SERVER = process.env.SERVER || join(ROOT, "target", "release", "server");
+
+/** The database of the server under test (serve-fresh.sh writes it). */
+export function databaseUrl() {
+  return readFileSync(join(__dirname, "..", "playwright", ".auth", "database-url"), "utf8").trim();
+}
+
+/** Runs the server's command line on `url` and returns what it printed. */
+export function cli(url: string, ...args: string[]) {
+  return execFileSync(SERVER, ["--database-url", url, ...args], { cwd: ROOT, encoding: "utf8" });
+}
+
+/** The verification API's service token serve-fresh.sh made. */
+export function token(): string {
+  return readFileSync(join(__dirname, "..", "playwright", ".auth", "token"), "utf8").trim();
+}
 
 /** The users serve-fresh.sh creates. */
 export const ADMIN = { username: "admin", password: "admin e2e password" };

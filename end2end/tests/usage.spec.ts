@@ -1,12 +1,7 @@
 import { test, expect, Page, APIRequestContext } from "@playwright/test";
-import { readFileSync } from "node:fs";
-import { openHydrated, row, createKey } from "./support";
+import { openHydrated, row, createKey, token } from "./support";
 
-/** The service token serve-fresh.sh made for the verification API (read once the server runs). */
-function token(): string {
-  return readFileSync("playwright/.auth/token", "utf8").trim();
-}
-
+/** Verifies `key` `times` times, from `origin` if given. */
 async function verify(request: APIRequestContext, key: string, times: number, origin?: string) {
   for (let i = 0; i < times; i++) {
     const answer = await request.post("/api/v1/keys/verify", {

@@ -7,8 +7,9 @@
 //! table asks the server for each view, as before. The list carries what the table shows and
 //! nothing more: never a secret or its hash.
 
+use super::key_page::KeyPage;
 use super::model::ApiKey;
-use super::query::{KeyPage, KeyQuery, PAGE_SIZE, SortColumn, SortDirection};
+use super::query::{KeyQuery, PAGE_SIZE, SortColumn, SortDirection};
 use super::search::{fold, normalize_search};
 use super::status::{self, Status};
 use chrono::{DateTime, Utc};
@@ -209,7 +210,7 @@ fn page_of<'a>(
         }
         keys.push(held.key.clone());
     }
-    KeyPage { keys, total, page, page_size: PAGE_SIZE, read_at, weeks, leaving }
+    KeyPage { keys, total, page, page_size: PAGE_SIZE, read_at, weeks, leaving, notices: None }
 }
 
 /// The table's order, as the store's SQL sorts (`key_store::view_sql::sorted`): the column in

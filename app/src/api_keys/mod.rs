@@ -1,10 +1,13 @@
 //! API keys: the domain of the guide's "Manage API keys" page. Each rule has one module.
 
+pub mod attention;
 pub mod bulk;
 pub mod copy_name;
 pub mod expiry;
 pub mod input;
 pub mod key_list;
+pub mod key_page;
+pub mod lifecycle_filter;
 pub mod model;
 pub mod name;
 pub mod permission;
@@ -23,8 +26,9 @@ pub mod usage_filter;
 pub mod verification;
 
 pub use input::{KeyChanges, NewKey};
+pub use key_page::KeyPage;
 pub use model::{ApiKey, CreatedKey, KeyRead};
 pub use permission::Permission;
-pub use query::{KeyPage, KeyQuery, SortColumn, SortDirection};
+pub use query::{KeyQuery, SortColumn, SortDirection};
 pub use status::{Status, StatusFilter};
 pub use usage_filter::UsageFilter;

@@ -1,5 +1,6 @@
 //! A view of the key table: search, filters, sort and page, as the page and the store share it.
 
+use super::lifecycle_filter::{Days, ReplacedFilter, expired_within, expires_within};
 use super::model::ApiKey;
 use super::permission::Permission;
 use super::search::{fold, matches_folded_search, normalize_search};
@@ -8,7 +9,6 @@ use super::usage_filter::UsageFilter;
 use crate::url_query::query_string;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 /// Rows per page of the table.
 pub const PAGE_SIZE: u64 = 50;
@@ -52,6 +52,14 @@ pub struct KeyQuery {
     pub permission: Option<Permission>,
     #[serde(default)]
     pub usage: UsageFilter,
+    /// Keys that have not expired and expire within this many days.
+    #[serde(default)]
+    pub expires_within: Option<Days>,
+    /// Keys that expired within the last this many days.
+    #[serde(default)]
+    pub expired_within: Option<Days>,
+    #[serde(default)]
+    pub replaced: ReplacedFilter,
     pub sort: SortColumn,
     pub direction: SortDirection,
     /// Zero-based.
@@ -80,40 +88,41 @@ impl KeyQuery {
             && self.status.matches(key.enabled, key.expires_at, now)
             && self.permission.is_none_or(|p| p == key.permission)
             && self.usage.matches(key.last_used_at, now)
+            && self.expires_within.is_none_or(|days| expires_within(days, key.expires_at, now))
+            && self.expired_within.is_none_or(|days| expired_within(days, key.expires_at, now))
+            && self.replaced.matches(key.replaced_by.is_some(), key.enabled, key.expires_at, key.last_used_at, now)
     }
-}
 
-/// One page of a view, with the instant it was read at (relative dates are computed from it,
-/// identically on the server and in the browser).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct KeyPage {
-    pub keys: Vec<ApiKey>,
-    /// How many keys match the view in all.
-    pub total: u64,
-    pub page: u64,
-    pub page_size: u64,
-    #[serde(with = "chrono::serde::ts_milliseconds")]
-    pub read_at: DateTime<Utc>,
-    /// The page's keys' valid verifications per UTC day, the last 7 days, oldest first (keys
-    /// without any are left out).
-    #[serde(default)]
-    pub weeks: Vec<(Uuid, [u64; 7])>,
-    /// Rows that no longer match the view after a change made while it was on screen: shown
-    /// marked until the view changes (only the browser's copy makes such pages).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub leaving: Vec<Uuid>,
-}
+    /// The filters on a key's life that are set, each with its label and the view without it.
+    /// No control sets them (the notices' links and hand-made URLs do), so the toolbar shows
+    /// each as a chip that removes it.
+    pub fn lifecycle_filters(&self) -> Vec<(String, KeyQuery)> {
+        let base = KeyQuery { page: 0, ..self.clone() };
+        let mut filters = Vec::new();
+        if let Some(days) = self.expires_within {
+            filters
+                .push((format!("Expires within {}", days.phrase()), KeyQuery { expires_within: None, ..base.clone() }));
+        }
+        if let Some(days) = self.expired_within {
+            let label = format!("Expired in the last {}", days.phrase());
+            filters.push((label, KeyQuery { expired_within: None, ..base.clone() }));
+        }
+        if self.replaced != ReplacedFilter::Any {
+            filters.push((self.replaced.label().to_owned(), KeyQuery { replaced: ReplacedFilter::Any, ..base }));
+        }
+        filters
+    }
 
-impl KeyPage {
-    /// Each key of the page with its last 7 days' uses and whether it is leaving.
-    pub fn rows(&self) -> Vec<(ApiKey, [u64; 7], bool)> {
-        self.keys
-            .iter()
-            .map(|key| {
-                let week = self.weeks.iter().find(|(id, _)| *id == key.id).map_or([0; 7], |(_, week)| *week);
-                (key.clone(), week, self.leaving.contains(&key.id))
-            })
-            .collect()
+    /// Whether any filter is set (the search included): an empty view then says "No API keys
+    /// match these filters." and offers to clear them.
+    pub fn is_filtered(&self) -> bool {
+        !self.search.trim().is_empty()
+            || !self.status.is_empty()
+            || self.permission.is_some()
+            || self.usage != UsageFilter::default()
+            || self.expires_within.is_some()
+            || self.expired_within.is_some()
+            || self.replaced != ReplacedFilter::default()
     }
 }
 
@@ -172,6 +181,15 @@ impl KeyQuery {
         if self.usage != UsageFilter::default() {
             pairs.push(("usage", self.usage.as_str().to_owned()));
         }
+        if let Some(days) = self.expires_within {
+            pairs.push(("expires_within", days.get().to_string()));
+        }
+        if let Some(days) = self.expired_within {
+            pairs.push(("expired_within", days.get().to_string()));
+        }
+        if self.replaced != ReplacedFilter::default() {
+            pairs.push(("replaced", self.replaced.as_str().to_owned()));
+        }
         if self.sort != SortColumn::default() {
             pairs.push(("sort", self.sort.as_str().to_owned()));
         }
@@ -199,6 +217,9 @@ impl KeyQuery {
             status,
             permission: get("permission").and_then(|p| p.parse().ok()),
             usage: get("usage").as_deref().and_then(UsageFilter::parse).unwrap_or_default(),
+            expires_within: get("expires_within").as_deref().and_then(Days::parse),
+            expired_within: get("expired_within").as_deref().and_then(Days::parse),
+            replaced: get("replaced").as_deref().and_then(ReplacedFilter::parse).unwrap_or_default(),
             sort: get("sort").and_then(|s| SortColumn::ALL.into_iter().find(|c| c.as_str() == s)).unwrap_or_default(),
             direction: match get("dir").as_deref() {
                 Some("asc") => SortDirection::Asc,
@@ -243,6 +264,9 @@ mod tests {
             status: StatusFilter::default().with(Status::Unavailable, true).with(Status::SoonUnavailable, true),
             permission: Some(Permission::SecureMail),
             usage: UsageFilter::Idle30d,
+            expires_within: Days::new(30),
+            expired_within: Days::new(365),
+            replaced: ReplacedFilter::InUse,
             sort: SortColumn::CreatedBy,
             direction: SortDirection::Asc,
             page: 2,
@@ -250,20 +274,50 @@ mod tests {
         let url = view.to_url_query();
         assert_eq!(
             url,
-            "q=%C3%A9t%C3%A9%20%26%2050%25_x&status=unavailable,soon_unavailable&permission=secure_mail&usage=idle_30d&sort=created_by&dir=asc&page=3"
+            "q=%C3%A9t%C3%A9%20%26%2050%25_x&status=unavailable,soon_unavailable&permission=secure_mail&usage=idle_30d\
+             &expires_within=30&expired_within=365&replaced=in_use&sort=created_by&dir=asc&page=3"
         );
         let params = decode(&url);
         assert_eq!(KeyQuery::from_url_params(|k| params.get(k).cloned()), view);
     }
 
     #[test]
+    fn each_lifecycle_filter_is_removable_on_its_own() {
+        let view = KeyQuery {
+            usage: UsageFilter::Used7d,
+            expires_within: Days::new(1),
+            expired_within: Days::new(7),
+            replaced: ReplacedFilter::No,
+            page: 4,
+            ..KeyQuery::default()
+        };
+        let filters = view.lifecycle_filters();
+        let labels: Vec<&str> = filters.iter().map(|(label, _)| label.as_str()).collect();
+        assert_eq!(labels, ["Expires within 1 day", "Expired in the last 7 days", "Not replaced"]);
+        let (_, without_first) = &filters[0];
+        assert_eq!(without_first, &KeyQuery { expires_within: None, page: 0, ..view.clone() });
+        assert!(without_first.is_filtered());
+        assert_eq!(filters[2].1.replaced, ReplacedFilter::Any);
+        assert!(KeyQuery::default().lifecycle_filters().is_empty() && !KeyQuery::default().is_filtered());
+    }
+
+    #[test]
     fn nonsense_in_the_url_falls_back_to_defaults() {
-        let params: HashMap<&str, &str> =
-            [("status", "bogus,available"), ("permission", "x"), ("sort", "?"), ("page", "0"), ("usage", "often")]
-                .into();
+        let params: HashMap<&str, &str> = [
+            ("status", "bogus,available"),
+            ("permission", "x"),
+            ("sort", "?"),
+            ("page", "0"),
+            ("usage", "often"),
+            ("expires_within", "0"),
+            ("expired_within", "400"),
+            ("replaced", "maybe"),
+        ]
+        .into();
         let view = KeyQuery::from_url_params(|k| params.get(k).map(|v| v.to_string()));
         assert_eq!(view.status, StatusFilter::default().with(Status::Available, true));
         assert_eq!(view.usage, UsageFilter::Any);
+        assert_eq!((view.expires_within, view.expired_within, view.replaced), (None, None, ReplacedFilter::Any));
         assert_eq!((view.permission, view.sort, view.page), (None, SortColumn::Created, 0));
     }
 }

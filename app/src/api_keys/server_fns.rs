@@ -3,13 +3,15 @@
 //! reads the store from context and the clock once. An answer that carries a key's details
 //! (its name, state, expiry) needs canView and canRead as well as the action's own right.
 
+use super::attention::NoticeLink;
 use super::bulk::{BulkAction, BulkOutcome, BulkPreview, Selection};
 use super::input::{KeyChanges, NewKey};
 #[cfg(feature = "ssr")]
 use super::key_list::BrowserTableLimit;
 use super::key_list::{KeyList, UsageSince};
+use super::key_page::KeyPage;
 use super::model::{ApiKey, CreatedKey, KeyRead};
-use super::query::{KeyPage, KeyQuery};
+use super::query::KeyQuery;
 use super::rotation::{RotatedKey, RotationRequest, RotationsOfKey};
 use crate::audit::AuditEntry;
 #[cfg(feature = "ssr")]
@@ -90,6 +92,21 @@ pub async fn load_usage_since(since_ms: i64) -> Result<UsageSince, AppError> {
             let since = chrono::DateTime::from_timestamp_millis(since_ms)
                 .ok_or_else(|| AppError::invalid(crate::error::Field::Filter, "That instant is out of range."))?;
             ssr::store()?.usage_since(since, crate::clock::now()).await
+        }
+        .await,
+    )
+}
+
+/// The notices above the table (`attention`), with keys to show. The page reads them again after
+/// every change it sees, its own or the live stream's; like [`load_key_list`], it does not extend
+/// the session.
+#[server(input = JsonWire, output = JsonWire)]
+pub async fn load_key_notices() -> Result<Vec<NoticeLink>, AppError> {
+    ssr::answer(
+        async {
+            authorize(Action::ViewKeys)?;
+            let notices = ssr::store()?.notices(crate::clock::now()).await?;
+            Ok(notices.iter().map(|notice| notice.link()).collect())
         }
         .await,
     )

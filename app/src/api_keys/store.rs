@@ -6,11 +6,13 @@
 //! re-stating them, record each change in the audit trail in that same transaction, and never
 //! store or log a secret in the clear.
 
+use super::attention::Notice;
 use super::bulk::{BulkAction, BulkOutcome, BulkPreview, Selection};
 use super::input::{KeyChanges, NewKey};
 use super::key_list::{KeyList, UsageSince};
+use super::key_page::KeyPage;
 use super::model::{ApiKey, CreatedKey};
-use super::query::{KeyPage, KeyQuery};
+use super::query::KeyQuery;
 use super::restrictions::{RestrictionReport, SourceCount};
 use super::rotation::{RotatedKey, RotationRequest, RotationsOfKey};
 use crate::audit::{Actor, AuditEntry};
@@ -31,6 +33,9 @@ pub trait KeyStore: Send + Sync + 'static {
 
     /// The usage figures of the keys used since `since` (last use at or after it).
     async fn usage_since(&self, since: DateTime<Utc>, now: DateTime<Utc>) -> Result<UsageSince, AppError>;
+
+    /// The notices above the table with keys to show (each counted as its view counts).
+    async fn notices(&self, now: DateTime<Utc>) -> Result<Vec<Notice>, AppError>;
 
     async fn get(&self, id: Uuid) -> Result<ApiKey, AppError>;
 

@@ -16,7 +16,7 @@ use crate::live::{self, LiveChanges, LiveState};
 use crate::public_url::require_own_host;
 use crate::security_headers::{CspNonce, FAVICON_CACHING, PKG_CACHING, cache_static, compression, page_headers};
 use crate::{audit, key_store, usage};
-use app::api_keys::server_fns::{LoadChangedKey, LoadKeyList, LoadUsageSince};
+use app::api_keys::server_fns::{LoadChangedKey, LoadKeyList, LoadKeyNotices, LoadUsageSince};
 use app::api_keys::store::SharedKeyStore;
 use app::audit::store::SharedAuditTrail;
 use app::auth::{LOGIN_PATH, LOGOUT_PATH, WhoAmI};
@@ -47,7 +47,8 @@ pub const PUBLIC_PAGES: [&str; 1] = [LOGIN_PATH];
 pub const PUBLIC_SERVER_FNS: [&str; 1] = [WhoAmI::PATH];
 /// Server functions the page calls on its own, in the background (the browser table's loads):
 /// they need a live session but do not extend it.
-pub const BACKGROUND_SERVER_FNS: [&str; 3] = [LoadKeyList::PATH, LoadChangedKey::PATH, LoadUsageSince::PATH];
+pub const BACKGROUND_SERVER_FNS: [&str; 4] =
+    [LoadKeyList::PATH, LoadChangedKey::PATH, LoadUsageSince::PATH, LoadKeyNotices::PATH];
 
 /// Both console groups with their shared edge.
 pub fn routes(

@@ -4,8 +4,8 @@
 //! instances) and, once committed, applied to this instance's key index, so verification here
 //! sees it at once. The table's view as SQL is [`view_sql`]; reading rows is [`rows`];
 //! rotation is [`rotation`]; the restrictions' reads of traffic are [`restrictions`]; what the
-//! page's browser table reads is [`browser_list`]; reading what verification needs about keys
-//! is `verify::facts`.
+//! page's browser table reads is [`browser_list`]; the notices above the table are [`notices`];
+//! reading what verification needs about keys is `verify::facts`.
 
 use crate::audit::{self, Event};
 use crate::entity::api_key::{self, Column, Entity as ApiKeys};
@@ -13,16 +13,16 @@ use crate::usage;
 use crate::verify::facts::key_facts;
 use crate::verify::index::KeyIndex;
 use crate::verify::sync::{Announcement, announce};
+use app::api_keys::attention::Notice;
 use app::api_keys::bulk::{BulkAction, BulkOutcome, BulkPreview, Selection};
 use app::api_keys::copy_name::next_copy_name;
 use app::api_keys::input::FieldChange;
 use app::api_keys::key_list::{KeyList, UsageSince};
 use app::api_keys::name::validate_name;
 use app::api_keys::query::PAGE_SIZE;
-use app::api_keys::restrictions::{RestrictionMode, RestrictionReport, Restrictions, SourceCount};
+use app::api_keys::restrictions::{RestrictionReport, Restrictions, SourceCount};
 use app::api_keys::rotation::{RotatedKey, RotationRequest, RotationsOfKey, check_replaced_key_expiry};
 use app::api_keys::search::fold;
-use app::api_keys::secret::generate_secret;
 use app::api_keys::store::KeyStore;
 use app::api_keys::{ApiKey, CreatedKey, KeyChanges, KeyPage, KeyQuery, NewKey};
 use app::audit::{Actor, AuditAction, AuditEntry};
@@ -35,8 +35,8 @@ pub use rows::named_key;
 use rows::{copy_names, find, find_row, lock_copy_names, to_api_key, update_at_version};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, ExprTrait,
-    PaginatorTrait, QueryFilter, QuerySelect,
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, ExprTrait, PaginatorTrait,
+    QueryFilter, QuerySelect,
 };
 use std::sync::Arc;
 use uuid::Uuid;
@@ -45,6 +45,7 @@ use view_sql::{filtered, sorted};
 mod browser_list;
 mod bulk;
 pub mod csv_export;
+mod notices;
 mod restrictions;
 mod rotation;
 mod rows;
@@ -103,57 +104,6 @@ impl SeaKeyStore {
     pub(crate) async fn begin_write(&self) -> Result<DatabaseTransaction, AppError> {
         crate::db::begin_write(&self.db).await.map_err(internal)
     }
-
-    /// The row for a new key whose secret hashes to `secret_hash`.
-    pub fn new_row(
-        new: &NewKey,
-        display_prefix: String,
-        secret_hash: Vec<u8>,
-        created_by: &str,
-        created_at: DateTime<Utc>,
-    ) -> api_key::ActiveModel {
-        api_key::ActiveModel {
-            id: Set(Uuid::new_v4()),
-            name: Set(new.name.clone()),
-            name_folded: Set(fold(&new.name)),
-            permission: Set(new.permission.as_str().to_owned()),
-            enabled: Set(new.enabled),
-            expires_at: Set(new.expires_at),
-            created_at: Set(created_at),
-            created_by: Set(created_by.to_owned()),
-            created_by_folded: Set(fold(created_by)),
-            updated_at: Set(created_at),
-            last_used_at: Set(None),
-            display_prefix: Set(display_prefix),
-            secret_hash: Set(secret_hash),
-            version: Set(1),
-            copied_from: Set(new.copied_from),
-            replaces: Set(None),
-            replaced_by: Set(None),
-            rotated_at: Set(None),
-            expiry_before_rotation: Set(None),
-            stop_when_unused: Set(false),
-            restriction_mode: Set(RestrictionMode::Off.code().to_owned()),
-            allowed_sources: Set(api_key::stored_allowed_sources(&[])),
-        }
-    }
-
-    /// Inserts a key with a fresh secret and `restrictions` within `txn`, and returns it with
-    /// that secret.
-    pub(crate) async fn insert(
-        txn: &DatabaseTransaction,
-        new: &NewKey,
-        restrictions: &Restrictions,
-        created_by: &str,
-        created_at: DateTime<Utc>,
-    ) -> Result<(CreatedKey, api_key::Model), AppError> {
-        let secret = generate_secret(new.permission);
-        let mut row = Self::new_row(new, secret.display_prefix(), secret.hash().to_vec(), created_by, created_at);
-        row.restriction_mode = Set(restrictions.mode.code().to_owned());
-        row.allowed_sources = Set(api_key::stored_allowed_sources(&restrictions.allowed));
-        let row = row.insert(txn).await.map_err(internal)?;
-        Ok((CreatedKey { key: to_api_key(row.clone())?, secret }, row))
-    }
 }
 
 #[async_trait::async_trait]
@@ -185,6 +135,7 @@ impl KeyStore for SeaKeyStore {
             read_at: now,
             weeks,
             leaving: Vec::new(),
+            notices: None,
         })
     }
 
@@ -194,6 +145,10 @@ impl KeyStore for SeaKeyStore {
 
     async fn usage_since(&self, since: DateTime<Utc>, now: DateTime<Utc>) -> Result<UsageSince, AppError> {
         browser_list::usage_since(&self.db, since, now).await
+    }
+
+    async fn notices(&self, now: DateTime<Utc>) -> Result<Vec<Notice>, AppError> {
+        notices::notices(&self.db, now).await
     }
 
     async fn get(&self, id: Uuid) -> Result<ApiKey, AppError> {

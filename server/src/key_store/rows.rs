@@ -1,16 +1,20 @@
-//! Reading key rows: by id, by what a command line names, the names a copy could take; and a
-//! row as the console sees it.
+//! Key rows: a new key's row; reading rows by id, by what a command line names, the names a copy
+//! could take; and a row as the console sees it.
 
-use super::internal;
+use super::{SeaKeyStore, internal};
 use crate::entity::api_key::{self, Column, Entity as ApiKeys};
-use app::api_keys::ApiKey;
 use app::api_keys::copy_name::copy_base;
-use app::api_keys::search::escape_like;
+use app::api_keys::restrictions::{RestrictionMode, Restrictions};
+use app::api_keys::search::{escape_like, fold};
+use app::api_keys::secret::generate_secret;
+use app::api_keys::{ApiKey, CreatedKey, NewKey};
 use app::error::AppError;
+use chrono::{DateTime, Utc};
+use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, LikeExpr};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseTransaction, EntityTrait, ExprTrait, QueryFilter,
-    QuerySelect, Statement,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseTransaction, EntityTrait, ExprTrait,
+    QueryFilter, QuerySelect, Statement,
 };
 use uuid::Uuid;
 
@@ -113,4 +117,57 @@ pub(super) fn to_api_key(model: api_key::Model) -> Result<ApiKey, AppError> {
         replaced_by: model.replaced_by,
         restrictions,
     })
+}
+
+impl SeaKeyStore {
+    /// The row for a new key whose secret hashes to `secret_hash`.
+    pub fn new_row(
+        new: &NewKey,
+        display_prefix: String,
+        secret_hash: Vec<u8>,
+        created_by: &str,
+        created_at: DateTime<Utc>,
+    ) -> api_key::ActiveModel {
+        api_key::ActiveModel {
+            id: Set(Uuid::new_v4()),
+            name: Set(new.name.clone()),
+            name_folded: Set(fold(&new.name)),
+            permission: Set(new.permission.as_str().to_owned()),
+            enabled: Set(new.enabled),
+            expires_at: Set(new.expires_at),
+            created_at: Set(created_at),
+            created_by: Set(created_by.to_owned()),
+            created_by_folded: Set(fold(created_by)),
+            updated_at: Set(created_at),
+            last_used_at: Set(None),
+            display_prefix: Set(display_prefix),
+            secret_hash: Set(secret_hash),
+            version: Set(1),
+            copied_from: Set(new.copied_from),
+            replaces: Set(None),
+            replaced_by: Set(None),
+            rotated_at: Set(None),
+            expiry_before_rotation: Set(None),
+            stop_when_unused: Set(false),
+            restriction_mode: Set(RestrictionMode::Off.code().to_owned()),
+            allowed_sources: Set(api_key::stored_allowed_sources(&[])),
+        }
+    }
+
+    /// Inserts a key with a fresh secret and `restrictions` within `txn`, and returns it with
+    /// that secret.
+    pub(crate) async fn insert(
+        txn: &DatabaseTransaction,
+        new: &NewKey,
+        restrictions: &Restrictions,
+        created_by: &str,
+        created_at: DateTime<Utc>,
+    ) -> Result<(CreatedKey, api_key::Model), AppError> {
+        let secret = generate_secret(new.permission);
+        let mut row = Self::new_row(new, secret.display_prefix(), secret.hash().to_vec(), created_by, created_at);
+        row.restriction_mode = Set(restrictions.mode.code().to_owned());
+        row.allowed_sources = Set(api_key::stored_allowed_sources(&restrictions.allowed));
+        let row = row.insert(txn).await.map_err(internal)?;
+        Ok((CreatedKey { key: to_api_key(row.clone())?, secret }, row))
+    }
 }

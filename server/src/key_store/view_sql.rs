@@ -4,6 +4,7 @@
 
 use crate::entity::api_key::{Column, Entity as ApiKeys};
 use crate::usage;
+use app::api_keys::lifecycle_filter::ReplacedFilter;
 use app::api_keys::search::{like_pattern, normalize_search};
 use app::api_keys::status::soon_window;
 use app::api_keys::usage_filter::UsageFilter;
@@ -33,6 +34,20 @@ pub(super) fn filtered(query: &KeyQuery, now: DateTime<Utc>) -> Select<ApiKeys> 
     }
     if let Some(condition) = usage_condition(query.usage, now) {
         select = select.filter(condition);
+    }
+    if let Some(days) = query.expires_within {
+        select = select.filter(Column::ExpiresAt.gt(now)).filter(Column::ExpiresAt.lte(now + days.duration()));
+    }
+    if let Some(days) = query.expired_within {
+        select = select.filter(Column::ExpiresAt.lte(now)).filter(Column::ExpiresAt.gte(now - days.duration()));
+    }
+    match query.replaced {
+        ReplacedFilter::Any => {}
+        ReplacedFilter::No => select = select.filter(Column::ReplacedBy.is_null()),
+        ReplacedFilter::InUse => {
+            let used = usage_condition(UsageFilter::Used7d, now).unwrap_or_else(Condition::all);
+            select = select.filter(Column::ReplacedBy.is_not_null()).filter(available(now)).filter(used);
+        }
     }
     select
 }

@@ -5,8 +5,8 @@
 use crate::support;
 
 use app::api_keys::server_fns::{
-    CreateKey, DeleteKey, GetKey, ListKeys, LoadChangedKey, LoadKeyList, LoadUsageSince, ProposeCopy, SetKeyEnabled,
-    UpdateKey,
+    CreateKey, DeleteKey, GetKey, ListKeys, LoadChangedKey, LoadKeyList, LoadKeyNotices, LoadUsageSince, ProposeCopy,
+    SetKeyEnabled, UpdateKey,
 };
 use app::api_keys::store::KeyStore;
 use app::api_keys::{KeyQuery, NewKey};
@@ -95,8 +95,9 @@ async fn each_missing_right_refuses_its_server_functions_and_changes_nothing(db:
         .unwrap()
         .key;
     let changes = json!({ "name": "Renamed", "enabled": false, "expires_at": null, "permission": null, "expected_version": key.version });
-    let calls: [(&str, Value, &[Right]); 7] = [
+    let calls: [(&str, Value, &[Right]); 8] = [
         (ListKeys::PATH, json!({ "query": KeyQuery::default() }), &[Right::CanView, Right::CanRead]),
+        (LoadKeyNotices::PATH, json!({}), &[Right::CanView, Right::CanRead]),
         (GetKey::PATH, json!({ "id": key.id }), &[Right::CanView, Right::CanRead]),
         // Answers that carry a key's details need canView and canRead besides their own right.
         (ProposeCopy::PATH, json!({ "id": key.id }), &[Right::CanCreate, Right::CanView, Right::CanRead]),
@@ -248,6 +249,8 @@ async fn background_reads_need_a_session_but_do_not_extend_it(db: DatabaseConnec
     assert_eq!(changed.status(), StatusCode::OK);
     let usage = send(&app, server_fn(LoadUsageSince::PATH, Some(&cookie), json!({ "since_ms": 0 }))).await;
     assert_eq!(usage.status(), StatusCode::OK);
+    let notices = send(&app, server_fn(LoadKeyNotices::PATH, Some(&cookie), json!({}))).await;
+    assert_eq!(notices.status(), StatusCode::OK);
     assert_eq!(last_seen().await, before, "background reads leave the idle clock alone");
 
     let list = send(&app, server_fn(ListKeys::PATH, Some(&cookie), json!({ "query": KeyQuery::default() }))).await;

@@ -1,5 +1,5 @@
-//! Property test: for random keys and random views (search, status, permission, usage, sort and
-//! direction), the SQL the store runs picks exactly the keys that `KeyQuery::matches` (the rule in
+//! Property test: for random keys and random views (search, status, permission, usage, expiry
+//! windows, replaced, sort and direction), the SQL the store runs picks exactly the keys that `KeyQuery::matches` (the rule in
 //! Rust) picks, on SQLite and on PostgreSQL; and the browser's copy of the list (`HeldKeys`, the
 //! code the page runs in wasm, compiled natively here) answers each view with the same keys in
 //! the same order.
@@ -7,6 +7,7 @@
 use crate::support;
 
 use app::api_keys::key_list::HeldKeys;
+use app::api_keys::lifecycle_filter::{Days, ReplacedFilter};
 use app::api_keys::store::KeyStore;
 use app::api_keys::{KeyQuery, Permission, SortColumn, SortDirection, StatusFilter, UsageFilter};
 use app::usage::{Resolution, UsageResult};
@@ -37,17 +38,20 @@ fn name() -> impl Strategy<Value = String> {
     text(6).prop_map(|n| if n.trim().is_empty() { "k".to_owned() } else { n })
 }
 
-/// Expiries around the interesting instants: now, the 30-day edge, and never.
+/// Expiries around the interesting instants: now, the 7- and 30-day edges either way, and never.
 fn expiry() -> impl Strategy<Value = Option<DateTime<Utc>>> {
+    let edge = prop::sample::select(vec![0i64, 7, -7, 30, -30]);
+    let nudge = prop::sample::select(vec![-1i64, 0, 1]);
     prop_oneof![
         Just(None),
-        Just(Some(now())),
-        Just(Some(now() - Duration::milliseconds(1))),
-        Just(Some(now() + Duration::milliseconds(1))),
-        Just(Some(now() + Duration::days(30))),
-        Just(Some(now() + Duration::days(30) + Duration::milliseconds(1))),
+        (edge, nudge).prop_map(|(days, ms)| Some(now() + Duration::days(days) + Duration::milliseconds(ms))),
         (-100_000i64..100_000).prop_map(|m| Some(now() + Duration::minutes(m))),
     ]
+}
+
+/// The windows' day counts the views try: the edges above, and the widest.
+fn days() -> impl Strategy<Value = Option<Days>> {
+    prop::option::of(prop::sample::select(vec![7u16, 30, 365]).prop_map(|d| Days::new(d).unwrap()))
 }
 
 /// Last uses around the Usage filter's edges: 7 and 30 days ago, and never.
@@ -66,28 +70,35 @@ fn last_use() -> impl Strategy<Value = Option<DateTime<Utc>>> {
 type Uses = (i64, bool, i64);
 
 /// Name, creator, chat, enabled, expiry, last use, minutes before now it was created (few
-/// values, so that ties are common), uses.
-type KeySpec = (String, String, bool, bool, Option<DateTime<Utc>>, Option<DateTime<Utc>>, i64, Vec<Uses>);
+/// values, so that ties are common), uses, replaced by a rotation.
+type KeySpec = (String, String, bool, bool, Option<DateTime<Utc>>, Option<DateTime<Utc>>, i64, Vec<Uses>, bool);
 
 fn keys() -> impl Strategy<Value = Vec<KeySpec>> {
     let uses = prop::collection::vec((0i64..=7, any::<bool>(), 1i64..4), 0..3);
-    prop::collection::vec((name(), name(), any::<bool>(), any::<bool>(), expiry(), last_use(), 0i64..3, uses), 0..12)
+    let key = (name(), name(), any::<bool>(), any::<bool>(), expiry(), last_use(), 0i64..3, uses, any::<bool>());
+    prop::collection::vec(key, 0..12)
 }
 
 fn query() -> impl Strategy<Value = KeyQuery> {
     let usage = prop::sample::select(UsageFilter::ALL.to_vec());
     let sort = prop::sample::select(SortColumn::ALL.to_vec());
-    (text(3), any::<(bool, bool, bool)>(), prop::option::of(any::<bool>()), usage, sort, any::<bool>()).prop_map(
-        |(search, (a, u, s), p, usage, sort, ascending)| KeyQuery {
-            search,
-            status: StatusFilter { available: a, unavailable: u, soon_unavailable: s },
-            permission: p.map(|chat| if chat { Permission::Chat } else { Permission::SecureMail }),
-            usage,
-            sort,
-            direction: if ascending { SortDirection::Asc } else { SortDirection::Desc },
-            ..KeyQuery::default()
-        },
-    )
+    let replaced = prop::sample::select(ReplacedFilter::ALL.to_vec());
+    let lifecycle = (days(), days(), replaced);
+    (text(3), any::<(bool, bool, bool)>(), prop::option::of(any::<bool>()), usage, lifecycle, sort, any::<bool>())
+        .prop_map(|(search, (a, u, s), p, usage, (expires_within, expired_within, replaced), sort, ascending)| {
+            KeyQuery {
+                search,
+                status: StatusFilter { available: a, unavailable: u, soon_unavailable: s },
+                permission: p.map(|chat| if chat { Permission::Chat } else { Permission::SecureMail }),
+                usage,
+                expires_within,
+                expired_within,
+                replaced,
+                sort,
+                direction: if ascending { SortDirection::Asc } else { SortDirection::Desc },
+                ..KeyQuery::default()
+            }
+        })
 }
 
 async fn sql_and_rust_pick_the_same_keys(db: DatabaseConnection) {
@@ -100,7 +111,7 @@ async fn sql_and_rust_pick_the_same_keys(db: DatabaseConnection) {
                 db.execute_unprepared("DELETE FROM key_usage").await.unwrap();
                 db.execute_unprepared("DELETE FROM api_keys").await.unwrap();
                 let mut usage = BTreeMap::new();
-                for (name, creator, chat, enabled, expires_at, last_used_at, age, uses) in &specs {
+                for (name, creator, chat, enabled, expires_at, last_used_at, age, uses, replaced) in &specs {
                     let permission = if *chat { Permission::Chat } else { Permission::SecureMail };
                     let created_at = now() - Duration::minutes(*age);
                     let id =
@@ -111,8 +122,10 @@ async fn sql_and_rust_pick_the_same_keys(db: DatabaseConnection) {
                         let row = (id, Resolution::Day, bucket, result, Dimension::Origin, "https://a.example");
                         *usage.entry(row).or_insert(0) += count;
                     }
+                    // A replaced key names a successor; itself will do for the filters.
                     api_key::Entity::update_many()
                         .col_expr(api_key::Column::LastUsedAt, Expr::value(*last_used_at))
+                        .col_expr(api_key::Column::ReplacedBy, Expr::value(replaced.then_some(id)))
                         .filter(api_key::Column::Id.eq(id))
                         .exec(&db)
                         .await

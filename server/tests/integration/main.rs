@@ -14,6 +14,7 @@ mod http;
 mod key_export;
 mod live;
 mod multi_instance;
+mod notices;
 mod processes;
 mod restrictions;
 mod rotation;

@@ -10,12 +10,14 @@ mod disable_dialog;
 mod key_panel;
 mod key_rotation;
 mod key_usage;
+mod notices;
+mod row_focus;
 mod table;
+mod toolbar;
 pub mod view_state;
 
-use crate::api_keys::query::EXPORT_PATH;
 use crate::api_keys::server_fns::list_keys;
-use crate::api_keys::{ApiKey, KeyQuery, Permission, Status, UsageFilter};
+use crate::api_keys::{ApiKey, KeyQuery};
 use crate::auth::{Action, CurrentUser, Rights, use_current_user};
 use crate::widgets::PageClock;
 use leptos::prelude::*;
@@ -138,11 +140,16 @@ fn KeysView(user: CurrentUser) -> impl IntoView {
     let keys = Resource::new_serde_wb(
         move || (query.get(), page.changes.get(), page.table.revision.get()),
         move |(query, _, _)| async move {
-            let result = match page.table.page(query.clone()).await {
+            let mut result = match page.table.page(query.clone()).await {
                 Some(from_copy) => Ok(from_copy),
                 None => list_keys(query.clone()).await,
             };
-            if let Ok(shown) = &result {
+            if let Ok(shown) = &mut result {
+                // The server's first screen reads what needs attention with the keys.
+                #[cfg(feature = "ssr")]
+                {
+                    shown.notices = crate::api_keys::server_fns::load_key_notices().await.ok();
+                }
                 page.table.showing(&query, shown);
             }
             result
@@ -185,7 +192,7 @@ fn KeysView(user: CurrentUser) -> impl IntoView {
                 .filter(|&action| !page.may(action))
                 .map(|action| view! { <p id=reason_id(action) class="rights-note">{action.refusal()}</p> })
                 .collect_view()}
-            <Toolbar query/>
+            <toolbar::Toolbar query/>
             <Transition fallback=|| view! { <p class="loading">"Loading API keys…"</p> }>
                 <ErrorBoundary fallback=|errors| view! { <ErrorList errors/> }>
                     <table::KeyTable keys page_ids/>
@@ -245,78 +252,6 @@ pub async fn load_open_panel(search: &str) {
     let state = ViewState::from_url_params(|key| params.as_ref().and_then(|p| p.get(key)));
     if state.panel.is_some() {
         __preload_panel_view().await;
-    }
-}
-
-/// Search, the Status toggles, the Permissions filter and the Usage filter.
-#[component]
-fn Toolbar(query: Memo<KeyQuery>) -> impl IntoView {
-    let page = expect_context::<PageContext>();
-    let on_search = move |ev| {
-        let query = KeyQuery { search: event_target_value(&ev), page: 0, ..query.get_untracked() };
-        page.set_query(query, true);
-    };
-    let toggle = move |status: Status| {
-        let current = query.get_untracked();
-        let on = !current.status.contains(status);
-        page.set_query(KeyQuery { status: current.status.with(status, on), page: 0, ..current }, false);
-    };
-    let on_permission = move |ev| {
-        let permission = event_target_value(&ev).parse::<Permission>().ok();
-        page.set_query(KeyQuery { permission, page: 0, ..query.get_untracked() }, false);
-    };
-    let selected = move |p: Option<Permission>| query.with(|q| q.permission == p);
-    let on_usage = move |ev| {
-        let usage = UsageFilter::parse(&event_target_value(&ev)).unwrap_or_default();
-        page.set_query(KeyQuery { usage, page: 0, ..query.get_untracked() }, false);
-    };
-
-    view! {
-        <div class="toolbar" role="search">
-            <div class="status-toggles" role="group" aria-label="Status">
-                {Status::ALL
-                    .into_iter()
-                    .map(|status| view! {
-                        <button
-                            type="button"
-                            class="toggle"
-                            aria-pressed=move || query.with(|q| q.status.contains(status)).to_string()
-                            on:click=move |_| toggle(status)
-                        >
-                            {status.label()}
-                        </button>
-                    })
-                    .collect_view()}
-            </div>
-            <label class="select">
-                <span class="visually-hidden">"Permissions"</span>
-                <select aria-label="Permissions" on:change=on_permission>
-                    <option value="" selected=move || selected(None)>"All permissions"</option>
-                    {Permission::ALL
-                        .into_iter()
-                        .map(|p| view! { <option value=p.as_str() selected=move || selected(Some(p))>{p.label()}</option> })
-                        .collect_view()}
-                </select>
-            </label>
-            <label class="select">
-                <span class="label" aria-hidden="true">"Usage"</span>
-                <select aria-label="Usage" on:change=on_usage>
-                    {UsageFilter::ALL
-                        .into_iter()
-                        .map(|u| view! { <option value=u.as_str() selected=move || query.with(|q| q.usage == u)>{u.label()}</option> })
-                        .collect_view()}
-                </select>
-            </label>
-            <input
-                type="search"
-                aria-label="Search"
-                placeholder="Search by name or creator"
-                value=query.with_untracked(|q| q.search.clone())
-                prop:value=move || query.with(|q| q.search.clone())
-                on:input=on_search
-            />
-            <a class="download" href=move || query.with(|q| format!("{EXPORT_PATH}?{}", q.to_url_query())) download="">"Download CSV"</a>
-        </div>
     }
 }
 

@@ -1,10 +1,12 @@
 //! The table of keys: sortable headers, one row per key, the count and the pager.
 //!
 //! The table stays mounted while its data changes: rows are keyed by key id and version, so a
-//! new search result reuses every row it shares with the last one and builds only the rest.
+//! new search result reuses every row it shares with the last one and builds only the rest. A
+//! row built anew keeps the keyboard focus its old one had ([`RowFocus`]).
 
 use super::browser_table::OwnChange;
 use super::disable_dialog::DisableQuestion;
+use super::row_focus::RowFocus;
 use super::view_state::Panel;
 use super::{PageContext, reason_id};
 use crate::api_keys::{ApiKey, KeyPage, KeyQuery, SortColumn, SortDirection};
@@ -29,10 +31,7 @@ pub fn KeyTable(
     let read_at = Signal::derive(move || loaded.with(|p| p.as_ref().map(|p| p.read_at)).unwrap_or_default());
     let total = move || loaded.with(|p| p.as_ref().map_or(0, |p| p.total));
     let is_empty = move || loaded.with(|p| p.as_ref().is_some_and(|p| p.keys.is_empty()));
-    let filtered = move || {
-        page.state
-            .with(|s| !s.query.search.trim().is_empty() || !s.query.status.is_empty() || s.query.permission.is_some())
-    };
+    let filtered = move || page.state.with(|s| s.query.is_filtered());
     let count = move || match total() {
         1 => "1 API key".to_owned(),
         n => format!("{n} API keys"),
@@ -42,6 +41,7 @@ pub fn KeyTable(
     let to_page = move |n: u64| page.set_query(KeyQuery { page: n, ..page.state.get_untracked().query }, false);
     // Picking keys for bulk actions, for those who may change or delete keys.
     let selectable = page.may(Action::UpdateKey) || page.may(Action::DeleteKey);
+    let focus = RowFocus::new();
     let all_on_page = move || {
         page_ids.with(|ids: &Vec<Uuid>| !ids.is_empty() && page.picked.with(|p| ids.iter().all(|&id| p.contains(id))))
     };
@@ -49,6 +49,7 @@ pub fn KeyTable(
     view! {
         // Failures reach the surrounding ErrorBoundary.
         {move || keys.get().map(|result| result.map(|_| ()))}
+        {super::notices::notice_list(loaded)}
         <Show
             when=move || !is_empty()
             fallback=move || view! {
@@ -89,13 +90,13 @@ pub fn KeyTable(
                             <th scope="col"><span class="visually-hidden">"Actions"</span></th>
                         </tr>
                     </thead>
-                    <tbody>
+                    <tbody on:focusin=move |ev| focus.remember(&ev)>
                         <For
                             each=move || loaded.with(|p| p.as_ref().map(KeyPage::rows).unwrap_or_default())
                             key=|(key, week, leaving)| (key.id, key.version, *week, *leaving)
                             let:row
                         >
-                            <KeyRow key=row.0 week=row.1 leaving=row.2 read_at selectable page_ids/>
+                            <KeyRow key=row.0 week=row.1 leaving=row.2 read_at selectable page_ids focus/>
                         </For>
                     </tbody>
                 </table>
@@ -197,10 +198,13 @@ fn KeyRow(
     selectable: bool,
     /// The page's keys (picking one by hand while "all matching" was on keeps the others).
     page_ids: Signal<Vec<Uuid>>,
+    /// The table's focused row control, given back to this row if it was in its old one.
+    focus: RowFocus,
 ) -> impl IntoView {
     let page = expect_context::<PageContext>();
     let clock = PageClock::expect();
     let id = key.id;
+    focus.give_back(id);
     let name = key.name.clone();
     let expires_at = key.expires_at;
     let enabled = RwSignal::new(key.enabled);

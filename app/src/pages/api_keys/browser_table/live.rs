@@ -7,6 +7,9 @@
 //!   reconnect read the whole list again; every 30 s (while the tab is visible) the page reads the
 //!   usage figures of the keys used since. In server mode each of them re-reads the page on
 //!   screen instead.
+//! - After each of them the page reads what needs attention again (the notices above the
+//!   table), once for a burst of changes, and shows it with its next page; in server mode that
+//!   next page is the re-read of the page on screen.
 //! - A key read replaces the held one only if it is as new (by version): a slow answer never
 //!   undoes a newer one. A key event that comes while the list loads makes it load again, so a
 //!   load that read the database before the change cannot hide it.
@@ -14,13 +17,11 @@
 //!   an own change reads the list again.
 //! - The stream reconnects with backoff (1 s doubling to 30 s, with jitter) and stops when the
 //!   page is left.
-//! - A row whose key changed is built anew; if it held the focus (a keyboard user on its Enabled
-//!   switch), the focus goes to the same control of the new row ([`FocusKeeper`]).
 
 use super::{BrowserTable, reconnect_delay_millis};
 use crate::api_keys::key_list::{HeldKeys, usage_refresh_overlap};
 use crate::api_keys::query::LIVE_PATH;
-use crate::api_keys::server_fns::{load_changed_key, load_key_list, load_usage_since};
+use crate::api_keys::server_fns::{load_changed_key, load_key_list, load_key_notices, load_usage_since};
 use crate::error::AppError;
 use crate::pages::api_keys::PageContext;
 use gloo_timers::callback::{Interval, Timeout};
@@ -35,10 +36,9 @@ use web_sys::{Event, EventSource, MessageEvent};
 
 /// How often figures that change without a key change (last used, uses) are read again.
 const REFRESH_MILLIS: u32 = 30_000;
-/// In server mode, how long a burst of key changes may gather before the page is read again.
+/// How long a burst of key changes may gather before the notices (and, in server mode, the
+/// page on screen) are read again.
 const REREAD_MILLIS: u32 = 100;
-/// In server mode, when the page read again is on screen, about (the focus is then put back).
-const SERVED_REBUILD_MILLIS: u32 = 500;
 
 /// Loads the copy, opens the stream and refreshes every 30 s until `owner` (the page's view) is
 /// cleaned up.
@@ -59,7 +59,6 @@ pub(crate) async fn follow(page: PageContext, owner: Owner) {
         refresh: RefCell::new(None),
         reread: RefCell::new(None),
         reread_due: Cell::new(false),
-        focus: RefCell::new(None),
     });
     owner.with(|| {
         let stopping = SendWrapper::new(follower.clone());
@@ -73,18 +72,9 @@ pub(crate) async fn follow(page: PageContext, owner: Owner) {
                 own.load();
             }
         });
-        // Every change of the copy (the stream's, the page's own) may rebuild the focused row.
-        let keeper = follower.clone();
-        Effect::new(move |first: Option<()>| {
-            page.table.revision.track();
-            if first.is_some() {
-                keeper.keep_focus(0);
-            }
-        });
     });
     // Subscribed first, then read: a change in between is not missed (see the `open` handler).
     follower.connect();
-    *follower.focus.borrow_mut() = FocusKeeper::new();
     let refresher = follower.clone();
     *follower.refresh.borrow_mut() = Some(Interval::new(REFRESH_MILLIS, move || {
         let hidden = web_sys::window().and_then(|w| w.document()).is_some_and(|d| d.hidden());
@@ -110,10 +100,10 @@ struct Follower {
     retired: RefCell<Vec<Stream>>,
     retry: RefCell<Option<Timeout>>,
     refresh: RefCell<Option<Interval>>,
-    /// In server mode: the page on screen is read again shortly, once for a burst of changes.
+    /// The notices (and in server mode the page on screen) are read again shortly, once for a
+    /// burst of changes.
     reread: RefCell<Option<Timeout>>,
     reread_due: Cell<bool>,
-    focus: RefCell<Option<FocusKeeper>>,
 }
 
 /// An open `EventSource` and the handlers it calls (dropped with it).
@@ -137,17 +127,37 @@ impl Follower {
         self.retry.borrow_mut().take();
         self.refresh.borrow_mut().take();
         self.reread.borrow_mut().take();
-        if let Some(keeper) = self.focus.borrow_mut().take() {
-            keeper.stop();
-        }
     }
 
     /// Reads the whole list (in server mode: the page on screen too).
     fn catch_up(self: &Rc<Self>) {
         if !self.table.holding.get_untracked() {
-            self.page.changed();
+            self.reread_soon();
         }
         self.load();
+    }
+
+    /// Reads the notices again in a moment, once for a burst of changes; showing them makes the
+    /// table compute its page again (in server mode: read it again).
+    fn reread_soon(self: &Rc<Self>) {
+        if self.reread_due.replace(true) {
+            return;
+        }
+        let this = self.clone();
+        // The timeout stays until the next one replaces it (dropping it would drop the closure
+        // it is running).
+        *self.reread.borrow_mut() = Some(Timeout::new(REREAD_MILLIS, move || {
+            this.reread_due.set(false);
+            let this = this.clone();
+            leptos::task::spawn_local(async move {
+                match load_key_notices().await {
+                    Ok(notices) => this.table.set_notices(notices),
+                    // Signed out, or the server away: the page on screen is read anyway.
+                    Err(_) if !this.table.holding.get_untracked() => this.page.changed(),
+                    Err(_) => {}
+                }
+            });
+        }));
     }
 
     /// Last used and the week of uses change without a key change: every 30 s the page reads
@@ -155,7 +165,7 @@ impl Follower {
     /// day, and with it the week, has moved on); served side, the page on screen.
     fn refresh_figures(self: &Rc<Self>) {
         if !self.table.holding.get_untracked() {
-            return self.page.changed();
+            return self.reread_soon();
         }
         let Some(read_at) = self.table.read_at() else { return };
         if crate::clock::now().date_naive() != read_at.date_naive() {
@@ -172,6 +182,7 @@ impl Follower {
                 && !this.loading.get()
             {
                 this.table.change(|keys| keys.refresh_usage(usage));
+                this.reread_soon();
             }
         });
     }
@@ -189,6 +200,7 @@ impl Follower {
                         super::prepare().await;
                     }
                     this.table.replace(Some(HeldKeys::from(list)));
+                    this.reread_soon();
                 }
                 // Above the server's limit: the table asks it for each view.
                 Ok(None) if this.table.holding.get_untracked() => this.table.replace(None),
@@ -204,23 +216,9 @@ impl Follower {
         });
     }
 
-    fn keep_focus(&self, after_millis: u32) {
-        if let Some(keeper) = self.focus.borrow().as_ref() {
-            keeper.restore_after(after_millis);
-        }
-    }
-
     fn key_changed(self: &Rc<Self>, id: Uuid) {
         if !self.table.holding.get_untracked() {
-            if !self.reread_due.replace(true) {
-                let this = self.clone();
-                *self.reread.borrow_mut() = Some(Timeout::new(REREAD_MILLIS, move || {
-                    this.reread_due.set(false);
-                    this.page.changed();
-                    this.keep_focus(SERVED_REBUILD_MILLIS);
-                }));
-            }
-            return;
+            return self.reread_soon();
         }
         if self.loading.get() {
             return self.load_again.set(true);
@@ -230,8 +228,9 @@ impl Follower {
             match load_changed_key(id).await {
                 Ok(key) => this.table.change(|keys| keys.upsert(key)),
                 Err(AppError::NotFound) => this.table.change(|keys| keys.remove(id)),
-                Err(_) => this.load(),
+                Err(_) => return this.load(),
             }
+            this.reread_soon();
         });
     }
 
@@ -295,64 +294,5 @@ impl Follower {
         let this = self.clone();
         let delay = reconnect_delay_millis(failures, js_sys::Math::random());
         *self.retry.borrow_mut() = Some(Timeout::new(delay, move || this.connect()));
-    }
-}
-
-/// Keeps the keyboard focus in a row that is built anew (its key changed): remembers the row
-/// control that has the focus (by its key's id and its label) and, after the copy changed, if
-/// that element has left the page and the focus fell to the body, focuses the same control in
-/// the row now showing that key.
-struct FocusKeeper {
-    focused: Rc<RefCell<Option<Focused>>>,
-    on_focus: Closure<dyn FnMut(Event)>,
-    /// The next restore (a newer one replaces it).
-    pending: RefCell<Option<Timeout>>,
-}
-
-/// The focused row control: its element, its key's id and its label.
-type Focused = (web_sys::Element, String, String);
-
-impl FocusKeeper {
-    fn new() -> Option<FocusKeeper> {
-        let document = web_sys::window()?.document()?;
-        let focused: Rc<RefCell<Option<Focused>>> = Rc::default();
-        let remember = focused.clone();
-        let on_focus = Closure::<dyn FnMut(Event)>::new(move |event: Event| {
-            let control = event.target().map(|target| target.unchecked_into::<web_sys::Element>());
-            let row = control.as_ref().and_then(|c| c.closest("table.keys tr[data-key-id]").ok().flatten());
-            *remember.borrow_mut() = control.zip(row).map(|(control, row)| {
-                let id = row.get_attribute("data-key-id").unwrap_or_default();
-                let label = control.get_attribute("aria-label").unwrap_or_default();
-                (control, id, label)
-            });
-        });
-        document.add_event_listener_with_callback("focusin", on_focus.as_ref().unchecked_ref()).ok()?;
-        Some(FocusKeeper { focused, on_focus, pending: RefCell::new(None) })
-    }
-
-    /// After the rows were built anew: in the browser, the view is computed in microtasks, so
-    /// the next task (0 ms) finds the new rows; served side, once the page's answer is in.
-    fn restore_after(&self, millis: u32) {
-        let focused = self.focused.clone();
-        *self.pending.borrow_mut() = Some(Timeout::new(millis, move || {
-            let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
-            let Some((element, id, label)) = focused.borrow().clone() else { return };
-            let lost = document.active_element().is_none_or(|active| Some(active) == document.body().map(Into::into));
-            if !lost || element.is_connected() {
-                return;
-            }
-            // Labels are names: quotes and backslashes escaped, they are a CSS string.
-            let label = label.replace('\\', "\\\\").replace('"', "\\\"");
-            let selector = format!("table.keys tr[data-key-id=\"{id}\"] [aria-label=\"{label}\"]");
-            if let Ok(Some(control)) = document.query_selector(&selector) {
-                let _ = control.unchecked_into::<web_sys::HtmlElement>().focus();
-            }
-        }));
-    }
-
-    fn stop(self) {
-        if let Some(document) = web_sys::window().and_then(|w| w.document()) {
-            let _ = document.remove_event_listener_with_callback("focusin", self.on_focus.as_ref().unchecked_ref());
-        }
     }
 }

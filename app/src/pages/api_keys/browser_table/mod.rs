@@ -15,6 +15,7 @@
 #[cfg(feature = "hydrate")]
 mod live;
 
+use crate::api_keys::attention::NoticeLink;
 use crate::api_keys::key_list::HeldKeys;
 use crate::api_keys::{ApiKey, KeyPage, KeyQuery};
 use chrono::{DateTime, Utc};
@@ -46,6 +47,8 @@ struct CopyState {
     held: Option<HeldKeys>,
     /// The view on screen and its rows, in order.
     shown: Option<(KeyQuery, Vec<Uuid>)>,
+    /// The notices the page read last (after hydration, then after each change it sees).
+    notices: Option<Vec<NoticeLink>>,
 }
 
 impl BrowserTable {
@@ -62,10 +65,16 @@ impl BrowserTable {
         if self.holding.get() { "browser" } else { "server" }
     }
 
-    /// Notes the rows now on screen for `query`.
-    pub fn showing(&self, query: &KeyQuery, page: &KeyPage) {
+    /// Notes the rows now on screen for `query`, and gives the page the notices read last if
+    /// it came without.
+    pub fn showing(&self, query: &KeyQuery, page: &mut KeyPage) {
         let ids = page.keys.iter().map(|key| key.id).collect();
-        self.copy.update_value(|copy| copy.shown = Some((query.clone(), ids)));
+        self.copy.update_value(|copy| {
+            copy.shown = Some((query.clone(), ids));
+            if page.notices.is_none() {
+                page.notices = copy.notices.clone();
+            }
+        });
     }
 
     /// `query`'s page from the browser's copy, when the page holds one.
@@ -94,6 +103,14 @@ impl BrowserTable {
     fn replace(&self, keys: Option<HeldKeys>) {
         self.holding.set(keys.is_some());
         self.copy.update_value(|copy| copy.held = keys);
+        self.revision.update(|n| *n += 1);
+    }
+
+    /// The notices just read: the table computes (in server mode: reads) its page again and
+    /// shows them with it.
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    fn set_notices(&self, notices: Vec<NoticeLink>) {
+        self.copy.update_value(|copy| copy.notices = Some(notices));
         self.revision.update(|n| *n += 1);
     }
 
@@ -134,7 +151,7 @@ pub fn reconnect_delay_millis(failures: u32, jitter: f64) -> u32 {
 /// key changed elsewhere) keeps the rows on screen where they are; a new view starts afresh.
 #[lazy]
 fn page_from_copy(table: BrowserTable, query: KeyQuery) -> KeyPage {
-    table.copy.with_value(|CopyState { held, shown }| {
+    table.copy.with_value(|CopyState { held, shown, .. }| {
         let shown = shown.as_ref().filter(|(view, _)| *view == query).map(|(_, ids)| ids);
         let now = crate::clock::now().max(held.as_ref().map_or(DateTime::<Utc>::MIN_UTC, HeldKeys::read_at));
         match (held, shown) {
