@@ -42,9 +42,11 @@ rust-tests:
 # --split: the panels' code goes to its own wasm file, loaded when a panel opens (#[lazy]).
 build: tools
 	cargo leptos build --release --split
-	@# Precompressed copies the server sends to browsers that take them (brotli, else gzip).
+	@# Precompressed copies the server sends to browsers that take them (brotli, else gzip),
+	@# with exactly their file's modification time (brotli keeps only whole seconds): the server
+	@# drops a copy older than its file as stale.
 	@for file in target/site/pkg/*.wasm target/site/pkg/*.js target/site/pkg/*.css; do \
-	  gzip -9 -n -k -f "$$file"; brotli -q 11 -k -f "$$file"; done
+	  gzip -9 -n -k -f "$$file"; brotli -q 11 -k -f "$$file"; touch -r "$$file" "$$file.gz" "$$file.br"; done
 
 e2e-tests:
 	cd end2end && SERVER='$(SERVER)' npx playwright test

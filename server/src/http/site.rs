@@ -130,10 +130,10 @@ fn public(app: &AppRoutes, auth: &Auth) -> Router {
 }
 
 /// The wasm, its glue and the CSS, served from the build's brotli and gzip copies when the
-/// browser takes them (`make build` writes them beside each file, after it). A copy not newer
-/// than its file (left by a build that wrote none) would serve stale code: it is removed first,
-/// and if one cannot be removed no copy is served at all (the files are then compressed as they
-/// go out).
+/// browser takes them (`make build` writes them beside each file, after it; `gzip -k` and
+/// `brotli -k` give a copy its file's modification time). A copy older than its file (left by a
+/// build that wrote none) would serve stale code: it is removed first, and if one cannot be
+/// removed no copy is served at all (the files are then compressed as they go out).
 fn package_files(dir: &Path) -> ServeDir {
     let modified = |path: &Path| std::fs::metadata(path).and_then(|m| m.modified()).ok();
     let mut stale_left = false;
@@ -141,9 +141,9 @@ fn package_files(dir: &Path) -> ServeDir {
         let copy = entry.path();
         let Some(extension) = copy.extension().filter(|e| *e == "br" || *e == "gz") else { continue };
         let original = copy.with_extension("");
-        let fresh = matches!((modified(&copy), modified(&original)), (Some(copy), Some(file)) if copy > file);
+        let fresh = matches!((modified(&copy), modified(&original)), (Some(copy), Some(file)) if copy >= file);
         if !fresh {
-            tracing::warn!(file = %copy.display(), "removing a precompressed copy not newer than its file ({})", extension.display());
+            tracing::warn!(file = %copy.display(), "removing a precompressed copy older than its file ({})", extension.display());
             if let Err(error) = std::fs::remove_file(&copy) {
                 tracing::warn!(%error, file = %copy.display(), "cannot remove a stale precompressed copy; serving none");
                 stale_left = true;

@@ -263,8 +263,12 @@ async fn static_files_go_out_as_their_precompressed_copies_and_stale_copies_are_
     std::fs::write(pkg.join("keydesk.js"), "export const glue = 1;\n".repeat(100)).unwrap();
     std::fs::write(pkg.join("keydesk.wasm"), vec![7u8; 4096]).unwrap();
     std::thread::sleep(std::time::Duration::from_millis(20));
-    std::fs::write(pkg.join("keydesk.wasm.br"), b"brotli copy").unwrap();
-    std::fs::write(pkg.join("keydesk.wasm.gz"), b"gzip copy").unwrap();
+    // Fresh copies, as `gzip -k` and `brotli -k` write them: with their file's modification time.
+    let built = std::fs::metadata(pkg.join("keydesk.wasm")).unwrap().modified().unwrap();
+    for (copy, text) in [("keydesk.wasm.br", &b"brotli copy"[..]), ("keydesk.wasm.gz", &b"gzip copy"[..])] {
+        std::fs::write(pkg.join(copy), text).unwrap();
+        std::fs::File::options().write(true).open(pkg.join(copy)).unwrap().set_modified(built).unwrap();
+    }
     let db = support::sqlite().await;
     let app = support::router_serving(&db, &site).await.0;
     assert!(!pkg.join("keydesk.js.gz").exists(), "the stale copy is removed");
