@@ -15,41 +15,46 @@ use sea_orm::{
     ColumnTrait, Condition, DatabaseBackend, EntityTrait, ExprTrait, IdenStatic, QueryFilter, QueryOrder, Select,
 };
 
-/// The view's filters as SQL; `KeyQuery::matches` is the same rule in Rust.
+/// The keys in the view: [`condition`] applied.
 pub(super) fn filtered(query: &KeyQuery, now: DateTime<Utc>) -> Select<ApiKeys> {
-    let mut select = ApiKeys::find();
+    ApiKeys::find().filter(condition(query, now))
+}
+
+/// The view's filters as one SQL condition; `KeyQuery::matches` is the same rule in Rust.
+pub(super) fn condition(query: &KeyQuery, now: DateTime<Utc>) -> Condition {
+    let mut all = Condition::all();
     if let Some(search) = normalize_search(&query.search) {
         let pattern = like_pattern(&search);
-        select = select.filter(
+        all = all.add(
             Condition::any()
                 .add(Expr::col(Column::NameFolded).like(LikeExpr::new(pattern.clone()).escape('\\')))
                 .add(Expr::col(Column::CreatedByFolded).like(LikeExpr::new(pattern).escape('\\'))),
         );
     }
     if !query.status.is_empty() {
-        select = select.filter(status_condition(query.status, now));
+        all = all.add(status_condition(query.status, now));
     }
     if let Some(permission) = query.permission {
-        select = select.filter(Column::Permission.eq(permission.as_str()));
+        all = all.add(Column::Permission.eq(permission.as_str()));
     }
     if let Some(condition) = usage_condition(query.usage, now) {
-        select = select.filter(condition);
+        all = all.add(condition);
     }
     if let Some(days) = query.expires_within {
-        select = select.filter(Column::ExpiresAt.gt(now)).filter(Column::ExpiresAt.lte(now + days.duration()));
+        all = all.add(Column::ExpiresAt.gt(now)).add(Column::ExpiresAt.lte(now + days.duration()));
     }
     if let Some(days) = query.expired_within {
-        select = select.filter(Column::ExpiresAt.lte(now)).filter(Column::ExpiresAt.gte(now - days.duration()));
+        all = all.add(Column::ExpiresAt.lte(now)).add(Column::ExpiresAt.gte(now - days.duration()));
     }
     match query.replaced {
         ReplacedFilter::Any => {}
-        ReplacedFilter::No => select = select.filter(Column::ReplacedBy.is_null()),
+        ReplacedFilter::No => all = all.add(Column::ReplacedBy.is_null()),
         ReplacedFilter::InUse => {
             let used = usage_condition(UsageFilter::Used7d, now).unwrap_or_else(Condition::all);
-            select = select.filter(Column::ReplacedBy.is_not_null()).filter(available(now)).filter(used);
+            all = all.add(Column::ReplacedBy.is_not_null()).add(available(now)).add(used);
         }
     }
-    select
+    all
 }
 
 /// `UsageFilter::matches` as SQL.

@@ -140,16 +140,24 @@ fn KeysView(user: CurrentUser) -> impl IntoView {
     let keys = Resource::new_serde_wb(
         move || (query.get(), page.changes.get(), page.table.revision.get()),
         move |(query, _, _)| async move {
-            let mut result = match page.table.page(query.clone()).await {
-                Some(from_copy) => Ok(from_copy),
-                None => list_keys(query.clone()).await,
-            };
-            if let Ok(shown) = &mut result {
-                // The server's first screen reads what needs attention with the keys.
-                #[cfg(feature = "ssr")]
-                {
-                    shown.notices = crate::api_keys::server_fns::load_key_notices().await.ok();
+            let read = async {
+                match page.table.page(query.clone()).await {
+                    Some(from_copy) => Ok(from_copy),
+                    None => list_keys(query.clone()).await,
                 }
+            };
+            // The server's first screen reads what needs attention beside the keys.
+            #[cfg(feature = "ssr")]
+            let mut result = {
+                let (mut result, notices) = futures::join!(read, crate::api_keys::server_fns::load_key_notices());
+                if let Ok(page) = &mut result {
+                    page.notices = notices.ok();
+                }
+                result
+            };
+            #[cfg(not(feature = "ssr"))]
+            let mut result = read.await;
+            if let Ok(shown) = &mut result {
                 page.table.showing(&query, shown);
             }
             result
