@@ -127,7 +127,7 @@ async fn record(db: &DatabaseConnection, spec: &Spec) {
 
 /// Newest first, ties in the order recorded: what the page shows.
 fn newest_first(mut entries: Vec<AuditEntry>) -> Vec<Uuid> {
-    entries.sort_by(|a, b| (b.at, b.id).cmp(&(a.at, a.id)));
+    entries.sort_by_key(|entry| std::cmp::Reverse((entry.at, entry.id)));
     entries.into_iter().map(|entry| entry.id).collect()
 }
 

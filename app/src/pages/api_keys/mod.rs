@@ -150,8 +150,8 @@ fn KeysView(user: CurrentUser) -> impl IntoView {
             #[cfg(feature = "ssr")]
             let mut result = {
                 let (mut result, notices) = futures::join!(read, crate::api_keys::server_fns::load_key_notices());
-                if let Ok(page) = &mut result {
-                    page.notices = notices.ok();
+                if let Ok(first_screen) = &mut result {
+                    first_screen.notices = notices.ok();
                 }
                 result
             };

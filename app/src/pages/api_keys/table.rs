@@ -1,4 +1,5 @@
-//! The table of keys: sortable headers, one row per key, the count and the pager.
+//! The table of keys: the notices above it, sortable headers, one row per key, the count and the
+//! pager.
 //!
 //! The table stays mounted while its data changes: rows are keyed by key id and version, so a
 //! new search result reuses every row it shares with the last one and builds only the rest. A

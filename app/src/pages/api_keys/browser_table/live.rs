@@ -150,7 +150,11 @@ impl Follower {
             this.reread_due.set(false);
             let this = this.clone();
             leptos::task::spawn_local(async move {
-                match load_key_notices().await {
+                let read = load_key_notices().await;
+                if this.stopped.get() {
+                    return;
+                }
+                match read {
                     Ok(notices) => this.table.set_notices(notices),
                     // Signed out, or the server away: the page on screen is read anyway.
                     Err(_) if !this.table.holding.get_untracked() => this.page.changed(),
