@@ -55,8 +55,15 @@ test("a key made with the command line appears in an open page within a second",
   cli(url, "key", "create", name, "--permission", "chat");
   await expect(row(page, name)).toBeVisible({ timeout: 1_000 });
 
+  // The changed key's row is built anew; a keyboard user on its switch keeps the focus.
+  const toggle = page.getByRole("switch", { name: `Enabled: ${name}` });
+  await toggle.focus();
+  await toggle.evaluate((element) => element.setAttribute("data-built-before", ""));
   cli(url, "key", "bulk", "disable", "--key", name);
   await expect(row(page, name).getByRole("img", { name: "Unavailable", exact: true })).toBeVisible({ timeout: 1_000 });
+  await expect(toggle).not.toHaveAttribute("data-built-before");
+  await expect(toggle).toBeFocused();
+  await expect(toggle).not.toBeChecked();
 
   cli(url, "key", "bulk", "delete", "--key", name);
   await expect(row(page, name)).toHaveCount(0, { timeout: 1_000 });
