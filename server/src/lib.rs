@@ -18,3 +18,4 @@ pub mod public_url;
 pub mod security_headers;
 pub mod usage;
 pub mod verify;
+pub mod webhooks;

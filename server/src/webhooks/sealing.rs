@@ -1,0 +1,109 @@
+//! Webhook signing secrets at rest.
+//!
+//! Keydesk must sign every delivery with an endpoint's secret, so it cannot keep only a hash of
+//! it as it does for API keys; and no secret may reach the database in the clear. Each secret is
+//! therefore sealed with ChaCha20-Poly1305 (the RustCrypto `chacha20poly1305` crate) under the
+//! server's secrets key, with a fresh random nonce, and bound to its endpoint's id (the
+//! associated data): a sealed secret copied to another endpoint's row, or altered, does not
+//! open. The secrets key is never in the database; every instance of one deployment is given the
+//! same one (`KEYDESK_SECRETS_KEY`, the standard base64 of 32 random bytes).
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
+use uuid::Uuid;
+
+const NONCE_BYTES: usize = 12;
+
+/// The key that seals endpoints' secrets. Its `Debug` never shows it.
+#[derive(Clone)]
+pub struct SecretsKey(Key);
+
+impl std::fmt::Debug for SecretsKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretsKey(…)")
+    }
+}
+
+/// A sealed secret that does not open: another key, another endpoint, or altered bytes.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("a webhook secret does not open with this server's secrets key (another key, or altered)")]
+pub struct SealBroken;
+
+impl SecretsKey {
+    /// Reads `KEYDESK_SECRETS_KEY`'s value: the standard base64 of 32 bytes. The error never
+    /// repeats the value.
+    pub fn from_base64(text: &str) -> Result<SecretsKey, String> {
+        let bytes = STANDARD.decode(text.trim()).map_err(|_| {
+            "KEYDESK_SECRETS_KEY must be standard base64 (e.g. from `openssl rand -base64 32`).".to_owned()
+        })?;
+        let bytes: [u8; 32] = bytes
+            .try_into()
+            .map_err(|bytes: Vec<u8>| format!("KEYDESK_SECRETS_KEY must be 32 bytes; it is {}.", bytes.len()))?;
+        Ok(SecretsKey(Key::from(bytes)))
+    }
+
+    /// A new random key, with its base64 for the operator to keep.
+    pub fn generate() -> (SecretsKey, String) {
+        let mut bytes = [0u8; 32];
+        getrandom::fill(&mut bytes).expect("the operating system's random source failed");
+        (SecretsKey(Key::from(bytes)), STANDARD.encode(bytes))
+    }
+
+    /// `secret` sealed for the endpoint `endpoint`: the nonce, then the ciphertext and its tag.
+    pub fn seal(&self, secret: &[u8], endpoint: Uuid) -> Vec<u8> {
+        let mut nonce = [0u8; NONCE_BYTES];
+        getrandom::fill(&mut nonce).expect("the operating system's random source failed");
+        let cipher = ChaCha20Poly1305::new(&self.0);
+        let sealed = cipher
+            .encrypt(&Nonce::from(nonce), Payload { msg: secret, aad: endpoint.as_bytes() })
+            .expect("sealing a short secret cannot fail");
+        [&nonce[..], &sealed].concat()
+    }
+
+    /// The secret [`seal`](Self::seal) sealed for `endpoint`.
+    pub fn open(&self, sealed: &[u8], endpoint: Uuid) -> Result<Vec<u8>, SealBroken> {
+        let (nonce, body) = sealed.split_at_checked(NONCE_BYTES).ok_or(SealBroken)?;
+        let nonce: [u8; NONCE_BYTES] = nonce.try_into().map_err(|_| SealBroken)?;
+        ChaCha20Poly1305::new(&self.0)
+            .decrypt(&Nonce::from(nonce), Payload { msg: body, aad: endpoint.as_bytes() })
+            .map_err(|_| SealBroken)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECRET: &[u8] = b"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+    #[test]
+    fn a_sealed_secret_opens_only_for_its_endpoint_with_its_key() {
+        let (key, text) = SecretsKey::generate();
+        let endpoint = Uuid::new_v4();
+        let sealed = key.seal(SECRET, endpoint);
+        assert!(!sealed.windows(SECRET.len()).any(|w| w == SECRET), "never in the clear");
+        assert_ne!(key.seal(SECRET, endpoint), sealed, "a fresh nonce each time");
+        assert_eq!(key.open(&sealed, endpoint).unwrap(), SECRET);
+        assert_eq!(SecretsKey::from_base64(&text).unwrap().open(&sealed, endpoint).unwrap(), SECRET);
+
+        assert_eq!(key.open(&sealed, Uuid::new_v4()), Err(SealBroken), "another endpoint");
+        assert_eq!(SecretsKey::generate().0.open(&sealed, endpoint), Err(SealBroken), "another key");
+        let mut altered = sealed.clone();
+        *altered.last_mut().unwrap() ^= 1;
+        assert_eq!(key.open(&altered, endpoint), Err(SealBroken), "altered");
+        assert_eq!(key.open(&sealed[..5], endpoint), Err(SealBroken), "cut short");
+    }
+
+    #[test]
+    fn the_key_is_checked_and_never_shown() {
+        let short = SecretsKey::from_base64("c2hvcnQ=").unwrap_err();
+        assert_eq!(short, "KEYDESK_SECRETS_KEY must be 32 bytes; it is 5.");
+        let garbage = SecretsKey::from_base64("not base64 at all!").unwrap_err();
+        assert!(garbage.starts_with("KEYDESK_SECRETS_KEY must be standard base64") && !garbage.contains("not base64"));
+        let (key, text) = SecretsKey::generate();
+        assert_eq!(format!("{key:?}"), "SecretsKey(…)");
+        assert!(!format!("{key:?}").contains(&text));
+    }
+}
