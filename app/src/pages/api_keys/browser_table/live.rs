@@ -200,11 +200,18 @@ impl Follower {
         leptos::task::spawn_local(async move {
             match load_key_list().await {
                 Ok(Some(list)) => {
-                    if !this.table.holding.get_untracked() {
+                    let reloaded = this.table.holding.get_untracked();
+                    if !reloaded {
                         super::prepare().await;
                     }
                     this.table.replace(Some(HeldKeys::from(list)));
-                    this.reread_soon();
+                    // The first load follows the server's first screen, which read the notices
+                    // beside its keys (a change in between shows at the next change or the
+                    // 30 s refresh); a later load (a reconnect, a burst of changes) reads them
+                    // again.
+                    if reloaded {
+                        this.reread_soon();
+                    }
                 }
                 // Above the server's limit: the table asks it for each view.
                 Ok(None) if this.table.holding.get_untracked() => this.table.replace(None),
