@@ -20,6 +20,12 @@ pub enum Field {
     Restrictions,
     /// A filter of a view (the Audit Log's actions and dates).
     Filter,
+    /// A webhook endpoint's URL.
+    Url,
+    /// A webhook endpoint's description.
+    Description,
+    /// The events a webhook endpoint takes.
+    Events,
 }
 
 impl fmt::Display for Field {
@@ -32,6 +38,9 @@ impl fmt::Display for Field {
             Field::Grace => "Keep the old key working for",
             Field::Restrictions => "Restrictions",
             Field::Filter => "Filter",
+            Field::Url => "URL",
+            Field::Description => "Description",
+            Field::Events => "Events",
         })
     }
 }

@@ -51,7 +51,7 @@ pub async fn ping(db: &DatabaseConnection) -> bool {
 }
 
 /// The file a SQLite URL names (`sqlite://data/keydesk.db?mode=rwc`), if it names one.
-fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+pub(crate) fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
     let path = url.strip_prefix("sqlite://")?;
     let path = path.split('?').next().unwrap_or(path);
     (!path.is_empty() && !url.contains(":memory:") && !url.contains("mode=memory")).then(|| path.into())

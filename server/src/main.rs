@@ -14,6 +14,7 @@ use server::public_url::PublicUrl;
 use server::verify::VerifyServices;
 use server::verify::sync::SyncIntervals;
 use server::verify::tokens;
+use server::webhooks::{client::WebhookClient, delivery, endpoints::SeaWebhookStore, expiry_scan, sealing::SecretsKey};
 use server::{db, http};
 use std::io::Write;
 use std::process::ExitCode;
@@ -63,6 +64,8 @@ async fn run(cli: Cli) -> Result<(), String> {
     let db = db::connect_and_migrate(&cli.database_url)
         .await
         .map_err(|e| format!("cannot open the {backend} database: {e}"))?;
+    let secrets = SecretsKey::load(&cli.database_url)?.map(std::sync::Arc::new);
+    let webhooks = SeaWebhookStore::new(db.clone(), secrets, WebhookClient::new(cli.webhooks_allow_private));
     let staleness_bound = cli.staleness_bound();
     let usage_settings = cli.usage_settings();
     match cli.command.unwrap_or(Command::Serve) {
@@ -87,6 +90,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Token(command) => token_command(&db, command).await,
         Command::Key(command) => key_command(db, command).await,
         Command::User(command) => user_command(&db, command).await,
+        Command::Webhook(command) => server::cli::run_webhook_command(webhooks, command, &command_line_actor()).await,
         Command::Audit { since } => print_audit(&db, since).await,
         Command::Serve => {
             let public_url = public_url.ok_or("the public URL is resolved for serve")?;
@@ -106,11 +110,19 @@ async fn run(cli: Cli) -> Result<(), String> {
             let background = verify.spawn_background();
             let early_stop = SeaKeyStore::with_index(db.clone(), verify.index().clone())
                 .spawn_early_stop(std::time::Duration::from_secs(60));
+            let deliveries = match webhooks.deliverer() {
+                Some(deliverer) => Some(delivery::spawn(deliverer)),
+                None => {
+                    tracing::info!("webhooks are off: set KEYDESK_SECRETS_KEY to add endpoints (see the README)");
+                    None
+                }
+            };
+            let expiry_warnings = expiry_scan::spawn(db.clone());
             tracing::info!(addr = %cli.addr, backend, "Keydesk is serving on {}", auth.public_url.origin());
             let live = verify.live();
             let limits =
                 http::Limits { browser_table: BrowserTableLimit(cli.browser_table_limit), ..http::Limits::default() };
-            let services = http::Services { db, verify, auth, limits };
+            let services = http::Services { db, verify, auth, limits, webhooks: std::sync::Arc::new(webhooks) };
             let router = if cli.bench_baseline {
                 http::router_with_bench_baseline(options, &services)
             } else {
@@ -124,6 +136,10 @@ async fn run(cli: Cli) -> Result<(), String> {
             };
             let served = axum::serve(listener, router).with_graceful_shutdown(stopping).await;
             early_stop.abort();
+            expiry_warnings.abort();
+            if let Some(deliveries) = deliveries {
+                deliveries.abort();
+            }
             background.shut_down().await;
             served.map_err(|e| format!("server failed: {e}"))?;
             tracing::info!("stopped");
@@ -316,15 +332,7 @@ async fn key_command(db: sea_orm::DatabaseConnection, command: KeyCommand) -> Re
             if clear || !allow.is_empty() {
                 restrictions.allowed = allow;
             }
-            let changes = KeyChanges {
-                name: current.name.clone(),
-                enabled: current.enabled,
-                expires_at: current.expires_at,
-                permission: None,
-                expected_version: current.version,
-                expire_now: false,
-                restrictions: Some(restrictions),
-            };
+            let changes = KeyChanges { restrictions: Some(restrictions), ..KeyChanges::unchanged(&current) };
             let updated = store
                 .update(row.id, changes, &command_line_actor(), app::clock::now())
                 .await

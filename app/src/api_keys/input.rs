@@ -102,6 +102,19 @@ impl FieldChange {
 }
 
 impl KeyChanges {
+    /// Changes that leave `key` as it is: a start to change one thing from.
+    pub fn unchanged(key: &ApiKey) -> Self {
+        KeyChanges {
+            name: key.name.clone(),
+            enabled: key.enabled,
+            expires_at: key.expires_at,
+            permission: None,
+            expected_version: key.version,
+            expire_now: false,
+            restrictions: None,
+        }
+    }
+
     /// Checks the changes against the key as it is now. `Ok` holds the validated changes and
     /// the fields they alter (empty when nothing changes).
     #[cfg(feature = "ssr")]

@@ -40,10 +40,15 @@ pub enum AuditAction {
     TokenAdded,
     TokenRevoked,
     TokenRotated,
+    WebhookAdded,
+    WebhookEnabled,
+    WebhookDisabled,
+    WebhookSecretRolled,
+    WebhookRemoved,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 19] = [
+    pub const ALL: [AuditAction; 24] = [
         AuditAction::KeyCreated,
         AuditAction::KeyCopied,
         AuditAction::KeyUpdated,
@@ -63,6 +68,11 @@ impl AuditAction {
         AuditAction::TokenAdded,
         AuditAction::TokenRevoked,
         AuditAction::TokenRotated,
+        AuditAction::WebhookAdded,
+        AuditAction::WebhookEnabled,
+        AuditAction::WebhookDisabled,
+        AuditAction::WebhookSecretRolled,
+        AuditAction::WebhookRemoved,
     ];
 
     /// The stored spelling: `key_created`, ...
@@ -87,6 +97,11 @@ impl AuditAction {
             AuditAction::TokenAdded => "token_added",
             AuditAction::TokenRevoked => "token_revoked",
             AuditAction::TokenRotated => "token_rotated",
+            AuditAction::WebhookAdded => "webhook_added",
+            AuditAction::WebhookEnabled => "webhook_enabled",
+            AuditAction::WebhookDisabled => "webhook_disabled",
+            AuditAction::WebhookSecretRolled => "webhook_secret_rolled",
+            AuditAction::WebhookRemoved => "webhook_removed",
         }
     }
 
@@ -134,6 +149,11 @@ impl AuditAction {
             AuditAction::TokenAdded => "Service token added",
             AuditAction::TokenRevoked => "Service token revoked",
             AuditAction::TokenRotated => "Service token rotated",
+            AuditAction::WebhookAdded => "Webhook endpoint added",
+            AuditAction::WebhookEnabled => "Webhook endpoint enabled",
+            AuditAction::WebhookDisabled => "Webhook endpoint disabled",
+            AuditAction::WebhookSecretRolled => "Webhook secret rolled",
+            AuditAction::WebhookRemoved => "Webhook endpoint removed",
         }
     }
 }

@@ -121,6 +121,9 @@ pub enum Action {
     UpdateKey,
     /// Delete a key: canDelete.
     DeleteKey,
+    /// Add, change or remove a webhook endpoint: all five rights, since an endpoint sends every
+    /// key event off-site.
+    ManageWebhooks,
 }
 
 impl Action {
@@ -130,6 +133,7 @@ impl Action {
             Action::CreateKey => &[Right::CanCreate],
             Action::UpdateKey => &[Right::CanUpdate],
             Action::DeleteKey => &[Right::CanDelete],
+            Action::ManageWebhooks => &Right::ALL,
         }
     }
 
@@ -146,6 +150,9 @@ impl Action {
             Action::CreateKey => "You need the canCreate right to add or copy API keys.",
             Action::UpdateKey => "You need the canUpdate right to change API keys.",
             Action::DeleteKey => "You need the canDelete right to delete API keys.",
+            Action::ManageWebhooks => {
+                "You need all five rights to change webhook endpoints: they send every key event off-site."
+            }
         }
     }
 }

@@ -1,6 +1,9 @@
 //! The events Keydesk sends to webhook endpoints: their names, as the Standard Webhooks `type`
 //! field and the endpoint's choice of events spell them.
 
+use crate::api_keys::input::FieldChange;
+use crate::audit::AuditAction;
+use crate::error::Field;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -82,6 +85,35 @@ impl EventType {
         Ok(events)
     }
 
+    /// The events a change recorded in the audit trail announces: an update names what it
+    /// changed (switched on or off, restrictions, anything else: one event each).
+    pub fn of_key_change(action: AuditAction, changes: &[FieldChange]) -> Vec<EventType> {
+        match action {
+            AuditAction::KeyCreated | AuditAction::KeyCopied => vec![EventType::KeyCreated],
+            AuditAction::KeyEnabled => vec![EventType::KeyEnabled],
+            AuditAction::KeyDisabled => vec![EventType::KeyDisabled],
+            AuditAction::KeyDeleted => vec![EventType::KeyDeleted],
+            AuditAction::KeyRotated => vec![EventType::KeyRotated],
+            AuditAction::KeyRotationFinished | AuditAction::KeyRotationExtended => vec![EventType::KeyUpdated],
+            AuditAction::KeyUpdated => {
+                let mut events = Vec::new();
+                for change in changes {
+                    let event = match change.field {
+                        Field::Enabled if change.new == "true" => EventType::KeyEnabled,
+                        Field::Enabled => EventType::KeyDisabled,
+                        Field::Restrictions => EventType::KeyRestrictionsChanged,
+                        _ => EventType::KeyUpdated,
+                    };
+                    if !events.contains(&event) {
+                        events.push(event);
+                    }
+                }
+                events
+            }
+            _ => Vec::new(),
+        }
+    }
+
     /// The list as [`EventType::parse_list`] reads it (and the database stores it).
     pub fn list_text(events: &[EventType]) -> String {
         events.iter().map(|e| e.as_str()).collect::<Vec<_>>().join(",")
@@ -106,5 +138,25 @@ mod tests {
         assert!(unknown.starts_with("\"key.exploded\" is not an event; the events are key.created,"), "{unknown}");
         assert_eq!(EventType::parse_list(" , ").unwrap_err(), "Choose at least one event.");
         assert_eq!(EventType::list_text(&[EventType::KeyCreated, EventType::KeyExpired]), "key.created,key.expired");
+    }
+
+    #[test]
+    fn a_change_announces_what_it_changed() {
+        let change = |field, new: &str| FieldChange { field, old: String::new(), new: new.to_owned() };
+        assert_eq!(EventType::of_key_change(AuditAction::KeyCopied, &[]), [EventType::KeyCreated]);
+        let renamed_and_restricted = [change(Field::Name, "b"), change(Field::Restrictions, "enforce")];
+        assert_eq!(
+            EventType::of_key_change(AuditAction::KeyUpdated, &renamed_and_restricted),
+            [EventType::KeyUpdated, EventType::KeyRestrictionsChanged]
+        );
+        let switched_off_and_renamed =
+            [change(Field::Enabled, "false"), change(Field::Name, "b"), change(Field::ExpiresAt, "never")];
+        assert_eq!(
+            EventType::of_key_change(AuditAction::KeyUpdated, &switched_off_and_renamed),
+            [EventType::KeyDisabled, EventType::KeyUpdated]
+        );
+        assert_eq!(EventType::of_key_change(AuditAction::KeyRotated, &[]), [EventType::KeyRotated]);
+        assert!(EventType::of_key_change(AuditAction::SignedIn, &[]).is_empty());
+        assert!(EventType::of_key_change(AuditAction::KeyUpdated, &[]).is_empty());
     }
 }

@@ -1,5 +1,7 @@
 //! Writing and reading the audit trail (`app::audit` says what is recorded). Writers pass the
-//! transaction of the change they record, so an event exists exactly when its change does.
+//! transaction of the change they record, so an event exists exactly when its change does; a key
+//! change's webhook messages are written beside it (`webhooks::outbox`), so they do too. A key's
+//! deletion is recorded before its row goes, so its messages can name it.
 //! [`trail`] reads the Audit Log page's views; [`csv_export`] downloads them.
 
 pub mod csv_export;
@@ -66,7 +68,8 @@ impl<'a> Event<'a> {
 
 pub async fn record(db: &impl ConnectionTrait, event: Event<'_>) -> Result<(), DbErr> {
     row(&event).insert(db).await?;
-    remember_actor(db, &event).await
+    remember_actor(db, &event).await?;
+    crate::webhooks::outbox::announce_changes(db, std::slice::from_ref(&event)).await
 }
 
 /// Records many events at once (a bulk action's), in statements of a few hundred rows.
@@ -82,7 +85,7 @@ pub async fn record_many(db: &impl ConnectionTrait, events: &[Event<'_>]) -> Res
             remember_actor(db, event).await?;
         }
     }
-    Ok(())
+    crate::webhooks::outbox::announce_changes(db, events).await
 }
 
 fn row(event: &Event<'_>) -> audit_event::ActiveModel {

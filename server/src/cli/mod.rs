@@ -5,7 +5,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 mod key_command;
+mod webhook_command;
 pub use key_command::KeyCommand;
+pub use webhook_command::{WebhookCommand, run as run_webhook_command};
 
 #[derive(Debug, Parser)]
 #[command(name = "server", version, about = "Keydesk: the API-key console for the platform's digital channels.")]
@@ -65,6 +67,11 @@ pub struct Cli {
     /// without a request; with more keys, the page asks the server for each view.
     #[arg(long, env = "KEYDESK_BROWSER_TABLE_LIMIT", default_value_t = app::api_keys::key_list::DEFAULT_LIMIT, global = true)]
     pub browser_table_limit: u64,
+
+    /// Let webhook endpoints use `http` and private addresses (internal receivers, tests). By
+    /// default they must be `https` and resolve only to public addresses.
+    #[arg(long, env = "KEYDESK_WEBHOOKS_ALLOW_PRIVATE", global = true)]
+    pub webhooks_allow_private: bool,
 
     /// Record no usage (bench/verify.sh measures what recording costs; never in production).
     #[arg(long, env = "KEYDESK_BENCH_NO_USAGE", hide = true, global = true)]
@@ -133,6 +140,9 @@ pub enum Command {
     /// Manage the console's users and their rights.
     #[command(subcommand)]
     User(UserCommand),
+    /// Manage the webhook endpoints that key events are sent to.
+    #[command(subcommand)]
+    Webhook(WebhookCommand),
     /// Print the audit trail: every change and sign-in, oldest first.
     Audit {
         /// How far back: a number and a unit, `30m`, `12h` or `7d`.

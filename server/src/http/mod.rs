@@ -50,6 +50,8 @@ pub struct Services {
     pub verify: VerifyServices,
     pub auth: Auth,
     pub limits: Limits,
+    /// The Notifications page's endpoints.
+    pub webhooks: app::webhooks::store::SharedWebhookStore,
 }
 
 /// How long and how large a request may be.
@@ -89,9 +91,9 @@ pub fn router_with_bench_baseline(options: LeptosOptions, services: &Services) -
 }
 
 fn build(options: LeptosOptions, services: &Services, bench_baseline: bool) -> Router {
-    let Services { db, verify, auth, limits } = services.clone();
+    let Services { db, verify, auth, limits, webhooks } = services.clone();
     let store: SharedKeyStore = Arc::new(SeaKeyStore::with_index(db.clone(), verify.index().clone()));
-    let site = site::routes(&options, store, &auth, limits, verify.live());
+    let site = site::routes(&options, store, webhooks, &auth, limits, verify.live());
     let api = Router::new()
         .nest("/api/v1", api::routes(&verify, bench_baseline))
         // The nested router's fallback does not see its own root; it is the API's, not the page's.

@@ -21,6 +21,7 @@ use app::api_keys::store::SharedKeyStore;
 use app::audit::store::SharedAuditTrail;
 use app::auth::{LOGIN_PATH, LOGOUT_PATH, WhoAmI};
 use app::error::AppError;
+use app::webhooks::store::SharedWebhookStore;
 use app::{API_KEYS_PATH, App, FAVICON_PATH, shell};
 use axum::Router;
 use axum::body::Body;
@@ -54,12 +55,13 @@ pub const BACKGROUND_SERVER_FNS: [&str; 4] =
 pub fn routes(
     options: &LeptosOptions,
     store: SharedKeyStore,
+    webhooks: SharedWebhookStore,
     auth: &Auth,
     limits: Limits,
     live: LiveChanges,
 ) -> Router {
     let trail: SharedAuditTrail = std::sync::Arc::new(SeaAuditTrail::new(auth.db.clone()));
-    let app = AppRoutes { options: options.clone(), store, trail, db: auth.db.clone(), live, limits };
+    let app = AppRoutes { options: options.clone(), store, trail, webhooks, db: auth.db.clone(), live, limits };
     console(&app, auth)
         .merge(public(&app, auth))
         .layer(RequestBodyLimitLayer::new(MAX_CONSOLE_BODY_BYTES))
@@ -164,6 +166,7 @@ struct AppRoutes {
     options: LeptosOptions,
     store: SharedKeyStore,
     trail: SharedAuditTrail,
+    webhooks: SharedWebhookStore,
     db: DatabaseConnection,
     /// Key changes for the live streams.
     live: LiveChanges,
@@ -184,13 +187,15 @@ impl AppRoutes {
     }
 
     /// What every page and server function gets in its context: the key store, the audit
-    /// trail, the browser table's limit, and the nonce the Content-Security-Policy header names
+    /// trail, the webhook endpoints, the browser table's limit, and the nonce the Content-Security-Policy header names
     /// (Leptos puts it on its inline scripts).
     fn context(&self) -> impl Fn() + Clone + Send + Sync + 'static {
         let (store, trail, browser_table) = (self.store.clone(), self.trail.clone(), self.limits.browser_table);
+        let webhooks = self.webhooks.clone();
         move || {
             provide_context(store.clone());
             provide_context(trail.clone());
+            provide_context(webhooks.clone());
             provide_context(browser_table);
             let nonce =
                 use_context::<http::request::Parts>().and_then(|parts| parts.extensions.get::<CspNonce>().cloned());

@@ -145,9 +145,6 @@ impl SeaKeyStore {
             )));
         }
         let batch_id = Uuid::new_v4();
-        for chunk in ids.chunks(CHUNK) {
-            change(&txn, chunk, action, now).await?;
-        }
         let rows: Vec<&api_key::Model> = ids.iter().filter_map(|id| current.get(id)).collect();
         let changes: Vec<[FieldChange; 1]> = rows.iter().map(|row| field_change(row, action)).collect();
         let notes: Vec<Option<String>> = rows.iter().map(|row| note(row, action)).collect();
@@ -164,7 +161,17 @@ impl SeaKeyStore {
                 }
             })
             .collect();
-        audit::record_many(&txn, &events).await.map_err(internal)?;
+        // A deletion is recorded while its keys still exist (their webhook messages name them);
+        // any other change once it is made.
+        if action == BulkAction::Delete {
+            audit::record_many(&txn, &events).await.map_err(internal)?;
+        }
+        for chunk in ids.chunks(CHUNK) {
+            change(&txn, chunk, action, now).await?;
+        }
+        if action != BulkAction::Delete {
+            audit::record_many(&txn, &events).await.map_err(internal)?;
+        }
         if ids.len() > ANNOUNCE_EACH_UP_TO {
             announce(&txn, Announcement::AllKeys).await.map_err(internal)?;
         } else {

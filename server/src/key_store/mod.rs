@@ -281,11 +281,11 @@ impl KeyStore for SeaKeyStore {
     async fn delete(&self, id: Uuid, actor: &Actor, now: DateTime<Utc>) -> Result<(), AppError> {
         let txn = self.begin_write().await?;
         let key = find(&txn, id).await?;
-        ApiKeys::delete_by_id(id).exec(&txn).await.map_err(internal)?;
         let note = deletion_note(key.permission.as_str(), &key.display_prefix);
         audit::record(&txn, Event::new(actor, AuditAction::KeyDeleted, &key.name, now).key(id).note(note))
             .await
             .map_err(internal)?;
+        ApiKeys::delete_by_id(id).exec(&txn).await.map_err(internal)?;
         self.commit_change(txn, id, None).await?;
         tracing::info!(key_id = %id, "API key deleted");
         Ok(())

@@ -13,6 +13,7 @@ mod m20261130_000007_add_restrictions;
 mod m20261130_000008_create_change_journal;
 mod m20261130_000009_audit_log;
 mod m20261130_000010_create_bulk_previews;
+mod m20261130_000011_create_webhooks;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000008_create_change_journal::Migration),
             Box::new(m20261130_000009_audit_log::Migration),
             Box::new(m20261130_000010_create_bulk_previews::Migration),
+            Box::new(m20261130_000011_create_webhooks::Migration),
         ]
     }
 }

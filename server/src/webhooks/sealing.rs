@@ -44,6 +44,41 @@ impl SecretsKey {
         Ok(SecretsKey(Key::from(bytes)))
     }
 
+    /// The deployment's key: `KEYDESK_SECRETS_KEY` if set; else, for a SQLite database in a
+    /// file, the key file beside it (`<database>.secrets-key`, made at first need, readable by
+    /// the server's user alone); else none, and endpoints cannot be added.
+    pub fn load(database_url: &str) -> Result<Option<SecretsKey>, String> {
+        if let Ok(text) = std::env::var("KEYDESK_SECRETS_KEY") {
+            return SecretsKey::from_base64(&text).map(Some);
+        }
+        let Some(database) = crate::db::sqlite_file(database_url) else { return Ok(None) };
+        let mut path = database.into_os_string();
+        path.push(".secrets-key");
+        let path = std::path::PathBuf::from(path);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => SecretsKey::from_base64(&text)
+                .map(Some)
+                .map_err(|e| format!("{}: {}", path.display(), e.replace("KEYDESK_SECRETS_KEY", "the key file"))),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                use std::io::Write;
+                use std::os::unix::fs::OpenOptionsExt;
+                let (key, text) = SecretsKey::generate();
+                // `create_new`: of two processes making it at once, one writes and the other reads.
+                match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&path) {
+                    Ok(mut file) => {
+                        file.write_all(format!("{text}\n").as_bytes())
+                            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                        tracing::info!(path = %path.display(), "made the secrets key that seals webhook secrets; back it up with the database");
+                        Ok(Some(key))
+                    }
+                    Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => SecretsKey::load(database_url),
+                    Err(error) => Err(format!("cannot create {}: {error}", path.display())),
+                }
+            }
+            Err(error) => Err(format!("cannot read {}: {error}", path.display())),
+        }
+    }
+
     /// A new random key, with its base64 for the operator to keep.
     pub fn generate() -> (SecretsKey, String) {
         let mut bytes = [0u8; 32];

@@ -22,3 +22,4 @@ mod route_groups;
 mod store;
 mod usage;
 mod verify_api;
+mod webhooks;

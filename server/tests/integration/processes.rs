@@ -40,6 +40,7 @@ impl Instance {
             .arg("serve")
             .env("RUST_LOG", "warn")
             .env("KEYDESK_INITIAL_ADMIN_PASSWORD", ADMIN_PASSWORD)
+            .env("KEYDESK_SECRETS_KEY", support::SECRETS_KEY)
             .stdout(Stdio::null())
             .spawn()
             .expect("start the server");

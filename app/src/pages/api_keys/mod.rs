@@ -89,6 +89,7 @@ pub(crate) fn reason_id(action: Action) -> &'static str {
         Action::CreateKey => "why-not-create",
         Action::UpdateKey => "why-not-update",
         Action::DeleteKey => "why-not-delete",
+        Action::ManageWebhooks => "why-not-manage-webhooks",
     }
 }
 

@@ -38,7 +38,23 @@ pub const ORIGIN: &str = "http://127.0.0.1:3000";
 pub async fn services_on(db: &DatabaseConnection) -> Services {
     let verify = VerifyServices::load(db.clone(), SyncIntervals::default()).await.expect("load the key index");
     let public_url = PublicUrl::resolve(None, LISTEN.parse().unwrap()).unwrap();
-    Services { db: db.clone(), verify, auth: Auth::new(db.clone(), Vec::new(), public_url), limits: Limits::default() }
+    Services {
+        db: db.clone(),
+        verify,
+        auth: Auth::new(db.clone(), Vec::new(), public_url),
+        limits: Limits::default(),
+        webhooks: std::sync::Arc::new(webhook_store(db)),
+    }
+}
+
+/// The secrets key of every test (seven, 32 times), in-process and in server processes.
+pub const SECRETS_KEY: &str = "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=";
+
+/// The webhook endpoints on `db`, with the tests' secrets key, delivering to loopback too.
+pub fn webhook_store(db: &DatabaseConnection) -> server::webhooks::endpoints::SeaWebhookStore {
+    let secrets = server::webhooks::sealing::SecretsKey::from_base64(SECRETS_KEY).unwrap();
+    let client = server::webhooks::client::WebhookClient::new(true);
+    server::webhooks::endpoints::SeaWebhookStore::new(db.clone(), Some(std::sync::Arc::new(secrets)), client)
 }
 
 /// The whole application on `db`, as `server serve` builds it (without its background tasks).
@@ -196,6 +212,18 @@ macro_rules! on_both_databases {
             )*
         }
     };
+}
+
+/// Marks key `id` as last used at `at`.
+pub async fn set_last_used(db: &DatabaseConnection, id: Uuid, at: DateTime<Utc>) {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    use server::entity::api_key::{Column, Entity};
+    Entity::update_many()
+        .col_expr(Column::LastUsedAt, sea_orm::sea_query::Expr::value(at))
+        .filter(Column::Id.eq(id))
+        .exec(db)
+        .await
+        .expect("mark the key used");
 }
 
 /// Inserts a key row as it might be at any moment of its life (expired, disabled, ...), which
