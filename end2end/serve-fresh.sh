@@ -18,7 +18,9 @@ printf '%s\n' 'viewer e2e password' | "$server" --database-url "$url" user add v
 mkdir -p end2end/playwright/.auth
 "$server" --database-url "$url" token add e2e > end2end/playwright/.auth/token
 printf '%s' "$url" > end2end/playwright/.auth/database-url
-LEPTOS_SITE_ROOT=target/site "$server" --database-url "$url" --addr "127.0.0.1:$port" --usage-flush-every 1s serve &
+# Webhook receivers in the tests listen on loopback over http.
+LEPTOS_SITE_ROOT=target/site "$server" --database-url "$url" --addr "127.0.0.1:$port" --usage-flush-every 1s \
+  --webhooks-allow-private serve &
 pid=$!
 trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; rm -rf "$dir"' EXIT INT TERM
 wait "$pid"

@@ -66,6 +66,7 @@ pub fn App() -> impl IntoView {
                     <span class="menu-title">"Provisioning"</span>
                     <A href=API_KEYS_PATH>"API Keys"</A>
                     <A href=audit::query::AUDIT_PATH>"Audit Log"</A>
+                    <A href=pages::notifications::NOTIFICATIONS_PATH>"Notifications"</A>
                 </nav>
                 <UserMenu/>
             </header>
@@ -77,6 +78,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/provisioning/api-keys") view=pages::api_keys::ApiKeysPage ssr=SsrMode::Async/>
                     // Its code is loaded on demand (see pages::audit_log).
                     <Route path=path!("/provisioning/audit") view=pages::audit_log::AuditLogPage ssr=SsrMode::Async/>
+                    // Its code is loaded on demand too (see pages::notifications).
+                    <Route path=path!("/provisioning/notifications") view=pages::notifications::NotificationsPage ssr=SsrMode::Async/>
                     <Route path=path!("/login") view=pages::login::LoginPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
