@@ -17,8 +17,11 @@ DATABASE_URL ?= sqlite://data/keydesk.db?mode=rwc
 KEYDESK_ADDR ?= 127.0.0.1:3000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 export TEST_DATABASE_URL
+# The mail tests' SMTP server (aiosmtpd) lives in a virtual environment of its own.
+TEST_PYTHON_ENV := $(TARGET_DIR)/test-python
+AIOSMTPD_VERSION := 1.4.6
 
-.PHONY: help run test build tools browser rust-tests e2e-tests clean
+.PHONY: help run test build tools browser rust-tests e2e-tests test-python clean
 
 help:
 	@echo "make run    build and serve Keydesk on SQLite at http://$(KEYDESK_ADDR) (sample keys on a new database)"
@@ -35,9 +38,9 @@ run: tools build
 
 test: tools browser rust-tests build e2e-tests
 
-rust-tests:
+rust-tests: test-python
 	cargo test --locked -p app --features ssr
-	cargo test --locked -p server
+	KEYDESK_TEST_PYTHON='$(TEST_PYTHON_ENV)/bin/python' cargo test --locked -p server
 
 # --split: the panels' code goes to its own wasm file, loaded when a panel opens (#[lazy]).
 build: tools
@@ -66,6 +69,10 @@ Cargo.lock:
 end2end/node_modules/.installed: end2end/package.json end2end/package-lock.json
 	cd end2end && npm ci --no-audit --no-fund
 	touch $@
+
+test-python:
+	@test -x '$(TEST_PYTHON_ENV)/bin/python' && '$(TEST_PYTHON_ENV)/bin/python' -c 'import aiosmtpd' 2>/dev/null || \
+	  { python3 -m venv '$(TEST_PYTHON_ENV)' && '$(TEST_PYTHON_ENV)/bin/pip' install --quiet 'aiosmtpd==$(AIOSMTPD_VERSION)'; }
 
 # Chromium, and the only fonts the browser tests let it use (end2end/fonts.conf).
 browser:

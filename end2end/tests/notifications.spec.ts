@@ -110,5 +110,24 @@ test("a viewer sees the endpoints but cannot change them", async ({ browser }) =
   await expect(page.getByRole("heading", { name: "Notifications", level: 1 })).toBeVisible();
   await expect(page.getByRole("button", { name: "Add endpoint" })).toBeDisabled();
   await expect(page.getByText("You need all five rights to change webhook endpoints")).toBeVisible();
+  // Their own mail choice is theirs to make.
+  await expect(page.getByRole("checkbox", { name: "E-mail me about keys that are about to expire" })).toBeEnabled();
   await context.close();
+});
+
+test("any signed-in user chooses mail about every key about to expire, and the page says when e-mail is off", async ({ page }) => {
+  await openHydrated(page, NOTIFICATIONS);
+  await expect(page.getByRole("heading", { name: "E-mail", level: 2 })).toBeVisible();
+  await expect(page.getByText("E-mail is off: the server has no SMTP settings.")).toBeVisible();
+  await expect(page.getByText("You have no e-mail address.")).toBeVisible();
+  const choice = page.getByRole("checkbox", { name: "E-mail me about keys that are about to expire" });
+  await expect(choice).not.toBeChecked();
+  await choice.check();
+  await expect(page.getByRole("status").filter({ hasText: "Saved." })).toBeVisible();
+  await page.reload();
+  await expect(choice).toBeChecked();
+  await choice.uncheck();
+  await expect(page.getByRole("status").filter({ hasText: "Saved." })).toBeVisible();
+  await page.reload();
+  await expect(choice).not.toBeChecked();
 });

@@ -13,6 +13,8 @@ pub mod entity;
 pub mod http;
 pub mod key_store;
 pub mod live;
+pub mod mail;
+pub mod message_state;
 pub mod migration;
 pub mod public_url;
 pub mod security_headers;

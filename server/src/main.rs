@@ -10,6 +10,7 @@ use clap::Parser;
 use server::auth::{Auth, passwords, users};
 use server::cli::{Cli, Command, KeyCommand, LogFormat, TokenCommand, UserCommand, command_line_actor};
 use server::key_store::SeaKeyStore;
+use server::mail::{self, sender::MailSender};
 use server::public_url::PublicUrl;
 use server::verify::VerifyServices;
 use server::verify::sync::SyncIntervals;
@@ -65,7 +66,12 @@ async fn run(cli: Cli) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot open the {backend} database: {e}"))?;
     let secrets = SecretsKey::load(&cli.database_url)?.map(std::sync::Arc::new);
-    let webhooks = SeaWebhookStore::new(db.clone(), secrets, WebhookClient::new(cli.webhooks_allow_private));
+    let mail = match &public_url {
+        Some(public_url) => cli.mail_settings(public_url.origin())?,
+        None => None,
+    };
+    let webhooks = SeaWebhookStore::new(db.clone(), secrets, WebhookClient::new(cli.webhooks_allow_private))
+        .with_mail_on(mail.is_some());
     let staleness_bound = cli.staleness_bound();
     let usage_settings = cli.usage_settings();
     match cli.command.unwrap_or(Command::Serve) {
@@ -117,7 +123,11 @@ async fn run(cli: Cli) -> Result<(), String> {
                     None
                 }
             };
-            let expiry_warnings = expiry_scan::spawn(db.clone());
+            let mail_sender = mail.clone().map(|settings| mail::sender::spawn(MailSender::new(db.clone(), settings)));
+            if mail.is_none() {
+                tracing::info!("e-mail is off: set --smtp-url and --smtp-from to mail people about keys' ends");
+            }
+            let expiry_warnings = expiry_scan::spawn(db.clone(), mail);
             tracing::info!(addr = %cli.addr, backend, "Keydesk is serving on {}", auth.public_url.origin());
             let live = verify.live();
             let limits =
@@ -137,6 +147,9 @@ async fn run(cli: Cli) -> Result<(), String> {
             let served = axum::serve(listener, router).with_graceful_shutdown(stopping).await;
             early_stop.abort();
             expiry_warnings.abort();
+            if let Some(mail_sender) = mail_sender {
+                mail_sender.abort();
+            }
             if let Some(deliveries) = deliveries {
                 deliveries.abort();
             }
@@ -165,7 +178,7 @@ async fn ensure_an_administrator(db: &sea_orm::DatabaseConnection) -> Result<(),
     };
     let hash = passwords::hash_password(password.clone()).await;
     let actor = Actor::new("server", None);
-    match users::add_user(db, "admin", app::auth::Rights::all(), hash, &actor, app::clock::now()).await {
+    match users::add_user(db, "admin", app::auth::Rights::all(), hash, None, &actor, app::clock::now()).await {
         Ok(()) => {}
         // Another instance starting at the same moment made it first.
         Err(users::UserError::Exists(_)) => return Ok(()),
@@ -194,18 +207,35 @@ fn read_password_line() -> Result<String, String> {
 async fn user_command(db: &sea_orm::DatabaseConnection, command: UserCommand) -> Result<(), String> {
     let now = app::clock::now();
     match command {
-        UserCommand::Add { name, rights, password_stdin: _ } => {
+        UserCommand::Add { name, rights, password_stdin: _, email } => {
             let rights = users::parse_rights(&rights).map_err(|e| e.to_string())?;
             users::validate_user_name(&name).map_err(|e| e.to_string())?;
+            if let Some(email) = &email {
+                users::check_email(email).map_err(|e| e.to_string())?;
+            }
             let hash = passwords::hash_password(read_password_line()?).await;
-            users::add_user(db, &name, rights, hash, &command_line_actor(), now).await.map_err(|e| e.to_string())?;
+            users::add_user(db, &name, rights, hash, email.as_deref(), &command_line_actor(), now)
+                .await
+                .map_err(|e| e.to_string())?;
             tracing::info!(name, rights = rights.to_list(), "user added");
+        }
+        UserCommand::SetEmail { name, email, none: _ } => {
+            users::set_email(db, &name, email.as_deref(), &command_line_actor(), now)
+                .await
+                .map_err(|e| e.to_string())?;
+            tracing::info!(name, "e-mail address set");
         }
         UserCommand::List => {
             let mut out = std::io::stdout().lock();
-            writeln!(out, "{:<32} {:<26} RIGHTS", "NAME", "CREATED").map_err(|e| e.to_string())?;
+            writeln!(out, "{:<32} {:<26} {:<40} RIGHTS", "NAME", "CREATED", "E-MAIL").map_err(|e| e.to_string())?;
             for user in users::list_users(db).await.map_err(|e| e.to_string())? {
-                let line = format!("{:<32} {:<26} {}", user.name, user.created_at.to_rfc3339(), user.rights.to_list());
+                let email = user.email.as_deref().unwrap_or("-");
+                let line = format!(
+                    "{:<32} {:<26} {email:<40} {}",
+                    user.name,
+                    user.created_at.to_rfc3339(),
+                    user.rights.to_list()
+                );
                 writeln!(out, "{line}").map_err(|e| e.to_string())?;
             }
         }

@@ -37,6 +37,7 @@ pub enum AuditAction {
     UserRightsSet,
     UserPasswordSet,
     UserRemoved,
+    UserEmailSet,
     TokenAdded,
     TokenRevoked,
     TokenRotated,
@@ -48,7 +49,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 24] = [
+    pub const ALL: [AuditAction; 25] = [
         AuditAction::KeyCreated,
         AuditAction::KeyCopied,
         AuditAction::KeyUpdated,
@@ -65,6 +66,7 @@ impl AuditAction {
         AuditAction::UserRightsSet,
         AuditAction::UserPasswordSet,
         AuditAction::UserRemoved,
+        AuditAction::UserEmailSet,
         AuditAction::TokenAdded,
         AuditAction::TokenRevoked,
         AuditAction::TokenRotated,
@@ -94,6 +96,7 @@ impl AuditAction {
             AuditAction::UserRightsSet => "user_rights_set",
             AuditAction::UserPasswordSet => "user_password_set",
             AuditAction::UserRemoved => "user_removed",
+            AuditAction::UserEmailSet => "user_email_set",
             AuditAction::TokenAdded => "token_added",
             AuditAction::TokenRevoked => "token_revoked",
             AuditAction::TokenRotated => "token_rotated",
@@ -146,6 +149,7 @@ impl AuditAction {
             AuditAction::UserRightsSet => "Rights set",
             AuditAction::UserPasswordSet => "Password set",
             AuditAction::UserRemoved => "User removed",
+            AuditAction::UserEmailSet => "E-mail address set",
             AuditAction::TokenAdded => "Service token added",
             AuditAction::TokenRevoked => "Service token revoked",
             AuditAction::TokenRotated => "Service token rotated",

@@ -124,6 +124,8 @@ pub enum Action {
     /// Add, change or remove a webhook endpoint: all five rights, since an endpoint sends every
     /// key event off-site.
     ManageWebhooks,
+    /// Set one's own preferences (mail): any signed-in user.
+    SetOwnPreferences,
 }
 
 impl Action {
@@ -134,6 +136,7 @@ impl Action {
             Action::UpdateKey => &[Right::CanUpdate],
             Action::DeleteKey => &[Right::CanDelete],
             Action::ManageWebhooks => &Right::ALL,
+            Action::SetOwnPreferences => &[],
         }
     }
 
@@ -153,6 +156,7 @@ impl Action {
             Action::ManageWebhooks => {
                 "You need all five rights to change webhook endpoints: they send every key event off-site."
             }
+            Action::SetOwnPreferences => "Sign in to change your preferences.",
         }
     }
 }

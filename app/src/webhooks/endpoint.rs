@@ -150,7 +150,18 @@ impl Delivery {
     }
 }
 
-/// An endpoint's page of the console: the endpoints, and whether e-mail is set up.
+/// A signed-in user's mail about keys' ends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailPreference {
+    /// Where their mail goes (set with `server user add --email` or `server user set-email`).
+    pub email: Option<String>,
+    /// Mail about every key about to expire, not only the keys they created.
+    pub expiry_mail: bool,
+    /// Whether the server sends mail at all (SMTP is configured).
+    pub mail_on: bool,
+}
+
+/// The Notifications page's endpoints.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Notifications {
     pub endpoints: Vec<Endpoint>,

@@ -1,8 +1,8 @@
 //! The Notifications page's server functions. Seeing the endpoints needs canView and canRead;
-//! changing them needs all five rights (`Action::ManageWebhooks`). Answers that carry a new
-//! secret are neither cached nor compressed.
+//! changing them needs all five rights (`Action::ManageWebhooks`); any signed-in user sets their
+//! own mail preference. Answers that carry a new secret are neither cached nor compressed.
 
-use super::endpoint::{CreatedEndpoint, Delivery, NewEndpoint, Notifications, RolledSecret};
+use super::endpoint::{CreatedEndpoint, Delivery, MailPreference, NewEndpoint, Notifications, RolledSecret};
 #[cfg(feature = "ssr")]
 use crate::auth::{Action, ssr::authorize};
 use crate::error::AppError;
@@ -13,11 +13,11 @@ use uuid::Uuid;
 #[cfg(feature = "ssr")]
 mod ssr {
     use crate::error::AppError;
-    use crate::webhooks::store::SharedWebhookStore;
+    use crate::webhooks::store::SharedNotificationStore;
     use leptos::prelude::*;
 
-    pub fn store() -> Result<SharedWebhookStore, AppError> {
-        use_context::<SharedWebhookStore>().ok_or_else(|| {
+    pub fn store() -> Result<SharedNotificationStore, AppError> {
+        use_context::<SharedNotificationStore>().ok_or_else(|| {
             tracing::error!("no webhook store in the server function's context");
             AppError::Internal
         })
@@ -115,6 +115,28 @@ pub async fn retry_delivery(message_id: Uuid) -> Result<(), AppError> {
         async {
             let actor = authorize(Action::ManageWebhooks)?;
             ssr::store()?.retry(message_id, &actor, crate::clock::now()).await
+        }
+        .await,
+    )
+}
+
+#[server(input = JsonWire, output = JsonWire)]
+pub async fn load_mail_preference() -> Result<MailPreference, AppError> {
+    answer(
+        async {
+            let actor = authorize(Action::SetOwnPreferences)?;
+            ssr::store()?.mail_preference(&actor.name).await
+        }
+        .await,
+    )
+}
+
+#[server(input = JsonWire, output = JsonWire)]
+pub async fn set_expiry_mail(on: bool) -> Result<MailPreference, AppError> {
+    answer(
+        async {
+            let actor = authorize(Action::SetOwnPreferences)?;
+            ssr::store()?.set_expiry_mail(&actor.name, on).await
         }
         .await,
     )

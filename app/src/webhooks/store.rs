@@ -1,8 +1,9 @@
-//! The port the Notifications page's server functions need: the webhook endpoints. `app` defines
-//! it; the server crate implements it (sealed secrets, the outbox, the delivery worker) and
-//! provides it as context (`Arc<dyn WebhookStore>`).
+//! The port the Notifications page's server functions need: the webhook endpoints and each
+//! user's mail preference. `app` defines it; the server crate implements it (sealed secrets, the
+//! outbox, the delivery worker, the users table) and provides it as context
+//! (`Arc<dyn NotificationStore>`).
 
-use super::endpoint::{CreatedEndpoint, Delivery, Endpoint, NewEndpoint, RolledSecret};
+use super::endpoint::{CreatedEndpoint, Delivery, Endpoint, MailPreference, NewEndpoint, RolledSecret};
 use crate::audit::Actor;
 use crate::error::AppError;
 use chrono::{DateTime, Utc};
@@ -10,7 +11,7 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 #[async_trait::async_trait]
-pub trait WebhookStore: Send + Sync + 'static {
+pub trait NotificationStore: Send + Sync + 'static {
     /// Whether endpoints can be added: the server has a key to seal their secrets with.
     fn secrets_ready(&self) -> bool;
 
@@ -37,7 +38,13 @@ pub trait WebhookStore: Send + Sync + 'static {
 
     /// Tries a given-up message again, now.
     async fn retry(&self, message_id: Uuid, actor: &Actor, now: DateTime<Utc>) -> Result<(), AppError>;
+
+    /// The user's address and mail choice, and whether the server sends mail at all.
+    async fn mail_preference(&self, user: &str) -> Result<MailPreference, AppError>;
+
+    /// The user's own choice: mail about every key about to expire, or only their own.
+    async fn set_expiry_mail(&self, user: &str, on: bool) -> Result<MailPreference, AppError>;
 }
 
 /// How the store travels through Leptos context.
-pub type SharedWebhookStore = Arc<dyn WebhookStore>;
+pub type SharedNotificationStore = Arc<dyn NotificationStore>;

@@ -20,6 +20,8 @@ pub enum UserError {
     BadRights(String),
     #[error("{0}")]
     BadPassword(String),
+    #[error("{0:?} is not an e-mail address")]
+    BadEmail(String),
     #[error("a user named {0:?} exists already")]
     Exists(String),
     #[error("no user is named {0:?}")]
@@ -36,6 +38,7 @@ pub struct UserInfo {
     pub name: String,
     pub rights: Rights,
     pub created_at: DateTime<Utc>,
+    pub email: Option<String>,
 }
 
 /// What signing in needs to know about a user.
@@ -52,6 +55,12 @@ pub fn validate_user_name(name: &str) -> Result<(), UserError> {
         return Err(UserError::BadName);
     }
     Ok(())
+}
+
+/// An e-mail address as mail can be sent to it (`lettre`'s reading of it), trimmed.
+pub fn check_email(text: &str) -> Result<String, UserError> {
+    let text = text.trim();
+    text.parse::<lettre::Address>().map(|address| address.to_string()).map_err(|_| UserError::BadEmail(text.to_owned()))
 }
 
 pub fn parse_rights(text: &str) -> Result<Rights, UserError> {
@@ -88,16 +97,19 @@ async fn keep_an_administrator(txn: &impl ConnectionTrait, user: &user::Model) -
     Ok(())
 }
 
-/// Adds a user; `password_hash` from [`super::passwords::Passwords::hash`].
+/// Adds a user; `password_hash` from [`super::passwords::Passwords::hash`]; `email`, if given,
+/// gets mail about the user's keys' ends.
 pub async fn add_user(
     db: &DatabaseConnection,
     name: &str,
     rights: Rights,
     password_hash: String,
+    email: Option<&str>,
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<(), UserError> {
     validate_user_name(name)?;
+    let email = email.map(check_email).transpose()?;
     let txn = begin_users_change(db).await?;
     if Users::find().filter(Column::Name.eq(name)).one(&txn).await?.is_some() {
         return Err(UserError::Exists(name.to_owned()));
@@ -109,12 +121,61 @@ pub async fn add_user(
         rights: Set(rights.to_list()),
         created_at: Set(now),
         updated_at: Set(now),
+        email: Set(email.clone()),
+        expiry_mail: Set(false),
     }
     .insert(&txn)
     .await?;
-    let note = format!("rights {}", rights.to_list());
+    let mut note = format!("rights {}", rights.to_list());
+    if let Some(email) = &email {
+        note.push_str(&format!("; e-mail {email}"));
+    }
     audit::record(&txn, Event::new(actor, AuditAction::UserAdded, name, now).note(note)).await?;
     txn.commit().await?;
+    Ok(())
+}
+
+/// Sets (or with `None` removes) a user's e-mail address.
+pub async fn set_email(
+    db: &DatabaseConnection,
+    name: &str,
+    email: Option<&str>,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<(), UserError> {
+    let email = email.map(check_email).transpose()?;
+    let txn = begin_users_change(db).await?;
+    let user = find(&txn, name).await?;
+    Users::update(user::ActiveModel {
+        id: Set(user.id),
+        email: Set(email.clone()),
+        updated_at: Set(now),
+        ..Default::default()
+    })
+    .exec(&txn)
+    .await?;
+    let note = email.map_or_else(|| "no e-mail address".to_owned(), |email| format!("e-mail {email}"));
+    audit::record(&txn, Event::new(actor, AuditAction::UserEmailSet, name, now).note(note)).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// A user's e-mail address and whether they asked for mail about every key about to expire.
+pub async fn mail_preference(db: &DatabaseConnection, name: &str) -> Result<(Option<String>, bool), UserError> {
+    let user = find(db, name).await?;
+    Ok((user.email, user.expiry_mail))
+}
+
+/// The user's own choice: mail about every key about to expire, or only their own.
+pub async fn set_expiry_mail(db: &DatabaseConnection, name: &str, on: bool) -> Result<(), UserError> {
+    let updated = Users::update_many()
+        .col_expr(Column::ExpiryMail, sea_orm::sea_query::Expr::value(on))
+        .filter(Column::Name.eq(name))
+        .exec(db)
+        .await?;
+    if updated.rows_affected == 0 {
+        return Err(UserError::NotFound(name.to_owned()));
+    }
     Ok(())
 }
 
@@ -187,6 +248,7 @@ pub async fn list_users(db: &DatabaseConnection) -> Result<Vec<UserInfo>, DbErr>
             rights: Rights::parse_list(&row.rights).unwrap_or_default(),
             name: row.name,
             created_at: row.created_at,
+            email: row.email,
         })
         .collect())
 }

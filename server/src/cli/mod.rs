@@ -73,6 +73,16 @@ pub struct Cli {
     #[arg(long, env = "KEYDESK_WEBHOOKS_ALLOW_PRIVATE", global = true)]
     pub webhooks_allow_private: bool,
 
+    /// The SMTP server that mail about keys' ends goes through:
+    /// `smtp://[user:password@]host[:port][?tls=required]` (STARTTLS) or `smtps://...` (TLS).
+    /// Without it no mail is sent and everything else works.
+    #[arg(long, env = "KEYDESK_SMTP_URL", global = true, hide_env_values = true)]
+    pub smtp_url: Option<String>,
+
+    /// The sender of that mail, e.g. `Keydesk <keydesk@example.com>` (required with --smtp-url).
+    #[arg(long, env = "KEYDESK_SMTP_FROM", global = true)]
+    pub smtp_from: Option<String>,
+
     /// Record no usage (bench/verify.sh measures what recording costs; never in production).
     #[arg(long, env = "KEYDESK_BENCH_NO_USAGE", hide = true, global = true)]
     pub bench_no_usage: bool,
@@ -93,6 +103,16 @@ pub enum StalePolicy {
 }
 
 impl Cli {
+    /// `--smtp-url` and `--smtp-from` as the mail worker takes them; `None` without SMTP.
+    pub fn mail_settings(&self, console: String) -> Result<Option<crate::mail::MailSettings>, String> {
+        let Some(url) = self.smtp_url.as_deref().filter(|url| !url.trim().is_empty()) else { return Ok(None) };
+        let from = self
+            .smtp_from
+            .as_deref()
+            .ok_or("--smtp-url needs --smtp-from (KEYDESK_SMTP_FROM), the sender's address")?;
+        crate::mail::MailSettings::new(url, from, console).map(Some)
+    }
+
     /// `--usage-flush-every` (and the bench's `--bench-no-usage`) as the recorder takes them.
     pub fn usage_settings(&self) -> crate::usage::UsageSettings {
         crate::usage::UsageSettings {
@@ -191,6 +211,17 @@ pub enum UserCommand {
         /// Read the password from standard input (required: passwords never go on a command line).
         #[arg(long, required = true)]
         password_stdin: bool,
+        /// Where mail about the user's keys that are about to expire goes.
+        #[arg(long)]
+        email: Option<String>,
+    },
+    /// Set a user's e-mail address (`--none` removes it).
+    SetEmail {
+        name: String,
+        #[arg(required_unless_present = "none")]
+        email: Option<String>,
+        #[arg(long, conflicts_with = "email")]
+        none: bool,
     },
     /// List the users and their rights.
     List,

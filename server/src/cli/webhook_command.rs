@@ -4,7 +4,7 @@ use crate::webhooks::endpoints::SeaWebhookStore;
 use app::audit::Actor;
 use app::webhooks::endpoint::NewEndpoint;
 use app::webhooks::event::EventType;
-use app::webhooks::store::WebhookStore;
+use app::webhooks::store::NotificationStore;
 use clap::Subcommand;
 use std::io::Write;
 

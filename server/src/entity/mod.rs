@@ -7,6 +7,7 @@ pub mod audit_event;
 pub mod bulk_preview;
 pub mod expiry_warning;
 pub mod key_usage;
+pub mod mail_message;
 pub mod service_token;
 pub mod session;
 pub mod unresolved_usage;

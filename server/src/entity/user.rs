@@ -15,6 +15,10 @@ pub struct Model {
     pub rights: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Where mail about keys' ends goes, if anywhere.
+    pub email: Option<String>,
+    /// Mail about every key that is about to expire, not only the user's own.
+    pub expiry_mail: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

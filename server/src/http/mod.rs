@@ -51,7 +51,7 @@ pub struct Services {
     pub auth: Auth,
     pub limits: Limits,
     /// The Notifications page's endpoints.
-    pub webhooks: app::webhooks::store::SharedWebhookStore,
+    pub webhooks: app::webhooks::store::SharedNotificationStore,
 }
 
 /// How long and how large a request may be.

@@ -21,7 +21,7 @@ use app::api_keys::store::SharedKeyStore;
 use app::audit::store::SharedAuditTrail;
 use app::auth::{LOGIN_PATH, LOGOUT_PATH, WhoAmI};
 use app::error::AppError;
-use app::webhooks::store::SharedWebhookStore;
+use app::webhooks::store::SharedNotificationStore;
 use app::{API_KEYS_PATH, App, FAVICON_PATH, shell};
 use axum::Router;
 use axum::body::Body;
@@ -55,7 +55,7 @@ pub const BACKGROUND_SERVER_FNS: [&str; 4] =
 pub fn routes(
     options: &LeptosOptions,
     store: SharedKeyStore,
-    webhooks: SharedWebhookStore,
+    webhooks: SharedNotificationStore,
     auth: &Auth,
     limits: Limits,
     live: LiveChanges,
@@ -166,7 +166,7 @@ struct AppRoutes {
     options: LeptosOptions,
     store: SharedKeyStore,
     trail: SharedAuditTrail,
-    webhooks: SharedWebhookStore,
+    webhooks: SharedNotificationStore,
     db: DatabaseConnection,
     /// Key changes for the live streams.
     live: LiveChanges,

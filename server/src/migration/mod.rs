@@ -14,6 +14,7 @@ mod m20261130_000008_create_change_journal;
 mod m20261130_000009_audit_log;
 mod m20261130_000010_create_bulk_previews;
 mod m20261130_000011_create_webhooks;
+mod m20261130_000012_add_mail;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000009_audit_log::Migration),
             Box::new(m20261130_000010_create_bulk_previews::Migration),
             Box::new(m20261130_000011_create_webhooks::Migration),
+            Box::new(m20261130_000012_add_mail::Migration),
         ]
     }
 }

@@ -9,12 +9,12 @@
 //! lapses ([`CLAIM`]), with the same `webhook-id`: delivery is at least once.
 
 use super::client::{Answer, WebhookClient};
-use super::outbox::{DELIVERED, FAILED, PENDING};
 use super::sealing::SecretsKey;
 use super::signing::{SigningSecret, message_id, signature_header};
 use crate::entity::webhook_attempt;
 use crate::entity::webhook_endpoint::{self, Entity as Endpoints};
 use crate::entity::webhook_message::{self, Column, Entity as Messages};
+use crate::message_state::{DELIVERED, FAILED, PENDING};
 use app::webhooks::delivery_schedule::{disable_after, disables, retry_delay};
 use app::webhooks::endpoint::{Outcome, TEST_EVENT};
 use chrono::{DateTime, Duration, Utc};

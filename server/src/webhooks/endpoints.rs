@@ -5,22 +5,24 @@
 
 use super::client::WebhookClient;
 use super::delivery::Deliverer;
-use super::outbox::{self, FAILED, PENDING};
+use super::outbox;
 use super::payload;
 use super::sealing::SecretsKey;
 use super::signing::SigningSecret;
 use crate::audit::{self, Event};
+use crate::auth::users;
 use crate::entity::webhook_attempt::{self, Entity as Attempts};
 use crate::entity::webhook_endpoint::{self, Column, Entity as Endpoints};
 use crate::entity::webhook_message::{self, Entity as Messages};
+use crate::message_state::{FAILED, PENDING};
 use app::audit::{Actor, AuditAction};
 use app::error::{AppError, Field};
 use app::webhooks::endpoint::{
-    CreatedEndpoint, DELIVERY_LOG_SIZE, Delivery, Endpoint, NewEndpoint, Outcome, RolledSecret,
+    CreatedEndpoint, DELIVERY_LOG_SIZE, Delivery, Endpoint, MailPreference, NewEndpoint, Outcome, RolledSecret,
 };
 use app::webhooks::endpoint_url::{check_url, masked};
 use app::webhooks::event::EventType;
-use app::webhooks::store::WebhookStore;
+use app::webhooks::store::NotificationStore;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -46,11 +48,17 @@ pub struct SeaWebhookStore {
     db: DatabaseConnection,
     secrets: Option<Arc<SecretsKey>>,
     client: WebhookClient,
+    /// Whether the server sends mail (for the page to say).
+    mail_on: bool,
 }
 
 impl SeaWebhookStore {
     pub fn new(db: DatabaseConnection, secrets: Option<Arc<SecretsKey>>, client: WebhookClient) -> Self {
-        SeaWebhookStore { db, secrets, client }
+        SeaWebhookStore { db, secrets, client, mail_on: false }
+    }
+
+    pub fn with_mail_on(self, mail_on: bool) -> Self {
+        SeaWebhookStore { mail_on, ..self }
     }
 
     /// The worker that delivers this store's messages, if secrets can be opened.
@@ -176,7 +184,7 @@ impl SeaWebhookStore {
 }
 
 #[async_trait::async_trait]
-impl WebhookStore for SeaWebhookStore {
+impl NotificationStore for SeaWebhookStore {
     fn secrets_ready(&self) -> bool {
         self.secrets.is_some()
     }
@@ -326,5 +334,25 @@ impl WebhookStore for SeaWebhookStore {
             return Err(AppError::Refused("Only a delivery that was given up can be retried.".to_owned()));
         }
         Ok(())
+    }
+
+    async fn mail_preference(&self, user: &str) -> Result<MailPreference, AppError> {
+        let (email, expiry_mail) = users::mail_preference(&self.db, user).await.map_err(user_error)?;
+        Ok(MailPreference { email, expiry_mail, mail_on: self.mail_on })
+    }
+
+    async fn set_expiry_mail(&self, user: &str, on: bool) -> Result<MailPreference, AppError> {
+        users::set_expiry_mail(&self.db, user, on).await.map_err(user_error)?;
+        self.mail_preference(user).await
+    }
+}
+
+fn user_error(error: users::UserError) -> AppError {
+    match error {
+        users::UserError::NotFound(_) => AppError::NotFound,
+        other => {
+            tracing::error!(error = %other, "mail preference");
+            AppError::Internal
+        }
     }
 }

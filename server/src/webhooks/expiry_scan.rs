@@ -9,6 +9,7 @@ use super::outbox;
 use super::payload::Context;
 use crate::entity::api_key::{self, Column, Entity as ApiKeys};
 use crate::entity::expiry_warning::{self, Entity as ExpiryWarnings};
+use crate::mail::MailSettings;
 use app::webhooks::event::EventType;
 use app::webhooks::expiry_warning::{KeyEnd, Warning, expired_notice_window, to_send};
 use chrono::{DateTime, Duration, Utc};
@@ -29,8 +30,9 @@ fn event_of(warning: Warning) -> EventType {
     }
 }
 
-/// Sends the warnings due at `now`; returns how many this scan sent.
-pub async fn scan(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<usize, DbErr> {
+/// Sends the warnings due at `now` (and, with `mail`, mails them); returns how many this scan
+/// sent.
+pub async fn scan(db: &DatabaseConnection, now: DateTime<Utc>, mail: Option<&MailSettings>) -> Result<usize, DbErr> {
     let keys = ApiKeys::find()
         .filter(Column::Enabled.eq(true))
         .filter(Column::ExpiresAt.gt(now - expired_notice_window()))
@@ -39,7 +41,7 @@ pub async fn scan(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<usize, 
         .await?;
     let mut sent = 0;
     for key in keys {
-        if warn(db, &key, now).await? {
+        if warn(db, &key, now, mail).await? {
             sent += 1;
         }
     }
@@ -47,7 +49,12 @@ pub async fn scan(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<usize, 
 }
 
 /// Sends `key`'s due warning, if there is one and nobody sent it yet.
-async fn warn(db: &DatabaseConnection, key: &api_key::Model, now: DateTime<Utc>) -> Result<bool, DbErr> {
+async fn warn(
+    db: &DatabaseConnection,
+    key: &api_key::Model,
+    now: DateTime<Utc>,
+    mail: Option<&MailSettings>,
+) -> Result<bool, DbErr> {
     let Some(expires_at) = key.expires_at else { return Ok(false) };
     let in_use = key.last_used_at.is_some_and(|at| now - at <= Duration::days(7));
     let end =
@@ -91,18 +98,23 @@ async fn warn(db: &DatabaseConnection, key: &api_key::Model, now: DateTime<Utc>)
     let usage = crate::usage::store::impact(&txn, key.id, key.last_used_at, now).await?;
     let context = Context { usage: Some(&usage), warning: Some(warning), ..Context::default() };
     outbox::announce_warning(&txn, event_of(warning), key, context, now).await?;
+    if let Some(mail) = mail
+        && warning != Warning::Expired
+    {
+        crate::mail::outbox::enqueue_warning(&txn, key, warning, &usage, &mail.console, now).await?;
+    }
     txn.commit().await?;
     Ok(true)
 }
 
 /// Scans every [`EVERY`] until aborted.
-pub fn spawn(db: DatabaseConnection) -> tokio::task::JoinHandle<()> {
+pub fn spawn(db: DatabaseConnection, mail: Option<MailSettings>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(EVERY);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            match scan(&db, app::clock::now()).await {
+            match scan(&db, app::clock::now(), mail.as_ref()).await {
                 Ok(0) => {}
                 Ok(sent) => tracing::info!(sent, "expiry warnings sent"),
                 Err(error) => tracing::warn!(%error, "the expiry scan failed; it runs again in a minute"),

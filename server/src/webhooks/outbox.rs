@@ -7,16 +7,12 @@ use crate::audit::Event;
 use crate::entity::api_key::{self, Entity as ApiKeys};
 use crate::entity::webhook_endpoint::{self, Entity as Endpoints};
 use crate::entity::webhook_message::{self, Entity as Messages};
+use crate::message_state::PENDING;
 use app::webhooks::event::EventType;
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
 use std::collections::HashMap;
 use uuid::Uuid;
-
-/// A message's state.
-pub const PENDING: &str = "pending";
-pub const DELIVERED: &str = "delivered";
-pub const FAILED: &str = "failed";
 
 /// The enabled endpoints and the events each one takes.
 async fn subscribers(db: &impl ConnectionTrait) -> Result<Vec<(Uuid, Vec<EventType>)>, DbErr> {

@@ -163,7 +163,7 @@ async fn each_missing_right_refuses_its_server_functions_and_changes_nothing(db:
 async fn sessions_end_by_idle_time_absolute_time_and_sign_out(db: DatabaseConnection) {
     let (app, _) = support::router_on(&db).await;
     let hash = hash_password(PASSWORD.into()).await;
-    users::add_user(&db, "ann", Rights::all(), hash, &support::by("ops"), Utc::now()).await.unwrap();
+    users::add_user(&db, "ann", Rights::all(), hash, None, &support::by("ops"), Utc::now()).await.unwrap();
 
     let signed_in = send(&app, sign_in_form("ann", PASSWORD, "/provisioning/api-keys?status=available")).await;
     assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
@@ -224,7 +224,7 @@ async fn sessions_end_by_idle_time_absolute_time_and_sign_out(db: DatabaseConnec
 async fn background_reads_need_a_session_but_do_not_extend_it(db: DatabaseConnection) {
     let (app, _) = support::router_on(&db).await;
     let hash = hash_password(PASSWORD.into()).await;
-    users::add_user(&db, "ann", Rights::all(), hash, &support::by("ops"), Utc::now()).await.unwrap();
+    users::add_user(&db, "ann", Rights::all(), hash, None, &support::by("ops"), Utc::now()).await.unwrap();
     let key = SeaKeyStore::new(db.clone())
         .create(NewKey { name: "Watched".into(), ..NewKey::blank() }, &support::by("ann"), Utc::now())
         .await
@@ -270,7 +270,7 @@ async fn repeated_failures_slow_sign_in_down_without_saying_who_exists() {
     let db = support::sqlite().await;
     let (app, _) = support::router_on(&db).await;
     let hash = hash_password(PASSWORD.into()).await;
-    users::add_user(&db, "ann", Rights::all(), hash, &support::by("ops"), Utc::now()).await.unwrap();
+    users::add_user(&db, "ann", Rights::all(), hash, None, &support::by("ops"), Utc::now()).await.unwrap();
 
     let unknown = send(&app, sign_in_form("nobody", PASSWORD, "/")).await;
     let wrong = send(&app, sign_in_form("ann", "wrong password", "/")).await;
@@ -313,7 +313,7 @@ async fn cross_site_posts_and_open_redirects_are_refused() {
     assert_eq!(send(&app, same_site).await.status(), StatusCode::OK);
 
     let hash = hash_password(PASSWORD.into()).await;
-    users::add_user(&db, "bob", Rights::all(), hash, &support::by("ops"), Utc::now()).await.unwrap();
+    users::add_user(&db, "bob", Rights::all(), hash, None, &support::by("ops"), Utc::now()).await.unwrap();
     for hostile in ["//evil.example/x", "https://evil.example/", "/\\evil.example"] {
         let response = send(&app, sign_in_form("bob", PASSWORD, hostile)).await;
         assert_eq!(location(&response), app::API_KEYS_PATH, "{hostile}");
@@ -323,15 +323,15 @@ async fn cross_site_posts_and_open_redirects_are_refused() {
 async fn someone_always_keeps_all_five_rights(db: DatabaseConnection) {
     let ops = support::by("ops");
     let hash = || "$argon2id$v=19$m=19456,t=2,p=1$unknown".to_owned();
-    users::add_user(&db, "root", Rights::all(), hash(), &ops, Utc::now()).await.unwrap();
+    users::add_user(&db, "root", Rights::all(), hash(), None, &ops, Utc::now()).await.unwrap();
     let viewer = users::parse_rights("canView,Nexus.ApiKeys.canRead").unwrap();
-    users::add_user(&db, "vera", viewer, hash(), &ops, Utc::now()).await.unwrap();
+    users::add_user(&db, "vera", viewer, hash(), None, &ops, Utc::now()).await.unwrap();
     assert!(matches!(
-        users::add_user(&db, "vera", viewer, hash(), &ops, Utc::now()).await,
+        users::add_user(&db, "vera", viewer, hash(), None, &ops, Utc::now()).await,
         Err(users::UserError::Exists(_))
     ));
     assert!(matches!(
-        users::add_user(&db, "bad name", viewer, hash(), &ops, Utc::now()).await,
+        users::add_user(&db, "bad name", viewer, hash(), None, &ops, Utc::now()).await,
         Err(users::UserError::BadName)
     ));
     assert!(matches!(users::parse_rights("canView,canFly"), Err(users::UserError::BadRights(_))));

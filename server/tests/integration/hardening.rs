@@ -65,7 +65,7 @@ fn set_cookie(response: &Response) -> Option<String> {
 
 async fn with_user(db: &DatabaseConnection, name: &str) {
     let hash = hash_password(PASSWORD.into()).await;
-    users::add_user(db, name, Rights::all(), hash, &support::by("ops"), Utc::now()).await.unwrap();
+    users::add_user(db, name, Rights::all(), hash, None, &support::by("ops"), Utc::now()).await.unwrap();
 }
 
 async fn failed_sign_ins(db: &DatabaseConnection) -> Vec<app::audit::AuditEntry> {

@@ -13,6 +13,7 @@ mod hardening;
 mod http;
 mod key_export;
 mod live;
+mod mail;
 mod multi_instance;
 mod notices;
 mod processes;

@@ -11,7 +11,7 @@ use app::api_keys::{KeyChanges, NewKey, Permission};
 use app::error::AppError;
 use app::webhooks::endpoint::{NewEndpoint, Outcome};
 use app::webhooks::event::EventType;
-use app::webhooks::store::WebhookStore;
+use app::webhooks::store::NotificationStore;
 use axum::http::{HeaderMap, StatusCode};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
@@ -139,11 +139,11 @@ async fn every_key_event_arrives_signed(db: DatabaseConnection) {
     keys.delete(rotated.created.key.id, &by("bob"), now).await.unwrap();
     // The old key, still in its grace, ends within 24 hours and was used: the scan warns.
     support::set_last_used(&db, key.id, now).await;
-    assert_eq!(expiry_scan::scan(&db, now).await.unwrap(), 1);
+    assert_eq!(expiry_scan::scan(&db, now, None).await.unwrap(), 1);
     // A key that expires in 3 days gets the 7-day warning only, and a just-expired one its notice.
     insert_key(&db, "Mail 1", "carol", Permission::SecureMail, true, Some(now + Duration::days(3)), now).await;
     insert_key(&db, "Mail 2", "carol", Permission::SecureMail, true, Some(now - Duration::hours(1)), now).await;
-    assert_eq!(expiry_scan::scan(&db, now).await.unwrap(), 2);
+    assert_eq!(expiry_scan::scan(&db, now, None).await.unwrap(), 2);
     deliver_all(&hooks, now).await;
 
     let got = receiver.got();
@@ -278,8 +278,8 @@ async fn expiry_warnings_are_sent_once_and_rearmed_by_a_new_expiry(db: DatabaseC
     let soon = insert_key(&db, "soon", "carol", Permission::Chat, true, Some(now + Duration::days(20)), now).await;
     let extended =
         insert_key(&db, "extended", "carol", Permission::Chat, true, Some(now + Duration::days(40)), now).await;
-    assert_eq!(expiry_scan::scan(&db, now).await.unwrap(), 1, "only `soon` is within 30 days");
-    assert_eq!(expiry_scan::scan(&db, now).await.unwrap(), 0, "sent once");
+    assert_eq!(expiry_scan::scan(&db, now, None).await.unwrap(), 1, "only `soon` is within 30 days");
+    assert_eq!(expiry_scan::scan(&db, now, None).await.unwrap(), 0, "sent once");
     // `extended` is extended before its 30-day threshold came: it never gets that warning.
     let day_5 = now + Duration::days(5);
     let key = keys.get(extended).await.unwrap();
@@ -288,15 +288,15 @@ async fn expiry_warnings_are_sent_once_and_rearmed_by_a_new_expiry(db: DatabaseC
     keys.update(extended, changes, &by("bob"), day_5).await.unwrap();
     // Two instances scanning at the same moment send each warning once.
     let day_15 = now + Duration::days(15);
-    let (a, b) = tokio::join!(expiry_scan::scan(&db, day_15), expiry_scan::scan(&db, day_15));
+    let (a, b) = tokio::join!(expiry_scan::scan(&db, day_15, None), expiry_scan::scan(&db, day_15, None));
     assert_eq!(a.unwrap() + b.unwrap(), 1, "`soon`'s 7-day warning, once");
-    assert_eq!(expiry_scan::scan(&db, day_15).await.unwrap(), 0);
+    assert_eq!(expiry_scan::scan(&db, day_15, None).await.unwrap(), 0);
     // A new expiry for `soon` re-arms its thresholds.
     let key = keys.get(soon).await.unwrap();
     let mut changes = KeyChanges::unchanged(&key);
     changes.expires_at = Some(day_15 + Duration::days(25));
     keys.update(soon, changes, &by("bob"), day_15).await.unwrap();
-    assert_eq!(expiry_scan::scan(&db, day_15).await.unwrap(), 1);
+    assert_eq!(expiry_scan::scan(&db, day_15, None).await.unwrap(), 1);
     deliver_all(&hooks, day_15).await;
     // Deliveries are concurrent: in any order.
     let mut days: Vec<u64> = receiver

@@ -1,10 +1,14 @@
 """A real SMTP server for the tests (aiosmtpd): it accepts every message on 127.0.0.1:PORT and
-writes each one, as received, to DIR/<n>.eml, with its envelope recipients on the first line.
+writes each one to DIR/<n>.json as {"rcpt": [...], "from": ..., "subject": ..., "body": ...},
+the headers and body decoded as a mail reader would show them.
 
 Usage: python smtp_sink.py PORT DIR     (runs until killed; prints "ready" once listening)
 """
 
+import email
+import email.policy
 import itertools
+import json
 import pathlib
 import signal
 import sys
@@ -18,11 +22,17 @@ class Keep:
         self.count = itertools.count(1)
 
     async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
+        kept = {
+            "rcpt": envelope.rcpt_tos,
+            "from": str(message["from"]),
+            "subject": str(message["subject"]),
+            "body": message.get_content(),
+        }
         n = next(self.count)
-        recipients = ",".join(envelope.rcpt_tos)
-        text = f"RCPT {recipients}\n".encode() + envelope.original_content
-        (self.folder / f"{n}.eml.part").write_bytes(text)
-        (self.folder / f"{n}.eml.part").rename(self.folder / f"{n}.eml")
+        part = self.folder / f"{n}.json.part"
+        part.write_text(json.dumps(kept))
+        part.rename(self.folder / f"{n}.json")
         return "250 Message accepted for delivery"
 
 

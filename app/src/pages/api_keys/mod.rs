@@ -90,6 +90,7 @@ pub(crate) fn reason_id(action: Action) -> &'static str {
         Action::UpdateKey => "why-not-update",
         Action::DeleteKey => "why-not-delete",
         Action::ManageWebhooks => "why-not-manage-webhooks",
+        Action::SetOwnPreferences => "why-not-set-preferences",
     }
 }
 

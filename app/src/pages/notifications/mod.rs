@@ -1,7 +1,8 @@
 //! The Notifications page: the webhook endpoints key events are sent to, each with its events,
 //! state and last delivery; `Add endpoint` (its signing secret shown once), `Send test event`,
-//! `Roll secret`, switching on and off, removing, and each endpoint's delivery log with `Retry`.
-//! Seeing it needs canView and canRead; changing anything needs all five rights.
+//! `Roll secret`, switching on and off, removing, and each endpoint's delivery log with `Retry`;
+//! and the user's own mail choice. Seeing the endpoints needs canView and canRead; changing them
+//! needs all five rights; any signed-in user makes their mail choice.
 //!
 //! Its code lives in its own wasm file (`#[lazy]`), like the Audit Log's: the main file holds only
 //! the route's placeholder.
@@ -9,6 +10,7 @@
 mod add_dialog;
 mod deliveries;
 mod endpoint_row;
+mod mail;
 
 use crate::auth::{Action, use_current_user};
 use crate::webhooks::endpoint::Notifications;
@@ -65,8 +67,14 @@ fn NotificationsView() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="loading">"Loading notifications…"</p> }>
                 {move || Suspend::new(async move {
                     match user.await {
-                        Ok(Some(user)) if Action::ViewKeys.allowed(user.rights) => view! { <Endpoints/> }.into_any(),
-                        Ok(Some(_)) => view! { <p class="error" role="alert">{Action::ViewKeys.refusal()}</p> }.into_any(),
+                        Ok(Some(user)) => view! {
+                            {if Action::ViewKeys.allowed(user.rights) {
+                                view! { <Endpoints/> }.into_any()
+                            } else {
+                                view! { <p class="error" role="alert">{Action::ViewKeys.refusal()}</p> }.into_any()
+                            }}
+                            <mail::MailSection/>
+                        }.into_any(),
                         Ok(None) => view! { <p class="error" role="alert">"Sign in to see notifications."</p> }.into_any(),
                         Err(error) => view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
                     }

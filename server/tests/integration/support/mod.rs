@@ -87,7 +87,7 @@ pub fn by(name: &str) -> Actor {
 /// Adds user `name` with `rights` (and a password nobody knows) and starts a session for them;
 /// returns the `Cookie` header value that carries it.
 pub async fn signed_in(db: &DatabaseConnection, name: &str, rights: Rights) -> String {
-    users::add_user(db, name, rights, "$argon2id$v=19$m=19456,t=2,p=1$unknown".into(), &by("ops"), Utc::now())
+    users::add_user(db, name, rights, "$argon2id$v=19$m=19456,t=2,p=1$unknown".into(), None, &by("ops"), Utc::now())
         .await
         .expect("add a test user");
     let user = users::find_for_sign_in(db, name).await.unwrap().unwrap();
