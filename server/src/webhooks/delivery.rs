@@ -139,6 +139,18 @@ impl Deliverer {
             None => Answer { outcome: Outcome::Unreachable, status: None, duration: std::time::Duration::ZERO },
         };
         let attempt = message.attempts + 1;
+        if answer.outcome != Outcome::Delivered {
+            // The cause, for the operator (the console says no more than the status or
+            // "Unreachable"); never the URL, which may carry credentials.
+            tracing::warn!(
+                endpoint_id = %endpoint.id,
+                message_id = %message.id,
+                attempt,
+                outcome = answer.outcome.code(),
+                status = ?answer.status,
+                "webhook delivery failed"
+            );
+        }
         self.record(&message, &endpoint, answer, attempt, now).await?;
         Ok(Some(Attempted { answer, attempt }))
     }

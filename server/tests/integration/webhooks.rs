@@ -335,7 +335,7 @@ async fn bad_input_is_refused_and_nothing_is_saved(db: DatabaseConnection) {
     let created = added.expect("a name is checked at delivery");
     let test = strict.send_test(created.endpoint.id, &by("alice"), now).await.unwrap();
     assert_eq!(test.outcome, Outcome::AddressNotAllowed, "{test:?}");
-    assert_eq!(test.result_text(), "Unreachable (address not allowed)");
+    assert_eq!(test.result_text(), "Unreachable", "no more than that");
     // No endpoint takes the event: nothing goes to the outbox.
     strict.remove(created.endpoint.id, &by("alice"), now).await.unwrap();
     insert_and_announce(&db, "quiet", now).await;
@@ -370,6 +370,16 @@ async fn an_event_committed_while_no_server_runs_is_delivered_after_the_start() 
     std::fs::create_dir_all(&dir).unwrap();
     let url = format!("sqlite://{}?mode=rwc", dir.join("keydesk.db").display());
     let receiver = Receiver::start().await;
+    let refused = std::process::Command::new(SERVER)
+        .args(["--database-url", &url, "webhook", "add", &receiver.url, "--events", "key.created,key.exploded"])
+        .env("KEYDESK_SECRETS_KEY", SECRETS_KEY)
+        .env("KEYDESK_WEBHOOKS_ALLOW_PRIVATE", "true")
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(said.contains("\"key.exploded\" is not an event; the events are key.created,"), "{said}");
+    assert_eq!(cli(&url, &["webhook", "list"]).lines().count(), 1, "nothing was added");
     let secret = cli(&url, &["webhook", "add", &receiver.url, "--events", "key.created,key.disabled"]);
     assert!(secret.starts_with("whsec_"), "the secret is printed once: {secret}");
     let listed = cli(&url, &["webhook", "list"]);

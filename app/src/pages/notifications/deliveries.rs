@@ -10,7 +10,7 @@ use uuid::Uuid;
 #[component]
 pub(super) fn DeliveryLog(endpoint: Uuid, can_manage: bool, version: RwSignal<u32>) -> impl IntoView {
     let retried = RwSignal::new(0u32);
-    let log = Resource::new(move || (version.get(), retried.get()), move |_| load_deliveries(endpoint));
+    let log = Resource::new_serde_wb(move || (version.get(), retried.get()), move |_| load_deliveries(endpoint));
     let retry = Action::new(move |message: &Uuid| retry_delivery(*message));
     Effect::new(move |_| {
         if let Some(Ok(())) = retry.value().get() {

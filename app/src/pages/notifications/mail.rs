@@ -7,7 +7,7 @@ use leptos::prelude::*;
 
 #[component]
 pub(super) fn MailSection() -> impl IntoView {
-    let loaded = Resource::new(|| (), |()| load_mail_preference());
+    let loaded = Resource::new_serde_wb(|| (), |()| load_mail_preference());
     view! {
         <h2>"E-mail"</h2>
         <Transition fallback=|| view! { <p class="loading">"Loading your e-mail settings…"</p> }>

@@ -88,7 +88,7 @@ fn NotificationsView() -> impl IntoView {
 fn Endpoints() -> impl IntoView {
     let reload = Reload(RwSignal::new(0));
     provide_context(reload);
-    let loaded = Resource::new(move || reload.0.get(), |_| load_notifications());
+    let loaded = Resource::new_serde_wb(move || reload.0.get(), |_| load_notifications());
     let adding = RwSignal::new(false);
     view! {
         <h2>"Webhook endpoints"</h2>
