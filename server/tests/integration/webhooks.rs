@@ -365,7 +365,7 @@ fn cli(url: &str, args: &[&str]) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_event_committed_while_no_server_runs_is_delivered_after_the_start() {
+async fn events_survive_a_stopped_or_killed_server() {
     let dir = std::env::temp_dir().join(format!("keydesk-webhooks-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap();
     let url = format!("sqlite://{}?mode=rwc", dir.join("keydesk.db").display());
@@ -393,6 +393,18 @@ async fn an_event_committed_while_no_server_runs_is_delivered_after_the_start() 
     let got = receiver.until_count(1, std::time::Duration::from_secs(10)).await;
     assert_eq!(got[0].event_type(), "key.created");
     verify(&secret, &got[0]);
+    // Killed (SIGKILL) after a failed try: the restarted server delivers the message, with the
+    // same webhook-id.
+    receiver.answer(503);
+    cli(&url, &["key", "create", "killed midway", "--permission", "chat"]);
+    receiver.until_count(2, std::time::Duration::from_secs(10)).await;
+    drop(server);
+    receiver.answer(200);
+    let server = Instance::start_with(&url, &["--webhooks-allow-private"]).await;
+    let got = receiver.until_count(3, std::time::Duration::from_secs(20)).await;
+    assert_eq!(got[2].id(), got[1].id(), "the same message");
+    assert!(got[2].body.contains("killed midway"));
+    verify(&secret, &got[2]);
     let id = listed.lines().nth(1).unwrap().split_whitespace().next().unwrap().to_owned();
     let tested = cli(&url, &["webhook", "test", &id[..8]]);
     assert!(tested.starts_with("HTTP 200"), "{tested}");
