@@ -67,3 +67,32 @@ pub fn restrictions_of(id: Uuid, mode: &str, allowed_sources: &str) -> Restricti
 pub fn stored_allowed_sources(allowed: &[String]) -> String {
     serde_json::to_string(allowed).expect("a list of strings serialises")
 }
+
+/// A key row for unit tests: `name`, a chat key made by alice at `at`, enabled, expiring then.
+#[cfg(test)]
+pub(crate) fn sample(name: &str, at: DateTimeUtc) -> Model {
+    Model {
+        id: Uuid::nil(),
+        name: name.into(),
+        name_folded: name.to_lowercase(),
+        permission: "chat".into(),
+        enabled: true,
+        expires_at: Some(at),
+        created_at: at,
+        created_by: "alice".into(),
+        created_by_folded: "alice".into(),
+        updated_at: at,
+        last_used_at: None,
+        display_prefix: "kd_chat_AbC".into(),
+        secret_hash: vec![0xAB; 32],
+        version: 1,
+        copied_from: None,
+        replaces: None,
+        replaced_by: None,
+        rotated_at: None,
+        expiry_before_rotation: None,
+        stop_when_unused: false,
+        restriction_mode: "off".into(),
+        allowed_sources: "[]".into(),
+    }
+}

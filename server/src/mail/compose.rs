@@ -73,35 +73,11 @@ pub fn expiry_mail(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use uuid::Uuid;
 
     #[test]
     fn a_mail_names_the_key_its_end_its_use_and_links_to_it() {
         let at = DateTime::parse_from_rfc3339("2026-12-07T12:00:00Z").unwrap().to_utc();
-        let key = api_key::Model {
-            id: Uuid::nil(),
-            name: "Chat widget".into(),
-            name_folded: String::new(),
-            permission: "chat".into(),
-            enabled: true,
-            expires_at: Some(at),
-            created_at: at,
-            created_by: "alice".into(),
-            created_by_folded: String::new(),
-            updated_at: at,
-            last_used_at: Some(at),
-            display_prefix: "kd_chat_x".into(),
-            secret_hash: vec![],
-            version: 1,
-            copied_from: None,
-            replaces: None,
-            replaced_by: None,
-            rotated_at: None,
-            expiry_before_rotation: None,
-            stop_when_unused: false,
-            restriction_mode: "off".into(),
-            allowed_sources: "[]".into(),
-        };
+        let key = api_key::Model { last_used_at: Some(at), ..api_key::sample("Chat widget", at) };
         let usage = UsageImpact { uses_7d: 1234, uses_24h: 10, last_used_at: Some(at), origins: vec![] };
         let (subject, body) =
             expiry_mail(&key, Warning::Expiring7, &usage, "https://keys.example.com", Reason::Creator);
@@ -114,7 +90,7 @@ mod tests {
             ),
             "{body}"
         );
-        assert!(!body.contains("kd_chat_x"));
+        assert!(!body.contains("kd_chat_"));
         let (subject, _) = expiry_mail(&key, Warning::GraceEnding, &usage, "", Reason::Subscribed);
         assert!(subject.starts_with("Replaced API key “Chat widget” stops working within 24 hours"), "{subject}");
     }

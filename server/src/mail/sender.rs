@@ -4,7 +4,7 @@
 
 use super::MailSettings;
 use crate::entity::mail_message::{self, Column, Entity as Mails};
-use crate::message_state::{DELIVERED, FAILED, PENDING};
+use crate::message_state::{self, DELIVERED, FAILED, PENDING};
 use app::webhooks::delivery_schedule::retry_delay;
 use chrono::{DateTime, Duration, Utc};
 use lettre::message::header::ContentType;
@@ -87,11 +87,7 @@ impl MailSender {
     async fn record(&self, mail: &mail_message::Model, sent: bool, now: DateTime<Utc>) -> Result<(), DbErr> {
         let attempts = mail.attempts + 1;
         let retry = if sent { None } else { retry_delay(attempts as u32, 0.5) };
-        let state = match (sent, retry) {
-            (true, _) => DELIVERED,
-            (false, Some(_)) => PENDING,
-            (false, None) => FAILED,
-        };
+        let state = message_state::after_try(sent, retry);
         Mails::update_many()
             .col_expr(Column::State, Expr::value(state))
             .col_expr(Column::Attempts, Expr::value(attempts))
@@ -118,22 +114,18 @@ pub async fn purge(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<u64, D
 
 /// Keeps sending every 2 seconds, and purges once an hour, until aborted.
 pub fn spawn(sender: MailSender) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut rounds: u64 = 0;
-        loop {
-            tick.tick().await;
+    message_state::every(std::time::Duration::from_secs(2), move |rounds| {
+        let sender = sender.clone();
+        async move {
             let now = app::clock::now();
             if let Err(error) = sender.run_once(now).await {
                 tracing::warn!(%error, "mail round failed; trying again");
             }
-            if rounds % 1_800 == 0 {
-                if let Err(error) = purge(&sender.db, now).await {
-                    tracing::warn!(%error, "cannot purge old mails");
-                }
+            if rounds % 1_800 == 0
+                && let Err(error) = purge(&sender.db, now).await
+            {
+                tracing::warn!(%error, "cannot purge old mails");
             }
-            rounds += 1;
         }
     })
 }

@@ -14,7 +14,7 @@ use super::signing::{SigningSecret, message_id, signature_header};
 use crate::entity::webhook_attempt;
 use crate::entity::webhook_endpoint::{self, Entity as Endpoints};
 use crate::entity::webhook_message::{self, Column, Entity as Messages};
-use crate::message_state::{DELIVERED, FAILED, PENDING};
+use crate::message_state::{self, DELIVERED, FAILED, PENDING};
 use app::webhooks::delivery_schedule::{disable_after, disables, retry_delay};
 use app::webhooks::endpoint::{Outcome, TEST_EVENT};
 use chrono::{DateTime, Duration, Utc};
@@ -188,11 +188,7 @@ impl Deliverer {
         let delivered = answer.outcome == Outcome::Delivered;
         let test = message.event_type == TEST_EVENT;
         let retry = if delivered || test { None } else { retry_delay(attempt as u32, rand_unit()) };
-        let state = match (delivered, retry) {
-            (true, _) => DELIVERED,
-            (false, Some(_)) => PENDING,
-            (false, None) => FAILED,
-        };
+        let state = message_state::after_try(delivered, retry);
         let txn = crate::db::begin_write(&self.db).await?;
         // Only while this instance still holds the claim (it may have lapsed during a slow try).
         let updated = Messages::update_many()
@@ -281,12 +277,9 @@ pub async fn purge(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<u64, D
 
 /// Keeps delivering every second, and purges once an hour, until aborted.
 pub fn spawn(deliverer: Deliverer) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut rounds: u64 = 0;
-        loop {
-            tick.tick().await;
+    message_state::every(std::time::Duration::from_secs(1), move |rounds| {
+        let deliverer = deliverer.clone();
+        async move {
             let now = app::clock::now();
             if let Err(error) = deliverer.run_once(now).await {
                 tracing::warn!(%error, "webhook delivery round failed; trying again");
@@ -298,7 +291,6 @@ pub fn spawn(deliverer: Deliverer) -> tokio::task::JoinHandle<()> {
                     Err(error) => tracing::warn!(%error, "cannot purge old webhook messages"),
                 }
             }
-            rounds += 1;
         }
     })
 }

@@ -109,11 +109,9 @@ async fn warn(
 
 /// Scans every [`EVERY`] until aborted.
 pub fn spawn(db: DatabaseConnection, mail: Option<MailSettings>) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(EVERY);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
+    crate::message_state::every(EVERY, move |_| {
+        let (db, mail) = (db.clone(), mail.clone());
+        async move {
             match scan(&db, app::clock::now(), mail.as_ref()).await {
                 Ok(0) => {}
                 Ok(sent) => tracing::info!(sent, "expiry warnings sent"),

@@ -86,30 +86,7 @@ mod tests {
     #[test]
     fn a_key_event_names_the_key_and_never_its_secret() {
         let at = DateTime::parse_from_rfc3339("2026-11-30T12:00:00Z").unwrap().to_utc();
-        let row = api_key::Model {
-            id: Uuid::nil(),
-            name: "Chat widget".into(),
-            name_folded: "chat widget".into(),
-            permission: "chat".into(),
-            enabled: false,
-            expires_at: Some(at),
-            created_at: at,
-            created_by: "alice".into(),
-            created_by_folded: "alice".into(),
-            updated_at: at,
-            last_used_at: None,
-            display_prefix: "kd_chat_AbC".into(),
-            secret_hash: vec![0xAB; 32],
-            version: 2,
-            copied_from: None,
-            replaces: None,
-            replaced_by: None,
-            rotated_at: None,
-            expiry_before_rotation: None,
-            stop_when_unused: false,
-            restriction_mode: "off".into(),
-            allowed_sources: "[]".into(),
-        };
+        let row = api_key::Model { enabled: false, ..api_key::sample("Chat widget", at) };
         let changes = [FieldChange::enabled(false)];
         let context = Context { actor: Some("bob"), changes: &changes, ..Context::default() };
         let body: Value = serde_json::from_str(&key_event(EventType::KeyDisabled, &row, context, at)).unwrap();
