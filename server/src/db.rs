@@ -50,6 +50,9 @@ pub async fn ping(db: &DatabaseConnection) -> bool {
     db.execute_unprepared("SELECT 1").await.is_ok()
 }
 
+/// What the secrets key file beside a SQLite database adds to its name (`webhooks::sealing`).
+pub const SECRETS_KEY_SUFFIX: &str = ".secrets-key";
+
 /// The file a SQLite URL names (`sqlite://data/keydesk.db?mode=rwc`), if it names one.
 pub(crate) fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
     let path = url.strip_prefix("sqlite://")?;
@@ -63,8 +66,9 @@ mod private_files {
     use std::io;
     use std::path::Path;
 
-    /// SQLite's companion files, which it creates with the database file's permissions.
-    const COMPANIONS: [&str; 3] = ["-wal", "-shm", "-journal"];
+    /// SQLite's companion files, which it creates with the database file's permissions, and the
+    /// webhooks' secrets key file Keydesk keeps beside the database.
+    const COMPANIONS: [&str; 4] = ["-wal", "-shm", "-journal", super::SECRETS_KEY_SUFFIX];
 
     /// Creates `database`'s folder (0700) if missing, creates the file (0600) if missing, and
     /// tightens an existing file and its companions to 0600. An existing folder is tightened to

@@ -53,7 +53,7 @@ impl SecretsKey {
         }
         let Some(database) = crate::db::sqlite_file(database_url) else { return Ok(None) };
         let mut path = database.into_os_string();
-        path.push(".secrets-key");
+        path.push(crate::db::SECRETS_KEY_SUFFIX);
         let path = std::path::PathBuf::from(path);
         match std::fs::read_to_string(&path) {
             Ok(text) => SecretsKey::from_base64(&text)
@@ -129,6 +129,29 @@ mod tests {
         *altered.last_mut().unwrap() ^= 1;
         assert_eq!(key.open(&altered, endpoint), Err(SealBroken), "altered");
         assert_eq!(key.open(&sealed[..5], endpoint), Err(SealBroken), "cut short");
+    }
+
+    #[test]
+    fn beside_a_sqlite_database_the_key_file_is_made_once_for_its_user_alone() {
+        if std::env::var("KEYDESK_SECRETS_KEY").is_ok() {
+            return; // The setting wins over the file; nothing here to check.
+        }
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("keydesk-sealing-{}", Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.join("keydesk.db").display());
+        let first = SecretsKey::load(&url).unwrap().expect("a key beside a SQLite file");
+        let file = dir.join("keydesk.db.secrets-key");
+        assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+        let endpoint = Uuid::new_v4();
+        let sealed = first.seal(SECRET, endpoint);
+        let again = SecretsKey::load(&url).unwrap().unwrap();
+        assert_eq!(again.open(&sealed, endpoint).unwrap(), SECRET, "the same key at the next start");
+        std::fs::write(&file, "not a key\n").unwrap();
+        let broken = SecretsKey::load(&url).unwrap_err();
+        assert!(broken.contains("keydesk.db.secrets-key") && !broken.contains("not a key"), "{broken}");
+        assert!(SecretsKey::load("sqlite::memory:").unwrap().is_none(), "nowhere to keep one");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
