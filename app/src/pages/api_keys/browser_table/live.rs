@@ -228,11 +228,18 @@ impl Follower {
     }
 
     fn key_changed(self: &Rc<Self>, id: Uuid) {
+        // A list on its way may have been read before this change (the first load, say, with a
+        // key made at once): it is read again when it arrives. Checked before anything else: a
+        // change seen before the first list arrives must not be lost to it.
+        let loading = self.loading.get();
+        if loading {
+            self.load_again.set(true);
+        }
         if !self.table.holding.get_untracked() {
             return self.reread_soon();
         }
-        if self.loading.get() {
-            return self.load_again.set(true);
+        if loading {
+            return;
         }
         let this = self.clone();
         leptos::task::spawn_local(async move {
