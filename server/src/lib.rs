@@ -17,6 +17,7 @@ pub mod mail;
 pub mod message_state;
 pub mod migration;
 pub mod public_url;
+pub mod random;
 pub mod security_headers;
 pub mod usage;
 pub mod verify;

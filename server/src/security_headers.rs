@@ -33,9 +33,7 @@ pub struct CspNonce(pub String);
 
 impl CspNonce {
     fn new() -> Self {
-        let mut bytes = [0u8; 16];
-        getrandom::fill(&mut bytes).expect("the operating system's random source failed");
-        CspNonce(bytes.iter().map(|b| format!("{b:02x}")).collect())
+        CspNonce(crate::random::hex::<16>())
     }
 }
 

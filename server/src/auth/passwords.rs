@@ -79,9 +79,7 @@ pub async fn hash_password(password: String) -> String {
 }
 
 fn hash_blocking(password: &str) -> String {
-    let mut salt = [0u8; 16];
-    getrandom::fill(&mut salt).expect("the operating system's random source failed");
-    let salt = SaltString::encode_b64(&salt).expect("16 bytes make a valid salt");
+    let salt = SaltString::encode_b64(&crate::random::bytes::<16>()).expect("16 bytes make a valid salt");
     argon2().hash_password(password.as_bytes(), &salt).expect("Argon2id hashing of a password succeeds").to_string()
 }
 

@@ -62,9 +62,7 @@ pub async fn start_session(
     policy: SessionPolicy,
     now: DateTime<Utc>,
 ) -> Result<SessionId, DbErr> {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).expect("the operating system's random source failed");
-    let id: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let id = crate::random::hex::<32>();
     session::ActiveModel {
         id_hash: Set(hash(&id)),
         user_id: Set(user_id),

@@ -86,7 +86,7 @@ impl MailSender {
 
     async fn record(&self, mail: &mail_message::Model, sent: bool, now: DateTime<Utc>) -> Result<(), DbErr> {
         let attempts = mail.attempts + 1;
-        let retry = if sent { None } else { retry_delay(attempts as u32, 0.5) };
+        let retry = if sent { None } else { retry_delay(attempts as u32, crate::random::unit()) };
         let state = message_state::after_try(sent, retry);
         Mails::update_many()
             .col_expr(Column::State, Expr::value(state))

@@ -187,7 +187,7 @@ impl Deliverer {
     ) -> Result<(), DbErr> {
         let delivered = answer.outcome == Outcome::Delivered;
         let test = message.event_type == TEST_EVENT;
-        let retry = if delivered || test { None } else { retry_delay(attempt as u32, rand_unit()) };
+        let retry = if delivered || test { None } else { retry_delay(attempt as u32, crate::random::unit()) };
         let state = message_state::after_try(delivered, retry);
         let txn = crate::db::begin_write(&self.db).await?;
         // Only while this instance still holds the claim (it may have lapsed during a slow try).
@@ -256,13 +256,6 @@ async fn health(
     }
     update.exec(db).await?;
     Ok(())
-}
-
-/// A uniform number in [0, 1) for the retry jitter.
-fn rand_unit() -> f64 {
-    let mut bytes = [0u8; 8];
-    getrandom::fill(&mut bytes).expect("the operating system's random source failed");
-    (u64::from_le_bytes(bytes) >> 11) as f64 / (1u64 << 53) as f64
 }
 
 /// Removes delivered and failed messages (with their attempts) older than [`kept_for`].

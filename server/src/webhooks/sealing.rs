@@ -81,15 +81,13 @@ impl SecretsKey {
 
     /// A new random key, with its base64 for the operator to keep.
     pub fn generate() -> (SecretsKey, String) {
-        let mut bytes = [0u8; 32];
-        getrandom::fill(&mut bytes).expect("the operating system's random source failed");
+        let bytes = crate::random::bytes::<32>();
         (SecretsKey(Key::from(bytes)), STANDARD.encode(bytes))
     }
 
     /// `secret` sealed for the endpoint `endpoint`: the nonce, then the ciphertext and its tag.
     pub fn seal(&self, secret: &[u8], endpoint: Uuid) -> Vec<u8> {
-        let mut nonce = [0u8; NONCE_BYTES];
-        getrandom::fill(&mut nonce).expect("the operating system's random source failed");
+        let nonce = crate::random::bytes::<NONCE_BYTES>();
         let cipher = ChaCha20Poly1305::new(&self.0);
         let sealed = cipher
             .encrypt(&Nonce::from(nonce), Payload { msg: secret, aad: endpoint.as_bytes() })

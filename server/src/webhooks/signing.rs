@@ -21,9 +21,7 @@ impl std::fmt::Debug for SigningSecret {
 impl SigningSecret {
     /// A new secret: `whsec_` and the standard base64 of 32 random bytes.
     pub fn generate() -> SigningSecret {
-        let mut bytes = [0u8; 32];
-        getrandom::fill(&mut bytes).expect("the operating system's random source failed");
-        SigningSecret(format!("whsec_{}", STANDARD.encode(bytes)))
+        SigningSecret(format!("whsec_{}", STANDARD.encode(crate::random::bytes::<32>())))
     }
 
     /// A secret as it was sealed (see `sealing`); `None` if it is not one.
