@@ -53,11 +53,15 @@ test("a key rotates without an outage: both secrets work, the keys link, the met
   await expect(async () => {
     await page.reload();
     await page.locator("body[data-hydrated]").waitFor({ state: "attached" });
-    const origin = page.getByRole("table", { name: "Migration by origin" }).getByRole("row", { name: new RegExp(`^${ORIGIN}`) });
+    // The section loads after hydration, with the panel's code: on a busy machine that alone
+    // can take more than the figures' own wait.
+    const table = page.getByRole("table", { name: "Migration by origin" });
+    await expect(table).toBeVisible({ timeout: 5000 });
+    const origin = table.getByRole("row", { name: new RegExp(`^${ORIGIN}`) });
     // Origin, old key's uses, new key's uses, the old key's last use there.
     await expect(origin.getByRole("cell").nth(2)).toHaveText("4", { timeout: 1000 });
     await expect(origin.getByRole("cell").nth(1)).toHaveText("1", { timeout: 1000 });
-  }).toPass({ timeout: 15_000 });
+  }).toPass({ timeout: 20_000 });
   await expect(page.getByText("4 of 5 verifications since the rotation used the new key.")).toBeVisible();
 
   // Replaced by / Replaces lead from one key to the other.
