@@ -1,20 +1,15 @@
 //! `server`: serve the console, migrate the database, or load the sample keys.
 
-use app::api_keys::bulk::Selection;
 use app::api_keys::key_list::BrowserTableLimit;
-use app::api_keys::rotation::{Grace, RotationRequest};
-use app::api_keys::store::KeyStore;
-use app::api_keys::{KeyChanges, KeyQuery, NewKey, Permission};
 use app::audit::Actor;
 use clap::Parser;
 use server::auth::{Auth, passwords, users};
-use server::cli::{Cli, Command, KeyCommand, LogFormat, TokenCommand, UserCommand, command_line_actor};
+use server::cli::{Cli, Command, LogFormat};
 use server::key_store::SeaKeyStore;
 use server::mail::{self, sender::MailSender};
 use server::public_url::PublicUrl;
 use server::verify::VerifyServices;
 use server::verify::sync::SyncIntervals;
-use server::verify::tokens;
 use server::webhooks::{client::WebhookClient, delivery, endpoints::SeaWebhookStore, expiry_scan, sealing::SecretsKey};
 use server::{db, http};
 use std::io::Write;
@@ -93,10 +88,10 @@ async fn run(cli: Cli) -> Result<(), String> {
             tracing::info!(keys, "synthetic keys added");
             Ok(())
         }
-        Command::Token(command) => token_command(&db, command).await,
-        Command::Key(command) => key_command(db, command).await,
-        Command::User(command) => user_command(&db, command).await,
-        Command::Webhook(command) => server::cli::run_webhook_command(webhooks, command, &command_line_actor()).await,
+        Command::Token(command) => server::cli::run_token_command(&db, command).await,
+        Command::Key(command) => server::cli::run_key_command(db, command).await,
+        Command::User(command) => server::cli::run_user_command(&db, command).await,
+        Command::Webhook(command) => server::cli::run_webhook_command(webhooks, command).await,
         Command::Audit { since } => print_audit(&db, since).await,
         Command::Serve => {
             let public_url = public_url.ok_or("the public URL is resolved for serve")?;
@@ -195,212 +190,12 @@ async fn ensure_an_administrator(db: &sea_orm::DatabaseConnection) -> Result<(),
     Ok(())
 }
 
-/// One line from standard input, without its line ending.
-fn read_password_line() -> Result<String, String> {
-    let mut line = String::new();
-    std::io::stdin().read_line(&mut line).map_err(|e| format!("cannot read the password: {e}"))?;
-    let password = line.trim_end_matches(['\r', '\n']).to_owned();
-    passwords::check_new_password(&password)?;
-    Ok(password)
-}
-
-async fn user_command(db: &sea_orm::DatabaseConnection, command: UserCommand) -> Result<(), String> {
-    let now = app::clock::now();
-    match command {
-        UserCommand::Add { name, rights, password_stdin: _, email } => {
-            let rights = users::parse_rights(&rights).map_err(|e| e.to_string())?;
-            users::validate_user_name(&name).map_err(|e| e.to_string())?;
-            if let Some(email) = &email {
-                users::check_email(email).map_err(|e| e.to_string())?;
-            }
-            let hash = passwords::hash_password(read_password_line()?).await;
-            users::add_user(db, &name, rights, hash, email.as_deref(), &command_line_actor(), now)
-                .await
-                .map_err(|e| e.to_string())?;
-            tracing::info!(name, rights = rights.to_list(), "user added");
-        }
-        UserCommand::SetEmail { name, email, none: _ } => {
-            users::set_email(db, &name, email.as_deref(), &command_line_actor(), now)
-                .await
-                .map_err(|e| e.to_string())?;
-            tracing::info!(name, "e-mail address set");
-        }
-        UserCommand::List => {
-            let mut out = std::io::stdout().lock();
-            writeln!(out, "{:<32} {:<26} {:<40} RIGHTS", "NAME", "CREATED", "E-MAIL").map_err(|e| e.to_string())?;
-            for user in users::list_users(db).await.map_err(|e| e.to_string())? {
-                let email = user.email.as_deref().unwrap_or("-");
-                let line = format!(
-                    "{:<32} {:<26} {email:<40} {}",
-                    user.name,
-                    user.created_at.to_rfc3339(),
-                    user.rights.to_list()
-                );
-                writeln!(out, "{line}").map_err(|e| e.to_string())?;
-            }
-        }
-        UserCommand::SetRights { name, rights } => {
-            let rights = users::parse_rights(&rights).map_err(|e| e.to_string())?;
-            users::set_rights(db, &name, rights, &command_line_actor(), now).await.map_err(|e| e.to_string())?;
-            tracing::info!(name, rights = rights.to_list(), "rights replaced");
-        }
-        UserCommand::Passwd { name, password_stdin: _ } => {
-            let hash = passwords::hash_password(read_password_line()?).await;
-            users::set_password(db, &name, hash, &command_line_actor(), now).await.map_err(|e| e.to_string())?;
-            tracing::info!(name, "password changed; the user's sessions ended");
-        }
-        UserCommand::Remove { name } => {
-            users::remove_user(db, &name, &command_line_actor(), now).await.map_err(|e| e.to_string())?;
-            tracing::info!(name, "user removed");
-        }
-    }
-    Ok(())
-}
-
 /// `server audit`: one line per event, oldest first.
 async fn print_audit(db: &sea_orm::DatabaseConnection, since: chrono::Duration) -> Result<(), String> {
     let entries = server::audit::since(db, app::clock::now() - since).await.map_err(|e| e.to_string())?;
     let mut out = std::io::stdout().lock();
     for entry in entries {
         writeln!(out, "{}", server::audit::terminal_line(&entry)).map_err(|e| e.to_string())?;
-    }
-    Ok(())
-}
-
-/// Prints a secret once, to standard output only (never through the log system).
-fn print_secret_once(secret: &str) -> Result<(), String> {
-    writeln!(std::io::stdout(), "{secret}").map_err(|e| format!("cannot print the secret: {e}"))
-}
-
-async fn token_command(db: &sea_orm::DatabaseConnection, command: TokenCommand) -> Result<(), String> {
-    let now = app::clock::now();
-    match command {
-        TokenCommand::Add { name } => {
-            let token = tokens::add_token(db, &name, &command_line_actor(), now).await.map_err(|e| e.to_string())?;
-            print_secret_once(token.expose())?;
-            tracing::info!(name, "service token added; it is shown this once");
-        }
-        TokenCommand::List => {
-            let mut out = std::io::stdout().lock();
-            let print =
-                |out: &mut std::io::StdoutLock, line: String| writeln!(out, "{line}").map_err(|e| e.to_string());
-            print(&mut out, format!("{:<32} {:<14} {:<26} {}", "NAME", "PREFIX", "CREATED", "REVOKED"))?;
-            for token in tokens::list_tokens(db).await.map_err(|e| e.to_string())? {
-                let revoked = token.revoked_at.map_or_else(|| "-".to_owned(), |at| at.to_rfc3339());
-                let line = format!(
-                    "{:<32} {:<14} {:<26} {}",
-                    token.name,
-                    token.display_prefix,
-                    token.created_at.to_rfc3339(),
-                    revoked
-                );
-                print(&mut out, line)?;
-            }
-        }
-        TokenCommand::Revoke { name } => {
-            tokens::revoke_token(db, &name, &command_line_actor(), now).await.map_err(|e| e.to_string())?;
-            tracing::info!(name, "service token revoked");
-        }
-        TokenCommand::Rotate { name, grace } => {
-            let token =
-                tokens::rotate_token(db, &name, grace, &command_line_actor(), now).await.map_err(|e| e.to_string())?;
-            print_secret_once(token.expose())?;
-            let old_until = (now + grace).to_rfc3339();
-            tracing::info!(name, old_until, "service token rotated; the new one is shown this once");
-        }
-    }
-    Ok(())
-}
-
-async fn key_command(db: sea_orm::DatabaseConnection, command: KeyCommand) -> Result<(), String> {
-    match command {
-        KeyCommand::Create { name, permission, expires_at } => {
-            let permission: Permission = permission.parse().map_err(|e| format!("--permission: {e}"))?;
-            let expires_at = expires_at
-                .map(|text| chrono::DateTime::parse_from_rfc3339(&text).map(|at| at.to_utc()))
-                .transpose()
-                .map_err(|e| format!("--expires-at must be RFC 3339, e.g. 2027-12-31T23:59:00Z: {e}"))?;
-            let new = NewKey { name, permission, enabled: true, expires_at, copied_from: None };
-            let created = SeaKeyStore::new(db)
-                .create(new, &command_line_actor(), app::clock::now())
-                .await
-                .map_err(|e| e.to_string())?;
-            print_secret_once(created.secret.expose())?;
-            tracing::info!(key_id = %created.key.id, "API key created; its secret is shown this once");
-        }
-        KeyCommand::Rotate { key, grace, until, stop_when_unused } => {
-            let grace = match until {
-                Some(text) => chrono::DateTime::parse_from_rfc3339(&text)
-                    .map(|at| Grace::Until(at.to_utc()))
-                    .map_err(|e| format!("--until must be RFC 3339, e.g. 2027-12-31T23:59:00Z: {e}"))?,
-                None if grace.is_zero() => Grace::Now,
-                None => Grace::ForSeconds(grace.num_seconds()),
-            };
-            let old = server::key_store::named_key(&db, &key).await?;
-            let request = RotationRequest { grace, stop_when_unused };
-            let rotated = SeaKeyStore::new(db)
-                .rotate(old.id, request, &command_line_actor(), app::clock::now())
-                .await
-                .map_err(|e| e.to_string())?;
-            print_secret_once(rotated.created.secret.expose())?;
-            let capped = if rotated.grace_end.capped { " (cut short by its own expiry)" } else { "" };
-            tracing::info!(
-                old_key_id = %old.id,
-                new_key_id = %rotated.created.key.id,
-                "API key rotated; the new secret is shown this once. The old key works until {}{capped}",
-                rotated.grace_end.at.to_rfc3339()
-            );
-        }
-        KeyCommand::Restrict { key, mode, allow, clear } => {
-            let row = server::key_store::named_key(&db, &key).await?;
-            let store = SeaKeyStore::new(db);
-            let current = store.get(row.id).await.map_err(|e| e.to_string())?;
-            let mut restrictions = current.restrictions.clone();
-            if let Some(mode) = mode {
-                restrictions.mode = mode;
-            }
-            if clear || !allow.is_empty() {
-                restrictions.allowed = allow;
-            }
-            let changes = KeyChanges { restrictions: Some(restrictions), ..KeyChanges::unchanged(&current) };
-            let updated = store
-                .update(row.id, changes, &command_line_actor(), app::clock::now())
-                .await
-                .map_err(|e| e.to_string())?;
-            writeln!(std::io::stdout(), "{}", updated.restrictions.describe()).map_err(|e| e.to_string())?;
-        }
-        KeyCommand::Bulk { action, query, key, expires_at, dry_run } => {
-            let action = server::key_store::bulk_action(&action, expires_at.as_deref())?;
-            let selection = match query {
-                Some(query) => Selection::View(KeyQuery::from_query_string(&query)),
-                None => {
-                    let mut ids = Vec::new();
-                    for key in &key {
-                        ids.push(server::key_store::named_key(&db, key).await?.id);
-                    }
-                    Selection::Picked(ids)
-                }
-            };
-            let store = SeaKeyStore::new(db);
-            let (actor, now) = (command_line_actor(), app::clock::now());
-            let preview = store.preview_bulk(selection, action, &actor, now).await.map_err(|e| e.to_string())?;
-            write!(std::io::stdout(), "{}", server::key_store::preview_text(&preview)).map_err(|e| e.to_string())?;
-            if !dry_run && preview.count > 0 {
-                let outcome = store.apply_bulk(preview.token, action, &actor, now).await.map_err(|e| e.to_string())?;
-                writeln!(
-                    std::io::stdout(),
-                    "Done: {} (batch {}).",
-                    app::api_keys::bulk::keys(outcome.changed),
-                    outcome.batch_id
-                )
-                .map_err(|e| e.to_string())?;
-            }
-        }
-        KeyCommand::Usage { key, since } => {
-            let row = server::key_store::named_key(&db, &key).await?;
-            let text = server::usage::command::key_usage_text(&db, &row, since, app::clock::now()).await?;
-            write!(std::io::stdout(), "{text}").map_err(|e| e.to_string())?;
-        }
     }
     Ok(())
 }

@@ -1,8 +1,14 @@
 //! `server key ...`: what can be done to keys from the command line.
 
-use super::parse_age;
+use super::{command_line_actor, parse_age, print_secret_once};
+use crate::key_store::SeaKeyStore;
+use app::api_keys::bulk::Selection;
 use app::api_keys::restrictions::RestrictionMode;
+use app::api_keys::rotation::{Grace, RotationRequest};
+use app::api_keys::store::KeyStore;
+use app::api_keys::{KeyChanges, KeyQuery, NewKey, Permission};
 use clap::Subcommand;
+use std::io::Write;
 
 #[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
 pub enum KeyCommand {
@@ -85,4 +91,97 @@ pub enum KeyCommand {
 fn parse_restriction_mode(text: &str) -> Result<RestrictionMode, String> {
     RestrictionMode::parse(&text.trim().replace('-', "_"))
         .ok_or_else(|| format!("{text:?} is not a restriction mode: off, report_only or enforce"))
+}
+
+pub async fn run(db: sea_orm::DatabaseConnection, command: KeyCommand) -> Result<(), String> {
+    match command {
+        KeyCommand::Create { name, permission, expires_at } => {
+            let permission: Permission = permission.parse().map_err(|e| format!("--permission: {e}"))?;
+            let expires_at = expires_at
+                .map(|text| chrono::DateTime::parse_from_rfc3339(&text).map(|at| at.to_utc()))
+                .transpose()
+                .map_err(|e| format!("--expires-at must be RFC 3339, e.g. 2027-12-31T23:59:00Z: {e}"))?;
+            let new = NewKey { name, permission, enabled: true, expires_at, copied_from: None };
+            let created = SeaKeyStore::new(db)
+                .create(new, &command_line_actor(), app::clock::now())
+                .await
+                .map_err(|e| e.to_string())?;
+            print_secret_once(created.secret.expose())?;
+            tracing::info!(key_id = %created.key.id, "API key created; its secret is shown this once");
+        }
+        KeyCommand::Rotate { key, grace, until, stop_when_unused } => {
+            let grace = match until {
+                Some(text) => chrono::DateTime::parse_from_rfc3339(&text)
+                    .map(|at| Grace::Until(at.to_utc()))
+                    .map_err(|e| format!("--until must be RFC 3339, e.g. 2027-12-31T23:59:00Z: {e}"))?,
+                None if grace.is_zero() => Grace::Now,
+                None => Grace::ForSeconds(grace.num_seconds()),
+            };
+            let old = crate::key_store::named_key(&db, &key).await?;
+            let request = RotationRequest { grace, stop_when_unused };
+            let rotated = SeaKeyStore::new(db)
+                .rotate(old.id, request, &command_line_actor(), app::clock::now())
+                .await
+                .map_err(|e| e.to_string())?;
+            print_secret_once(rotated.created.secret.expose())?;
+            let capped = if rotated.grace_end.capped { " (cut short by its own expiry)" } else { "" };
+            tracing::info!(
+                old_key_id = %old.id,
+                new_key_id = %rotated.created.key.id,
+                "API key rotated; the new secret is shown this once. The old key works until {}{capped}",
+                rotated.grace_end.at.to_rfc3339()
+            );
+        }
+        KeyCommand::Restrict { key, mode, allow, clear } => {
+            let row = crate::key_store::named_key(&db, &key).await?;
+            let store = SeaKeyStore::new(db);
+            let current = store.get(row.id).await.map_err(|e| e.to_string())?;
+            let mut restrictions = current.restrictions.clone();
+            if let Some(mode) = mode {
+                restrictions.mode = mode;
+            }
+            if clear || !allow.is_empty() {
+                restrictions.allowed = allow;
+            }
+            let changes = KeyChanges { restrictions: Some(restrictions), ..KeyChanges::unchanged(&current) };
+            let updated = store
+                .update(row.id, changes, &command_line_actor(), app::clock::now())
+                .await
+                .map_err(|e| e.to_string())?;
+            writeln!(std::io::stdout(), "{}", updated.restrictions.describe()).map_err(|e| e.to_string())?;
+        }
+        KeyCommand::Bulk { action, query, key, expires_at, dry_run } => {
+            let action = crate::key_store::bulk_action(&action, expires_at.as_deref())?;
+            let selection = match query {
+                Some(query) => Selection::View(KeyQuery::from_query_string(&query)),
+                None => {
+                    let mut ids = Vec::new();
+                    for key in &key {
+                        ids.push(crate::key_store::named_key(&db, key).await?.id);
+                    }
+                    Selection::Picked(ids)
+                }
+            };
+            let store = SeaKeyStore::new(db);
+            let (actor, now) = (command_line_actor(), app::clock::now());
+            let preview = store.preview_bulk(selection, action, &actor, now).await.map_err(|e| e.to_string())?;
+            write!(std::io::stdout(), "{}", crate::key_store::preview_text(&preview)).map_err(|e| e.to_string())?;
+            if !dry_run && preview.count > 0 {
+                let outcome = store.apply_bulk(preview.token, action, &actor, now).await.map_err(|e| e.to_string())?;
+                writeln!(
+                    std::io::stdout(),
+                    "Done: {} (batch {}).",
+                    app::api_keys::bulk::keys(outcome.changed),
+                    outcome.batch_id
+                )
+                .map_err(|e| e.to_string())?;
+            }
+        }
+        KeyCommand::Usage { key, since } => {
+            let row = crate::key_store::named_key(&db, &key).await?;
+            let text = crate::usage::command::key_usage_text(&db, &row, since, app::clock::now()).await?;
+            write!(std::io::stdout(), "{text}").map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(())
 }

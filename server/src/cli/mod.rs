@@ -5,8 +5,12 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 mod key_command;
+mod token_command;
+mod user_command;
 mod webhook_command;
-pub use key_command::KeyCommand;
+pub use key_command::{KeyCommand, run as run_key_command};
+pub use token_command::{TokenCommand, run as run_token_command};
+pub use user_command::{UserCommand, run as run_user_command};
 pub use webhook_command::{WebhookCommand, run as run_webhook_command};
 
 #[derive(Debug, Parser)]
@@ -196,49 +200,10 @@ fn parse_interval(text: &str) -> Result<chrono::Duration, String> {
     Ok(interval)
 }
 
-/// Rights as the guide spells them, comma-separated: `canView,canRead,canCreate,canUpdate,canDelete`
-/// (or `Nexus.ApiKeys.canView`, ...), or `all`.
-const RIGHTS_HELP: &str =
-    "comma-separated: canView,canRead,canCreate,canUpdate,canDelete (or Nexus.ApiKeys.canView, ...), or all";
-
-#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
-pub enum UserCommand {
-    /// Add a user; the password is read from standard input (one line).
-    Add {
-        name: String,
-        #[arg(long, help = RIGHTS_HELP)]
-        rights: String,
-        /// Read the password from standard input (required: passwords never go on a command line).
-        #[arg(long, required = true)]
-        password_stdin: bool,
-        /// Where mail about the user's keys that are about to expire goes.
-        #[arg(long)]
-        email: Option<String>,
-    },
-    /// Set a user's e-mail address (`--none` removes it).
-    SetEmail {
-        name: String,
-        #[arg(required_unless_present = "none")]
-        email: Option<String>,
-        #[arg(long, conflicts_with = "email")]
-        none: bool,
-    },
-    /// List the users and their rights.
-    List,
-    /// Replace a user's rights.
-    SetRights {
-        name: String,
-        #[arg(long, help = RIGHTS_HELP)]
-        rights: String,
-    },
-    /// Set a user's password from standard input; ends their sessions.
-    Passwd {
-        name: String,
-        #[arg(long, required = true)]
-        password_stdin: bool,
-    },
-    /// Remove a user and end their sessions.
-    Remove { name: String },
+/// Prints a secret once, to standard output only (never through the log system).
+pub(crate) fn print_secret_once(secret: &str) -> Result<(), String> {
+    use std::io::Write;
+    writeln!(std::io::stdout(), "{secret}").map_err(|e| format!("cannot print the secret: {e}"))
 }
 
 /// Who the audit trail names for a change made with this command line: `cli:$USER`.
@@ -261,28 +226,6 @@ impl std::str::FromStr for TrustedProxy {
             .map(TrustedProxy)
             .map_err(|_| format!("{text:?} is not an IP address or network like 10.0.0.0/8"))
     }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
-pub enum TokenCommand {
-    /// Make a token and print it once to standard output (it is stored only as a hash).
-    Add {
-        /// A name for the caller, e.g. `chat-gateway` (letters, digits, '.', '_', '-').
-        name: String,
-    },
-    /// List the tokens, live and revoked (never the tokens themselves).
-    List,
-    /// Revoke the live token of this name (and end an older one's rotation grace); every
-    /// instance refuses it within a second.
-    Revoke { name: String },
-    /// Replace the live token of this name with a new one, printed once to standard output; the
-    /// old one keeps working for the grace period, so callers can switch without an outage.
-    Rotate {
-        name: String,
-        /// How long the old token keeps working: `30m`, `1h`, `7d`, ... (`0s`: it stops now).
-        #[arg(long, default_value = "1h", value_parser = parse_age)]
-        grace: chrono::Duration,
-    },
 }
 
 #[cfg(test)]

@@ -1,7 +1,6 @@
 //! `server webhook ...`: webhook endpoints from the command line.
 
 use crate::webhooks::endpoints::SeaWebhookStore;
-use app::audit::Actor;
 use app::webhooks::endpoint::NewEndpoint;
 use app::webhooks::event::EventType;
 use app::webhooks::store::NotificationStore;
@@ -40,8 +39,8 @@ fn print(line: impl std::fmt::Display) -> Result<(), String> {
     writeln!(std::io::stdout(), "{line}").map_err(|e| e.to_string())
 }
 
-pub async fn run(store: SeaWebhookStore, command: WebhookCommand, actor: &Actor) -> Result<(), String> {
-    let now = app::clock::now();
+pub async fn run(store: SeaWebhookStore, command: WebhookCommand) -> Result<(), String> {
+    let (actor, now) = (&super::command_line_actor(), app::clock::now());
     match command {
         WebhookCommand::Add { url, events, description } => {
             let events = EventType::parse_list(&events).map_err(|e| format!("--events: {e}"))?;

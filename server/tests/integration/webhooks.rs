@@ -390,18 +390,18 @@ async fn events_survive_a_stopped_or_killed_server() {
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert!(receiver.got().is_empty());
     let server = Instance::start_with(&url, &["--webhooks-allow-private"]).await;
-    let got = receiver.until_count(1, std::time::Duration::from_secs(10)).await;
+    let got = receiver.until_count(1, std::time::Duration::from_secs(30)).await;
     assert_eq!(got[0].event_type(), "key.created");
     verify(&secret, &got[0]);
     // Killed (SIGKILL) after a failed try: the restarted server delivers the message, with the
     // same webhook-id.
     receiver.answer(503);
     cli(&url, &["key", "create", "killed midway", "--permission", "chat"]);
-    receiver.until_count(2, std::time::Duration::from_secs(10)).await;
+    receiver.until_count(2, std::time::Duration::from_secs(30)).await;
     drop(server);
     receiver.answer(200);
     let server = Instance::start_with(&url, &["--webhooks-allow-private"]).await;
-    let got = receiver.until_count(3, std::time::Duration::from_secs(20)).await;
+    let got = receiver.until_count(3, std::time::Duration::from_secs(40)).await;
     assert_eq!(got[2].id(), got[1].id(), "the same message");
     assert!(got[2].body.contains("killed midway"));
     verify(&secret, &got[2]);
@@ -425,7 +425,7 @@ async fn two_instances_on_postgresql_deliver_each_event_once() {
             let instance = if n % 2 == 0 { &a } else { &b };
             instance.create(&format!("key {n}")).await;
         }
-        let got = receiver.until_count(20, std::time::Duration::from_secs(15)).await;
+        let got = receiver.until_count(20, std::time::Duration::from_secs(40)).await;
         // Both instances keep running a while: any second delivery would arrive now.
         tokio::time::sleep(std::time::Duration::from_secs(3)).await;
         let got_now = receiver.got();
