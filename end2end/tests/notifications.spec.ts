@@ -72,6 +72,7 @@ test("an endpoint is added with its secret shown once, and a test event reaches 
     const reloaded = page.locator("li.endpoint").filter({ hasText: shown });
     await reloaded.getByRole("button", { name: "Send test event" }).click();
     await expect(reloaded.getByRole("status").filter({ hasText: "Test event: HTTP 204" })).toBeVisible();
+    await expect(reloaded).toContainText("Last delivery: HTTP 204 (webhook.test,");
     expect(hook.received).toHaveLength(1);
     expect(JSON.parse(hook.received[0].body).type).toBe("webhook.test");
     expect(signedWith(secret, hook.received[0])).toBe(true);

@@ -32,8 +32,13 @@ pub(super) fn EndpointRow(endpoint: Endpoint, can_manage: bool) -> impl IntoView
             reload.run();
         }
     });
+    // A test's delivery is the endpoint's last one: shown at once, and in the log if it is open.
+    let last_delivery = RwSignal::new(endpoint.last_delivery.clone());
     Effect::new(move |_| {
-        if test.value().with(|v| v.is_some()) {
+        if let Some(answer) = test.value().get() {
+            if let Ok(delivery) = answer {
+                last_delivery.set(Some(delivery));
+            }
             log_version.update(|n| *n += 1);
         }
     });
@@ -59,7 +64,7 @@ pub(super) fn EndpointRow(endpoint: Endpoint, can_manage: bool) -> impl IntoView
                 "Events: " {EventType::list_text(&endpoint.events).replace(',', ", ")}
             </p>
             <p class="endpoint-last">
-                "Last delivery: " {last_delivery_text(endpoint.last_delivery.as_ref())}
+                "Last delivery: " {move || last_delivery.with(|last| last_delivery_text(last.as_ref()))}
             </p>
             {endpoint.previous_secret_until.map(|until| view! {
                 <p class="muted">"The previous secret also signs until " {when(until)} "."</p>
