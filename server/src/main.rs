@@ -7,10 +7,13 @@ use server::auth::{Auth, passwords, users};
 use server::cli::{Cli, Command, LogFormat};
 use server::key_store::SeaKeyStore;
 use server::mail::{self, sender::MailSender};
+use server::message_state;
 use server::public_url::PublicUrl;
 use server::verify::VerifyServices;
 use server::verify::sync::SyncIntervals;
-use server::webhooks::{client::WebhookClient, delivery, endpoints::SeaWebhookStore, expiry_scan, sealing::SecretsKey};
+use server::webhooks::{
+    client::WebhookClient, delivery, endpoints::SeaNotificationStore, expiry_scan, sealing::SecretsKey,
+};
 use server::{db, http};
 use std::io::Write;
 use std::process::ExitCode;
@@ -65,7 +68,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         Some(public_url) => cli.mail_settings(public_url.origin())?,
         None => None,
     };
-    let webhooks = SeaWebhookStore::new(db.clone(), secrets, WebhookClient::new(cli.webhooks_allow_private))
+    let webhooks = SeaNotificationStore::new(db.clone(), secrets, WebhookClient::new(cli.webhooks_allow_private))
         .with_mail_on(mail.is_some());
     let staleness_bound = cli.staleness_bound();
     let usage_settings = cli.usage_settings();
@@ -112,13 +115,15 @@ async fn run(cli: Cli) -> Result<(), String> {
             let early_stop = SeaKeyStore::with_index(db.clone(), verify.index().clone())
                 .spawn_early_stop(std::time::Duration::from_secs(60));
             let deliveries = match webhooks.deliverer() {
-                Some(deliverer) => Some(delivery::spawn(deliverer)),
+                Some(deliverer) => Some(message_state::spawn(deliverer, delivery::EVERY)),
                 None => {
                     tracing::info!("webhooks are off: set KEYDESK_SECRETS_KEY to add endpoints (see the README)");
                     None
                 }
             };
-            let mail_sender = mail.clone().map(|settings| mail::sender::spawn(MailSender::new(db.clone(), settings)));
+            let mail_sender = mail
+                .clone()
+                .map(|settings| message_state::spawn(MailSender::new(db.clone(), settings), mail::sender::EVERY));
             if mail.is_none() {
                 tracing::info!("e-mail is off: set --smtp-url and --smtp-from to mail people about keys' ends");
             }

@@ -1,6 +1,6 @@
 //! `server webhook ...`: webhook endpoints from the command line.
 
-use crate::webhooks::endpoints::SeaWebhookStore;
+use crate::webhooks::endpoints::SeaNotificationStore;
 use app::webhooks::endpoint::NewEndpoint;
 use app::webhooks::event::EventType;
 use app::webhooks::store::NotificationStore;
@@ -39,7 +39,7 @@ fn print(line: impl std::fmt::Display) -> Result<(), String> {
     writeln!(std::io::stdout(), "{line}").map_err(|e| e.to_string())
 }
 
-pub async fn run(store: SeaWebhookStore, command: WebhookCommand) -> Result<(), String> {
+pub async fn run(store: SeaNotificationStore, command: WebhookCommand) -> Result<(), String> {
     let (actor, now) = (&super::command_line_actor(), app::clock::now());
     match command {
         WebhookCommand::Add { url, events, description } => {

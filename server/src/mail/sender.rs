@@ -4,7 +4,7 @@
 
 use super::MailSettings;
 use crate::entity::mail_message::{self, Column, Entity as Mails};
-use crate::message_state::{self, DELIVERED, FAILED, PENDING};
+use crate::message_state::{self, DELIVERED, FAILED, OutboxWorker, PENDING};
 use app::webhooks::delivery_schedule::retry_delay;
 use chrono::{DateTime, Duration, Utc};
 use lettre::message::header::ContentType;
@@ -13,6 +13,8 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, ExprTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
+/// How often each instance looks for mails that are due.
+pub const EVERY: std::time::Duration = std::time::Duration::from_secs(2);
 /// How long a claimed mail is this instance's to send.
 const CLAIM: Duration = Duration::seconds(120);
 
@@ -102,30 +104,20 @@ impl MailSender {
     }
 }
 
-/// Removes sent and given-up mails older than 30 days.
-pub async fn purge(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<u64, DbErr> {
-    let gone = Mails::delete_many()
-        .filter(Column::State.is_in([DELIVERED, FAILED]))
-        .filter(Column::FinishedAt.lt(now - crate::webhooks::delivery::kept_for()))
-        .exec(db)
-        .await?;
-    Ok(gone.rows_affected)
-}
+#[async_trait::async_trait]
+impl OutboxWorker for MailSender {
+    const SENDS: &'static str = "mails";
 
-/// Keeps sending every 2 seconds, and purges once an hour, until aborted.
-pub fn spawn(sender: MailSender) -> tokio::task::JoinHandle<()> {
-    message_state::every(std::time::Duration::from_secs(2), move |rounds| {
-        let sender = sender.clone();
-        async move {
-            let now = app::clock::now();
-            if let Err(error) = sender.run_once(now).await {
-                tracing::warn!(%error, "mail round failed; trying again");
-            }
-            if rounds % 1_800 == 0
-                && let Err(error) = purge(&sender.db, now).await
-            {
-                tracing::warn!(%error, "cannot purge old mails");
-            }
-        }
-    })
+    async fn run_once(&self, now: DateTime<Utc>) -> Result<usize, DbErr> {
+        MailSender::run_once(self, now).await
+    }
+
+    async fn purge(&self, now: DateTime<Utc>) -> Result<u64, DbErr> {
+        let gone = Mails::delete_many()
+            .filter(Column::State.is_in([DELIVERED, FAILED]))
+            .filter(Column::FinishedAt.lt(now - message_state::kept_for()))
+            .exec(&self.db)
+            .await?;
+        Ok(gone.rows_affected)
+    }
 }

@@ -1,6 +1,6 @@
 //! The delivery worker: every second it takes the messages that are due, delivers each once
 //! (signed with the endpoint's secrets), and records the attempt, the message's next try or end,
-//! and the endpoint's health, in one transaction per attempt.
+//! and the endpoint's health, in one transaction per attempt (`message_state::spawn` runs it).
 //!
 //! Several instances may run it on one PostgreSQL database. A message is claimed by a
 //! conditional update (`locked_until` moved forward only if it had passed): of two instances
@@ -14,7 +14,7 @@ use super::signing::{SigningSecret, message_id, signature_header};
 use crate::entity::webhook_attempt;
 use crate::entity::webhook_endpoint::{self, Entity as Endpoints};
 use crate::entity::webhook_message::{self, Column, Entity as Messages};
-use crate::message_state::{self, DELIVERED, FAILED, PENDING};
+use crate::message_state::{self, DELIVERED, FAILED, OutboxWorker, PENDING};
 use app::webhooks::delivery_schedule::{disable_after, disables, retry_delay};
 use app::webhooks::endpoint::{Outcome, TEST_EVENT};
 use chrono::{DateTime, Duration, Utc};
@@ -33,10 +33,8 @@ pub const CLAIM: Duration = Duration::seconds(60);
 const BATCH: u64 = 32;
 /// Deliveries in flight at once per instance.
 const CONCURRENCY: usize = 8;
-/// Delivered and failed messages (and their attempts) are kept this long.
-pub fn kept_for() -> Duration {
-    Duration::days(30)
-}
+/// How often each instance looks for messages that are due.
+pub const EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
 #[derive(Clone)]
 pub struct Deliverer {
@@ -258,32 +256,21 @@ async fn health(
     Ok(())
 }
 
-/// Removes delivered and failed messages (with their attempts) older than [`kept_for`].
-pub async fn purge(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<u64, DbErr> {
-    let gone = Messages::delete_many()
-        .filter(Column::State.is_in([DELIVERED, FAILED]))
-        .filter(Column::FinishedAt.lt(now - kept_for()))
-        .exec(db)
-        .await?;
-    Ok(gone.rows_affected)
-}
+#[async_trait::async_trait]
+impl OutboxWorker for Deliverer {
+    const SENDS: &'static str = "webhook messages";
 
-/// Keeps delivering every second, and purges once an hour, until aborted.
-pub fn spawn(deliverer: Deliverer) -> tokio::task::JoinHandle<()> {
-    message_state::every(std::time::Duration::from_secs(1), move |rounds| {
-        let deliverer = deliverer.clone();
-        async move {
-            let now = app::clock::now();
-            if let Err(error) = deliverer.run_once(now).await {
-                tracing::warn!(%error, "webhook delivery round failed; trying again");
-            }
-            if rounds % 3_600 == 0 {
-                match purge(&deliverer.db, now).await {
-                    Ok(0) => {}
-                    Ok(purged) => tracing::info!(purged, "old webhook messages purged"),
-                    Err(error) => tracing::warn!(%error, "cannot purge old webhook messages"),
-                }
-            }
-        }
-    })
+    async fn run_once(&self, now: DateTime<Utc>) -> Result<usize, DbErr> {
+        Deliverer::run_once(self, now).await
+    }
+
+    /// Delivered and failed messages go with their attempts.
+    async fn purge(&self, now: DateTime<Utc>) -> Result<u64, DbErr> {
+        let gone = Messages::delete_many()
+            .filter(Column::State.is_in([DELIVERED, FAILED]))
+            .filter(Column::FinishedAt.lt(now - message_state::kept_for()))
+            .exec(&self.db)
+            .await?;
+        Ok(gone.rows_affected)
+    }
 }

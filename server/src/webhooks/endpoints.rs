@@ -44,7 +44,7 @@ fn internal(error: DbErr) -> AppError {
 }
 
 #[derive(Clone)]
-pub struct SeaWebhookStore {
+pub struct SeaNotificationStore {
     db: DatabaseConnection,
     secrets: Option<Arc<SecretsKey>>,
     client: WebhookClient,
@@ -52,13 +52,13 @@ pub struct SeaWebhookStore {
     mail_on: bool,
 }
 
-impl SeaWebhookStore {
+impl SeaNotificationStore {
     pub fn new(db: DatabaseConnection, secrets: Option<Arc<SecretsKey>>, client: WebhookClient) -> Self {
-        SeaWebhookStore { db, secrets, client, mail_on: false }
+        SeaNotificationStore { db, secrets, client, mail_on: false }
     }
 
     pub fn with_mail_on(self, mail_on: bool) -> Self {
-        SeaWebhookStore { mail_on, ..self }
+        SeaNotificationStore { mail_on, ..self }
     }
 
     /// The worker that delivers this store's messages, if secrets can be opened.
@@ -184,7 +184,7 @@ impl SeaWebhookStore {
 }
 
 #[async_trait::async_trait]
-impl NotificationStore for SeaWebhookStore {
+impl NotificationStore for SeaNotificationStore {
     fn secrets_ready(&self) -> bool {
         self.secrets.is_some()
     }

@@ -12,6 +12,7 @@ use server::auth::users;
 use server::entity::mail_message;
 use server::mail::MailSettings;
 use server::mail::sender::MailSender;
+use server::message_state::OutboxWorker;
 use server::webhooks::expiry_scan;
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -130,6 +131,9 @@ async fn the_creator_and_subscribers_get_one_mail_each(db: DatabaseConnection) {
     }
     let alice = mails.iter().find(|mail| mail["rcpt"][0] == "alice@example.com").unwrap();
     assert!(alice["body"].as_str().unwrap().contains("because you created this key"));
+    // Sent mails are kept 30 days, then purged.
+    assert_eq!(sender.purge(now + Duration::days(29)).await.unwrap(), 0);
+    assert_eq!(sender.purge(now + Duration::days(31)).await.unwrap(), 2);
 }
 
 async fn a_mail_waits_while_the_smtp_server_is_down(db: DatabaseConnection) {

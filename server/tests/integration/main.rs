@@ -23,4 +23,5 @@ mod route_groups;
 mod store;
 mod usage;
 mod verify_api;
+mod webhook_processes;
 mod webhooks;

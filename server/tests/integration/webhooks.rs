@@ -1,10 +1,10 @@
 //! Webhooks end to end on both databases: a real HTTP receiver on loopback verifies the
-//! signature of every event type; the outbox, the retry schedule and switching a failing
-//! endpoint off, with an injected clock; the expiry scan's thresholds; bad input; and server
-//! processes that deliver after a restart and, two on one PostgreSQL, exactly once.
+//! signature of every event type; the outbox, the retry schedule, switching a failing endpoint
+//! off and purging, with an injected clock; the expiry scan's thresholds; bad input. Server
+//! processes are in `webhook_processes.rs`.
 
-use crate::processes::{Instance, SERVER};
-use crate::support::{self, SECRETS_KEY, by, insert_key};
+use crate::support::webhook_receiver::{Received, Receiver, verify};
+use crate::support::{self, by, insert_key};
 use app::api_keys::rotation::{Grace, RotationRequest};
 use app::api_keys::store::KeyStore;
 use app::api_keys::{KeyChanges, NewKey, Permission};
@@ -12,98 +12,25 @@ use app::error::AppError;
 use app::webhooks::endpoint::{NewEndpoint, Outcome};
 use app::webhooks::event::EventType;
 use app::webhooks::store::NotificationStore;
-use axum::http::{HeaderMap, StatusCode};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
 use server::entity::{webhook_endpoint, webhook_message};
 use server::key_store::SeaKeyStore;
+use server::message_state::OutboxWorker;
 use server::webhooks::client::WebhookClient;
-use server::webhooks::endpoints::SeaWebhookStore;
+use server::webhooks::endpoints::SeaNotificationStore;
 use server::webhooks::expiry_scan;
 use standardwebhooks::Webhook;
-use std::sync::atomic::{AtomicU16, Ordering};
-use std::sync::{Arc, Mutex};
-
-/// One request the receiver got.
-#[derive(Debug, Clone)]
-struct Received {
-    headers: HeaderMap,
-    body: String,
-}
-
-impl Received {
-    fn event_type(&self) -> String {
-        let body: serde_json::Value = serde_json::from_str(&self.body).unwrap();
-        body["type"].as_str().unwrap().to_owned()
-    }
-
-    fn id(&self) -> String {
-        self.headers["webhook-id"].to_str().unwrap().to_owned()
-    }
-}
-
-/// An HTTP receiver on loopback that records what it gets and answers `status`.
-#[derive(Clone)]
-struct Receiver {
-    url: String,
-    received: Arc<Mutex<Vec<Received>>>,
-    status: Arc<AtomicU16>,
-}
-
-impl Receiver {
-    async fn start() -> Receiver {
-        let received = Arc::new(Mutex::new(Vec::new()));
-        let status = Arc::new(AtomicU16::new(200));
-        let (log, answer) = (received.clone(), status.clone());
-        let app = axum::Router::new().route(
-            "/hook",
-            axum::routing::post(move |headers: HeaderMap, body: String| {
-                let (log, answer) = (log.clone(), answer.clone());
-                async move {
-                    log.lock().unwrap().push(Received { headers, body });
-                    StatusCode::from_u16(answer.load(Ordering::SeqCst)).unwrap()
-                }
-            }),
-        );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}/hook", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        Receiver { url, received, status }
-    }
-
-    fn got(&self) -> Vec<Received> {
-        self.received.lock().unwrap().clone()
-    }
-
-    fn answer(&self, status: u16) {
-        self.status.store(status, Ordering::SeqCst);
-    }
-
-    async fn until_count(&self, count: usize, limit: std::time::Duration) -> Vec<Received> {
-        let started = std::time::Instant::now();
-        while self.got().len() < count {
-            assert!(started.elapsed() < limit, "only {} of {count} deliveries after {limit:?}", self.got().len());
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
-        self.got()
-    }
-}
+use std::sync::Arc;
 
 fn endpoint(url: &str, events: &[EventType]) -> NewEndpoint {
     NewEndpoint { url: url.to_owned(), description: "receiver".to_owned(), events: events.to_vec() }
 }
 
 /// Delivers everything due at `now`, round after round, until nothing is left.
-async fn deliver_all(store: &SeaWebhookStore, now: DateTime<Utc>) {
+async fn deliver_all(store: &SeaNotificationStore, now: DateTime<Utc>) {
     let deliverer = store.deliverer().expect("a secrets key");
     while deliverer.run_once(now).await.unwrap() > 0 {}
-}
-
-fn verify(secret: &str, received: &Received) {
-    Webhook::new(secret)
-        .unwrap()
-        .verify(received.body.as_bytes(), &received.headers)
-        .unwrap_or_else(|e| panic!("{} does not verify: {e:?}", received.body));
 }
 
 async fn every_key_event_arrives_signed(db: DatabaseConnection) {
@@ -267,6 +194,11 @@ async fn a_given_up_message_can_be_retried(db: DatabaseConnection) {
     let log = hooks.deliveries(created.endpoint.id).await.unwrap();
     assert_eq!(log.iter().map(|d| (d.attempt, d.status)).collect::<Vec<_>>(), [(2, Some(200)), (1, Some(503))]);
     assert!(log.iter().all(|d| !d.retryable));
+    // A finished message is kept 30 days, then purged with its attempts.
+    let deliverer = hooks.deliverer().unwrap();
+    assert_eq!(deliverer.purge(now + Duration::days(29)).await.unwrap(), 0);
+    assert_eq!(deliverer.purge(now + Duration::days(31)).await.unwrap(), 1);
+    assert!(hooks.deliveries(created.endpoint.id).await.unwrap().is_empty());
 }
 
 async fn expiry_warnings_are_sent_once_and_rearmed_by_a_new_expiry(db: DatabaseConnection) {
@@ -310,7 +242,7 @@ async fn expiry_warnings_are_sent_once_and_rearmed_by_a_new_expiry(db: DatabaseC
 
 async fn bad_input_is_refused_and_nothing_is_saved(db: DatabaseConnection) {
     let secrets = server::webhooks::sealing::SecretsKey::generate().0;
-    let strict = SeaWebhookStore::new(db.clone(), Some(Arc::new(secrets)), WebhookClient::new(false));
+    let strict = SeaNotificationStore::new(db.clone(), Some(Arc::new(secrets)), WebhookClient::new(false));
     let now = app::clock::now();
     let refused = |error: AppError| error.to_string();
     for (url, says) in [
@@ -326,7 +258,7 @@ async fn bad_input_is_refused_and_nothing_is_saved(db: DatabaseConnection) {
     }
     let none = strict.add(endpoint("https://hooks.example.com/in", &[]), &by("alice"), now).await.unwrap_err();
     assert!(none.to_string().contains("Choose at least one event"), "{none}");
-    let off = SeaWebhookStore::new(db.clone(), None, WebhookClient::new(false));
+    let off = SeaNotificationStore::new(db.clone(), None, WebhookClient::new(false));
     let no_key = off.add(endpoint("https://hooks.example.com/in", &[EventType::KeyCreated]), &by("a"), now).await;
     assert!(no_key.unwrap_err().to_string().contains("KEYDESK_SECRETS_KEY"));
     assert_eq!(webhook_endpoint::Entity::find().count(&db).await.unwrap(), 0);
@@ -350,91 +282,3 @@ on_both_databases!(
     expiry_warnings_are_sent_once_and_rearmed_by_a_new_expiry,
     bad_input_is_refused_and_nothing_is_saved,
 );
-
-fn cli(url: &str, args: &[&str]) -> String {
-    let output = std::process::Command::new(SERVER)
-        .args(["--database-url", url])
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .env("KEYDESK_SECRETS_KEY", SECRETS_KEY)
-        .env("KEYDESK_WEBHOOKS_ALLOW_PRIVATE", "true")
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
-    String::from_utf8_lossy(&output.stdout).trim().to_owned()
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn events_survive_a_stopped_or_killed_server() {
-    let dir = std::env::temp_dir().join(format!("keydesk-webhooks-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let url = format!("sqlite://{}?mode=rwc", dir.join("keydesk.db").display());
-    let receiver = Receiver::start().await;
-    let refused = std::process::Command::new(SERVER)
-        .args(["--database-url", &url, "webhook", "add", &receiver.url, "--events", "key.created,key.exploded"])
-        .env("KEYDESK_SECRETS_KEY", SECRETS_KEY)
-        .env("KEYDESK_WEBHOOKS_ALLOW_PRIVATE", "true")
-        .output()
-        .unwrap();
-    assert!(!refused.status.success());
-    let said = String::from_utf8_lossy(&refused.stderr);
-    assert!(said.contains("\"key.exploded\" is not an event; the events are key.created,"), "{said}");
-    assert_eq!(cli(&url, &["webhook", "list"]).lines().count(), 1, "nothing was added");
-    let secret = cli(&url, &["webhook", "add", &receiver.url, "--events", "key.created,key.disabled"]);
-    assert!(secret.starts_with("whsec_"), "the secret is printed once: {secret}");
-    let listed = cli(&url, &["webhook", "list"]);
-    assert!(listed.contains(&receiver.url) && listed.contains("key.created,key.disabled"), "{listed}");
-    assert!(!listed.contains("whsec_"), "{listed}");
-    // Committed by the command line; no server runs to deliver it.
-    cli(&url, &["key", "create", "made offline", "--permission", "chat"]);
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    assert!(receiver.got().is_empty());
-    let server = Instance::start_with(&url, &["--webhooks-allow-private"]).await;
-    let got = receiver.until_count(1, std::time::Duration::from_secs(30)).await;
-    assert_eq!(got[0].event_type(), "key.created");
-    verify(&secret, &got[0]);
-    // Killed (SIGKILL) after a failed try: the restarted server delivers the message, with the
-    // same webhook-id.
-    receiver.answer(503);
-    cli(&url, &["key", "create", "killed midway", "--permission", "chat"]);
-    receiver.until_count(2, std::time::Duration::from_secs(30)).await;
-    drop(server);
-    receiver.answer(200);
-    let server = Instance::start_with(&url, &["--webhooks-allow-private"]).await;
-    let got = receiver.until_count(3, std::time::Duration::from_secs(40)).await;
-    assert_eq!(got[2].id(), got[1].id(), "the same message");
-    assert!(got[2].body.contains("killed midway"));
-    verify(&secret, &got[2]);
-    let id = listed.lines().nth(1).unwrap().split_whitespace().next().unwrap().to_owned();
-    let tested = cli(&url, &["webhook", "test", &id[..8]]);
-    assert!(tested.starts_with("HTTP 200"), "{tested}");
-    cli(&url, &["webhook", "remove", &id]);
-    assert_eq!(cli(&url, &["webhook", "list"]).lines().count(), 1, "only the heading");
-    drop(server);
-    std::fs::remove_dir_all(&dir).unwrap();
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_instances_on_postgresql_deliver_each_event_once() {
-    support::with_postgres_url(|url, _db| async move {
-        let receiver = Receiver::start().await;
-        let secret = cli(&url, &["webhook", "add", &receiver.url, "--events", "key.created"]);
-        let options = ["--webhooks-allow-private"];
-        let (a, b) = (Instance::start_with(&url, &options).await, Instance::start_with(&url, &options).await);
-        for n in 0..20 {
-            let instance = if n % 2 == 0 { &a } else { &b };
-            instance.create(&format!("key {n}")).await;
-        }
-        let got = receiver.until_count(20, std::time::Duration::from_secs(40)).await;
-        // Both instances keep running a while: any second delivery would arrive now.
-        tokio::time::sleep(std::time::Duration::from_secs(3)).await;
-        let got_now = receiver.got();
-        assert_eq!(got_now.len(), 20, "each event delivered exactly once");
-        let mut ids: Vec<String> = got.iter().map(Received::id).collect();
-        ids.sort();
-        ids.dedup();
-        assert_eq!(ids.len(), 20);
-        got.iter().for_each(|received| verify(&secret, received));
-    })
-    .await;
-}

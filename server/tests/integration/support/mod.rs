@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod api;
+pub mod webhook_receiver;
 
 use app::api_keys::{NewKey, Permission};
 use app::audit::Actor;
@@ -51,10 +52,10 @@ pub async fn services_on(db: &DatabaseConnection) -> Services {
 pub const SECRETS_KEY: &str = "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=";
 
 /// The webhook endpoints on `db`, with the tests' secrets key, delivering to loopback too.
-pub fn webhook_store(db: &DatabaseConnection) -> server::webhooks::endpoints::SeaWebhookStore {
+pub fn webhook_store(db: &DatabaseConnection) -> server::webhooks::endpoints::SeaNotificationStore {
     let secrets = server::webhooks::sealing::SecretsKey::from_base64(SECRETS_KEY).unwrap();
     let client = server::webhooks::client::WebhookClient::new(true);
-    server::webhooks::endpoints::SeaWebhookStore::new(db.clone(), Some(std::sync::Arc::new(secrets)), client)
+    server::webhooks::endpoints::SeaNotificationStore::new(db.clone(), Some(std::sync::Arc::new(secrets)), client)
 }
 
 /// The whole application on `db`, as `server serve` builds it (without its background tasks).
