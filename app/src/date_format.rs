@@ -12,6 +12,12 @@ pub fn format_datetime(at: DateTime<Utc>, offset: FixedOffset) -> String {
     format!("{:02}-{:02}-{:04} {:02}:{:02}", at.day(), at.month(), at.year(), at.hour(), at.minute())
 }
 
+/// `at` as a page shows it: `DD-MM-YYYY HH:mm` in the browser's time zone (`local`, once the
+/// page runs in the browser), or followed by `UTC` (the server's HTML).
+pub fn shown_datetime(at: DateTime<Utc>, local: bool) -> String {
+    if local { format_datetime(at, local_offset(at)) } else { format!("{} UTC", format_datetime(at, utc())) }
+}
+
 /// The value of an `<input type="datetime-local">` (`YYYY-MM-DDTHH:MM`) for `at`.
 pub fn to_datetime_local(at: DateTime<Utc>, offset: FixedOffset) -> String {
     let at = at.with_timezone(&offset);

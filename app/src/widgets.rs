@@ -1,7 +1,6 @@
-//! Small pieces the pages share: the ticking page clock, dates, the status icon.
+//! Small pieces the pages share: the ticking page clock and dates.
 
-use crate::api_keys::Status;
-use crate::date_format::{format_datetime, local_offset, utc};
+use crate::date_format::shown_datetime;
 use crate::relative_time::relative_time;
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
@@ -46,13 +45,20 @@ impl PageClock {
         self.now.get().map_or(read_at, |now| now.max(read_at))
     }
 
+    /// Whether dates are shown in the browser's time zone (after hydration).
+    pub fn is_local(&self) -> bool {
+        self.local.get()
+    }
+
+    /// Subscribes the running effect to the clock's ticks.
+    pub fn track(&self) {
+        self.now.track();
+        self.local.track();
+    }
+
     /// `DD-MM-YYYY HH:mm`, in UTC on the server and local time in the browser.
     pub fn format(&self, at: DateTime<Utc>) -> String {
-        if self.local.get() {
-            format_datetime(at, local_offset(at))
-        } else {
-            format!("{} UTC", format_datetime(at, utc()))
-        }
+        shown_datetime(at, self.local.get())
     }
 }
 
@@ -65,24 +71,4 @@ pub fn Timestamp(at: DateTime<Utc>, #[prop(into)] read_at: Signal<DateTime<Utc>>
             {move || relative_time(at, clock.now_at_least(read_at.get()))}
         </time>
     }
-}
-
-#[component]
-pub fn StatusIcon(
-    #[prop(into)] status: Signal<Status>,
-    /// For Soon Unavailable's tooltip, which says when.
-    expires_at: Option<DateTime<Utc>>,
-) -> impl IntoView {
-    let clock = PageClock::expect();
-    // A shape as well as a colour for each: circle, triangle, octagon.
-    let class = move || match status.get() {
-        Status::Available => "status available i i-available",
-        Status::SoonUnavailable => "status soon i i-soon",
-        Status::Unavailable => "status unavailable i i-unavailable",
-    };
-    let title = move || match (status.get(), expires_at) {
-        (Status::SoonUnavailable, Some(at)) => format!("Soon Unavailable: expires {}", clock.format(at)),
-        (status, _) => status.label().to_owned(),
-    };
-    view! { <span class=class role="img" aria-label=move || status.get().label() title=title></span> }
 }

@@ -33,13 +33,10 @@ pub struct KeyPage {
 
 impl KeyPage {
     /// Each key of the page with its last 7 days' uses and whether it is leaving.
-    pub fn rows(&self) -> Vec<(ApiKey, [u64; 7], bool)> {
-        self.keys
-            .iter()
-            .map(|key| {
-                let week = self.weeks.iter().find(|(id, _)| *id == key.id).map_or([0; 7], |(_, week)| *week);
-                (key.clone(), week, self.leaving.contains(&key.id))
-            })
-            .collect()
+    pub fn rows(&self) -> impl Iterator<Item = (&ApiKey, [u64; 7], bool)> {
+        self.keys.iter().map(|key| {
+            let week = self.weeks.iter().find(|(id, _)| *id == key.id).map_or([0; 7], |(_, week)| *week);
+            (key, week, self.leaving.contains(&key.id))
+        })
     }
 }

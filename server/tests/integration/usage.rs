@@ -256,7 +256,7 @@ async fn the_table_sorts_by_and_shows_each_keys_last_seven_days(db: DatabaseConn
     let page = store.list(&view, now).await.unwrap();
     let names: Vec<&str> = page.keys.iter().map(|key| key.name.as_str()).collect();
     assert_eq!(names, ["busy", "quiet", "idle"], "refusals and older uses do not count");
-    let rows = page.rows();
+    let rows: Vec<_> = page.rows().collect();
     assert_eq!(rows[0].1, [0, 0, 0, 0, 10, 0, 0], "one bar per UTC day, today last");
     assert_eq!(rows[1].1, [0, 0, 0, 0, 0, 0, 3]);
     assert_eq!(rows[2].1, [0; 7]);

@@ -11,7 +11,10 @@ mod key_panel;
 mod key_rotation;
 mod key_usage;
 mod notices;
-mod row_focus;
+mod row_actions;
+mod row_markup;
+#[cfg(feature = "hydrate")]
+mod rows_on_screen;
 mod table;
 mod toolbar;
 pub mod view_state;

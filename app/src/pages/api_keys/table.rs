@@ -1,23 +1,17 @@
 //! The table of keys: the notices above it, sortable headers, one row per key, the count and the
 //! pager.
 //!
-//! The table stays mounted while its data changes: rows are keyed by key id and version, so a
-//! new search result reuses every row it shares with the last one and builds only the rest. A
-//! row built anew keeps the keyboard focus its old one had ([`RowFocus`]).
+//! The table stays mounted while its data changes. Its rows are HTML ([`super::row_markup`]): the
+//! server writes the first screen's into the table body, and after that the browser writes
+//! them, keeping the rows that did not change ([`super::rows_on_screen`]). The body handles the
+//! rows' controls ([`RowActions`]).
 
-use super::browser_table::OwnChange;
-use super::disable_dialog::DisableQuestion;
-use super::row_focus::RowFocus;
-use super::view_state::Panel;
-use super::{PageContext, reason_id};
-use crate::api_keys::{ApiKey, KeyPage, KeyQuery, SortColumn, SortDirection};
-use crate::api_keys::{rotation, status};
+use super::PageContext;
+use super::row_actions::RowActions;
+use crate::api_keys::{KeyPage, KeyQuery, SortColumn, SortDirection};
 use crate::auth::Action;
 use crate::error::AppError;
-use crate::usage::summary::thousands;
-use crate::widgets::{PageClock, StatusIcon, Timestamp};
 use crate::wire::WireResource;
-use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use uuid::Uuid;
 
@@ -29,7 +23,6 @@ pub fn KeyTable(
 ) -> impl IntoView {
     let page = expect_context::<PageContext>();
     let loaded = Memo::new(move |_| keys.get().and_then(Result::ok));
-    let read_at = Signal::derive(move || loaded.with(|p| p.as_ref().map(|p| p.read_at)).unwrap_or_default());
     let total = move || loaded.with(|p| p.as_ref().map_or(0, |p| p.total));
     let is_empty = move || loaded.with(|p| p.as_ref().is_some_and(|p| p.keys.is_empty()));
     let filtered = move || page.state.with(|s| s.query.is_filtered());
@@ -42,7 +35,20 @@ pub fn KeyTable(
     let to_page = move |n: u64| page.set_query(KeyQuery { page: n, ..page.state.get_untracked().query }, false);
     // Picking keys for bulk actions, for those who may change or delete keys.
     let selectable = page.may(Action::UpdateKey) || page.may(Action::DeleteKey);
-    let focus = RowFocus::new();
+    let actions = RowActions::new(page, loaded, page_ids);
+    let tbody = NodeRef::<leptos::html::Tbody>::new();
+    #[cfg(feature = "hydrate")]
+    super::rows_on_screen::follow(super::rows_on_screen::TableRows {
+        tbody,
+        actions,
+        clock: crate::widgets::PageClock::expect(),
+        on_screen: StoredValue::new_local(None),
+    });
+    // The server writes the first screen's rows; hydration leaves them as they are.
+    #[cfg(feature = "ssr")]
+    let first_rows = move || loaded.with(|keys| keys.as_ref().map(|keys| server_rows(page, keys)).unwrap_or_default());
+    #[cfg(not(feature = "ssr"))]
+    let first_rows = String::new();
     let all_on_page = move || {
         page_ids.with(|ids: &Vec<Uuid>| !ids.is_empty() && page.picked.with(|p| ids.iter().all(|&id| p.contains(id))))
     };
@@ -91,15 +97,12 @@ pub fn KeyTable(
                             <th scope="col"><span class="visually-hidden">"Actions"</span></th>
                         </tr>
                     </thead>
-                    <tbody on:focusin=move |ev| focus.remember(&ev)>
-                        <For
-                            each=move || loaded.with(|p| p.as_ref().map(KeyPage::rows).unwrap_or_default())
-                            key=|(key, week, leaving)| (key.id, key.version, *week, *leaving)
-                            let:row
-                        >
-                            <KeyRow key=row.0 week=row.1 leaving=row.2 read_at selectable page_ids focus/>
-                        </For>
-                    </tbody>
+                    <tbody
+                        node_ref=tbody
+                        inner_html=first_rows.clone()
+                        on:click=move |ev| actions.on_click(ev)
+                        on:change=move |ev| actions.on_change(ev)
+                    ></tbody>
                 </table>
             </div>
             <Show when=move || { pages() > 1 }>
@@ -155,204 +158,15 @@ fn SortHeader(
     }
 }
 
-/// A date, or "never" (a key that never expires, or was never used). Plain functions rather
-/// than components for the row's small parts: each erased component costs the main wasm.
-fn timestamp_or_never(at: Option<DateTime<Utc>>, read_at: Signal<DateTime<Utc>>) -> AnyView {
-    match at {
-        Some(at) => view! { <Timestamp at read_at/> }.into_any(),
-        None => view! { <span class="muted">"never"</span> }.into_any(),
-    }
-}
-
-/// A key's valid verifications over the last 7 days: the total, and a bar per UTC day.
-fn week_of_uses(name: &str, week: [u64; 7]) -> impl IntoView + use<> {
-    let total: u64 = week.iter().sum();
-    let highest = week.iter().copied().max().unwrap_or(0).max(1) as f64;
-    // One path for the seven bars: a row holds as few elements as it can (a search re-renders
-    // whole rows).
-    let bars: String = week
-        .iter()
-        .enumerate()
-        .filter(|(_, uses)| **uses > 0)
-        .map(|(day, &uses)| {
-            let height = (uses as f64 / highest * 14.0).max(1.0);
-            format!("M{} 14v-{height:.1}h5v{height:.1}z", day * 6)
-        })
-        .collect();
-    let label = format!("{name}: {} verifications in the last 7 days", thousands(total));
-    view! {
-        <span class="week" role="img" aria-label=label.clone() title=label>
-            <span class="week-total" aria-hidden="true">{thousands(total)}</span>
-            <svg class="sparkline" aria-hidden="true" viewBox="0 0 41 14" width="41" height="14"><path d=bars/></svg>
-        </span>
-    }
-}
-
-#[component]
-fn KeyRow(
-    key: ApiKey,
-    week: [u64; 7],
-    /// Changed elsewhere and no longer in the view: marked, and gone at the next change of view.
-    leaving: bool,
-    read_at: Signal<DateTime<Utc>>,
-    /// Whether the row has its `Select NAME` box.
-    selectable: bool,
-    /// The page's keys (picking one by hand while "all matching" was on keeps the others).
-    page_ids: Signal<Vec<Uuid>>,
-    /// The table's focused row control, given back to this row if it was in its old one.
-    focus: RowFocus,
-) -> impl IntoView {
-    let page = expect_context::<PageContext>();
-    let clock = PageClock::expect();
-    let id = key.id;
-    focus.give_back(id);
-    let name = key.name.clone();
-    let expires_at = key.expires_at;
-    let enabled = RwSignal::new(key.enabled);
-    let saving = RwSignal::new(false);
-    let toggle_error = RwSignal::new(None::<String>);
-    let status = Signal::derive(move || status::status(enabled.get(), expires_at, clock.now_at_least(read_at.get())));
-
-    // Saves at once; shows that it is saving; flips back and says why if the save fails. A key
-    // that answered valid in the last 24 hours is switched off only after the admin confirms,
-    // having read who still uses it (see `flip_enabled`).
-    let toggle_name = name.clone();
-    let toggle = move |on: bool| {
-        enabled.set(on);
-        saving.set(true);
-        let switch = Switch { page, id, name: toggle_name.clone(), on, enabled, saving, error: toggle_error };
-        leptos::task::spawn_local(flip_enabled(switch));
-    };
-    let details_href = move || page.state.with(|s| s.with_panel(Some(Panel::Details(id))).href());
-    let delete_name = name.clone();
-    let copy_name = name.clone();
-    let rotate_name = name.clone();
-    let may_update = page.may(Action::UpdateKey);
-    let replaced = key.replaced_by.is_some();
-    let restricted = key.restrictions.mode == crate::api_keys::restrictions::RestrictionMode::Enforce;
-    // Why this key cannot be rotated now (expired, disabled, already being replaced), if so.
-    let rules_key = key.clone();
-    let cannot_rotate = Signal::derive(move || {
-        let key = ApiKey { enabled: enabled.get(), ..rules_key.clone() };
-        rotation::rotation_refusal(&key, clock.now_at_least(read_at.get()))
-    });
-
-    view! {
-        // A leaving row is marked by the style sheet: "No longer matches" in its Name cell.
-        <tr data-key-id=id.to_string() class=leaving.then_some("leaving")>
-            {selectable.then(|| view! {
-                <td class="pick">
-                    <input type="checkbox" aria-label=format!("Select {name}")
-                        prop:checked=move || page.picked.with(|p| p.contains(id))
-                        on:change=move |ev| {
-                            let on = event_target_checked(&ev);
-                            page.picked.update(|p| *p = page_ids.with_untracked(|ids| p.with(id, on, ids)));
-                        }/>
-                </td>
-            })}
-            <td>
-                <input
-                    type="checkbox"
-                    role="switch"
-                    aria-label=format!("Enabled: {name}")
-                    aria-busy=move || saving.get().to_string()
-                    // The attribute is for the server's HTML; the property keeps it current after.
-                    checked=key.enabled
-                    prop:checked=enabled
-                    // Not disabled while saving (that would drop the keyboard focus): a click
-                    // then is refused, and aria-busy says why.
-                    disabled=!may_update
-                    aria-disabled=(!may_update).then_some("true")
-                    aria-describedby=(!may_update).then_some(reason_id(Action::UpdateKey))
-                    title=(!may_update).then_some(Action::UpdateKey.refusal())
-                    on:click=move |ev| if saving.get_untracked() { ev.prevent_default() }
-                    on:change=move |ev| toggle(event_target_checked(&ev))
-                />
-                {move || toggle_error.get().map(|e| view! { <span class="row-error" role="alert">{e}</span> })}
-            </td>
-            <td><StatusIcon status expires_at/></td>
-            <td class="name">
-                <a href=details_href class="key-name">{name.clone()}</a>
-                {replaced.then(|| view! { <span class="badge replaced" title="A rotation replaced this key; it works until its expiry">"Replaced"</span> })}
-                {restricted.then(|| view! { <span class="badge restricted" title="Works only from its allowed origins or networks">"Restricted"</span> })}
-                <span class="prefix" title="The start of this key's secret">{key.display_prefix}"…"</span>
-            </td>
-            <td class="wide-only">{key.permission.label()}</td>
-            <td><Timestamp at=key.created_at read_at/></td>
-            <td class="creator wide-only">{key.created_by}</td>
-            <td class="wide-only">{timestamp_or_never(expires_at, read_at)}</td>
-            <td class="wide-only">{timestamp_or_never(key.last_used_at, read_at)}</td>
-            <td>{week_of_uses(&name, week)}</td>
-            <td class="actions">
-                {page.may(Action::CreateKey).then(|| view! {
-                    <button type="button" class="icon i i-copy" aria-label=format!("Copy {copy_name}") title="Copy"
-                        on:click=move |_| page.open(Some(Panel::Copy(id)))></button>
-                })}
-                {(page.may(Action::CreateKey) && may_update).then(|| view! {
-                    <button type="button" class="icon i i-rotate" aria-label=format!("Rotate {rotate_name}")
-                        aria-disabled=move || cannot_rotate.get().map(|_| "true")
-                        title=move || cannot_rotate.get().unwrap_or_else(|| "Rotate".to_owned())
-                        on:click=move |_| if cannot_rotate.with_untracked(Option::is_none) { page.open(Some(Panel::Rotate(id))) }></button>
-                })}
-                {page.may(Action::DeleteKey).then(|| view! {
-                    <button type="button" class="icon danger i i-delete" aria-label=format!("Delete {delete_name}") title="Delete"
-                        on:click=move |_| page.deleting.set(Some((id, delete_name.clone())))></button>
-                })}
-            </td>
-        </tr>
-    }
-    .into_any()
-}
-
-/// A flip of a row's Enabled switch.
-#[derive(Clone)]
-struct Switch {
-    page: PageContext,
-    id: Uuid,
-    name: String,
-    on: bool,
-    /// The switch's state on screen, flipped back if the save fails.
-    enabled: RwSignal<bool>,
-    saving: RwSignal<bool>,
-    error: RwSignal<Option<String>>,
-}
-
-/// Saves a flip of the switch; switching off asks first (the Disable question). This code (the
-/// question's wiring, the server function's client) is needed only at the first click, so it
-/// lives in a lazily loaded wasm file.
-#[lazy]
-async fn flip_enabled(switch: Switch) {
-    if switch.on {
-        return save_enabled(switch).await;
-    }
-    let Switch { page, id, ref name, enabled, saving, .. } = switch;
-    let asked = switch.clone();
-    let answer = Callback::new(move |disable: bool| {
-        if disable {
-            leptos::task::spawn_local(save_enabled(asked.clone()));
-        } else {
-            enabled.set(true);
-            saving.set(false);
-        }
-    });
-    // One question at a time: one still open for another key is answered "leave it on".
-    if let Some(open) = page.disabling.get_untracked() {
-        open.answer.run(false);
-    }
-    page.disabling.set(Some(DisableQuestion { id, name: name.clone(), answer }));
-}
-
-async fn save_enabled(switch: Switch) {
-    let Switch { page, id, on, enabled, saving, error, .. } = switch;
-    match crate::api_keys::server_fns::set_key_enabled(id, on).await {
-        Ok(key) => {
-            error.set(None);
-            page.table.took(OwnChange::Saved(key));
-        }
-        Err(failure) => {
-            enabled.set(!on);
-            error.set(Some(failure.to_string()));
-        }
-    }
-    saving.set(false);
+/// The first screen's rows, as the server writes them: dates in UTC against the instant the
+/// keys were read, nothing picked or being saved.
+#[cfg(feature = "ssr")]
+fn server_rows(page: PageContext, keys: &KeyPage) -> String {
+    let view = page.state.get_untracked();
+    let context =
+        super::row_markup::RowContext { now: keys.read_at, local_dates: false, rights: page.rights, view: &view };
+    keys.rows()
+        .map(|(key, week, leaving)| super::row_markup::Row { key, week, leaving, picked: false, flip: None })
+        .map(|row| super::row_markup::row_html(&context, &row).html)
+        .collect()
 }
