@@ -5,12 +5,11 @@
 use super::PageContext;
 use super::browser_table::OwnChange;
 use super::disable_dialog::DisableQuestion;
-use super::row_markup::Flip;
+use super::row_markup::{Flip, Flips};
 use super::view_state::Panel;
 use crate::api_keys::KeyPage;
 use leptos::ev::{Event, MouseEvent};
 use leptos::prelude::*;
-use std::collections::HashMap;
 use uuid::Uuid;
 
 /// The table body's handlers, and the flips of Enabled switches they started.
@@ -21,12 +20,12 @@ pub(super) struct RowActions {
     /// The page's keys (picking one by hand while "all matching" was on keeps the others).
     page_ids: Signal<Vec<Uuid>>,
     /// Flips of Enabled switches that their keys do not show yet, by key.
-    pub flips: RwSignal<HashMap<Uuid, Flip>>,
+    pub flips: RwSignal<Flips>,
 }
 
 impl RowActions {
     pub fn new(page: PageContext, loaded: Memo<Option<KeyPage>>, page_ids: Signal<Vec<Uuid>>) -> Self {
-        RowActions { page, loaded, page_ids, flips: RwSignal::new(HashMap::new()) }
+        RowActions { page, loaded, page_ids, flips: RwSignal::new(Flips::default()) }
     }
 
     pub fn on_click(self, event: MouseEvent) {
@@ -34,7 +33,7 @@ impl RowActions {
         let (id, page) = (control.key, self.page);
         match control.act.as_str() {
             // A click while the flip is saved is refused.
-            "switch" if self.flips.with_untracked(|flips| flips.get(&id).is_some_and(|flip| flip.saving)) => {
+            "switch" if self.flips.with_untracked(|flips| flips.get(id).is_some_and(|flip| flip.saving)) => {
                 event.prevent_default();
             }
             "copy" => page.open(Some(Panel::Copy(id))),
@@ -67,9 +66,7 @@ impl RowActions {
     /// off only after the admin confirms, having read who still uses it (see `flip_enabled`).
     fn flip(self, id: Uuid, on: bool) {
         let Some((name, version)) = self.key(id) else { return };
-        self.flips.update(|flips| {
-            flips.insert(id, Flip { version, on, saving: true, error: None });
-        });
+        self.flips.update(|flips| flips.set(id, Some(Flip { version, on, saving: true, error: None })));
         let switch = Switch { page: self.page, flips: self.flips, id, name, on, version };
         leptos::task::spawn_local(flip_enabled(switch));
     }
@@ -118,7 +115,7 @@ impl RowControl {
 #[derive(Clone)]
 struct Switch {
     page: PageContext,
-    flips: RwSignal<HashMap<Uuid, Flip>>,
+    flips: RwSignal<Flips>,
     id: Uuid,
     name: String,
     on: bool,
@@ -129,14 +126,7 @@ struct Switch {
 impl Switch {
     /// Shows the flip as `flip` (on the version flipped), or as the key itself shows it (`None`).
     fn show(&self, flip: Option<Flip>) {
-        self.flips.update(|flips| match flip {
-            Some(flip) => {
-                flips.insert(self.id, flip);
-            }
-            None => {
-                flips.remove(&self.id);
-            }
-        });
+        self.flips.update(|flips| flips.set(self.id, flip));
     }
 }
 

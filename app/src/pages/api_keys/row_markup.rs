@@ -21,6 +21,7 @@ use chrono::{DateTime, Utc};
 use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
 use std::fmt::Write;
 use std::ops::Range;
+use uuid::Uuid;
 
 /// What all the rows of a table are shown with.
 pub struct RowContext<'a> {
@@ -59,6 +60,25 @@ pub struct Flip {
     pub saving: bool,
     /// Why the last save failed.
     pub error: Option<String>,
+}
+
+/// The flips on screen, by key: a few at a time, so a list (a hash map would cost the main wasm
+/// more than it saves).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Flips(Vec<(Uuid, Flip)>);
+
+impl Flips {
+    pub fn get(&self, key: Uuid) -> Option<&Flip> {
+        self.0.iter().find(|(id, _)| *id == key).map(|(_, flip)| flip)
+    }
+
+    /// Shows `flip` for `key`, or (`None`) the key as it is.
+    pub fn set(&mut self, key: Uuid, flip: Option<Flip>) {
+        self.0.retain(|(id, _)| *id != key);
+        if let Some(flip) = flip {
+            self.0.push((key, flip));
+        }
+    }
 }
 
 /// A row's HTML, and where in it the name's link is (it changes with every search typed, while
@@ -243,7 +263,6 @@ mod tests {
     use crate::api_keys::permission::Permission;
     use crate::auth::Right;
     use chrono::TimeZone;
-    use uuid::Uuid;
 
     fn now() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, 30, 12, 0, 0).unwrap()
@@ -335,6 +354,19 @@ mod tests {
         let newer = ApiKey { version: 4, ..key.clone() };
         let row = html(Rights::all(), Row { flip: Some(&saving), ..plain(&newer) });
         assert!(row.html.contains("aria-busy=\"false\" checked>"), "the newer key shows itself: {}", row.html);
+    }
+
+    #[test]
+    fn a_key_has_one_flip_at_most() {
+        let (a, b) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        let flip = |on| Flip { version: 1, on, saving: true, error: None };
+        let mut flips = Flips::default();
+        flips.set(a, Some(flip(true)));
+        flips.set(b, Some(flip(false)));
+        flips.set(a, Some(flip(false)));
+        assert_eq!(flips.get(a), Some(&flip(false)));
+        flips.set(a, None);
+        assert_eq!((flips.get(a), flips.get(b)), (None, Some(&flip(false))));
     }
 
     #[test]

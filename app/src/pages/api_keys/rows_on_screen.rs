@@ -65,7 +65,7 @@ fn write_rows(rows: TableRows) {
         let flips = actions.flips.read_untracked();
         keys.rows()
             .map(|(key, week, leaving)| {
-                let row = Row { key, week, leaving, picked: picked.contains(key.id), flip: flips.get(&key.id) };
+                let row = Row { key, week, leaving, picked: picked.contains(key.id), flip: flips.get(key.id) };
                 (key.id, row_html(&context, &row))
             })
             .collect::<Vec<_>>()
