@@ -2,6 +2,7 @@
 
 use app::api_keys::key_list::BrowserTableLimit;
 use app::audit::Actor;
+use axum::serve::ListenerExt;
 use clap::Parser;
 use server::auth::{Auth, passwords, users};
 use server::cli::{Cli, Command, LogFormat};
@@ -108,9 +109,16 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .with_staleness_bound(staleness_bound)
                 .with_trusted_proxies(trusted_proxies)
                 .with_usage_settings(usage_settings);
+            // Answers go out as they are written (TCP_NODELAY): a page streamed in parts
+            // otherwise waits for the browser's delayed acknowledgement, about 40 ms, now and then.
             let listener = tokio::net::TcpListener::bind(cli.addr)
                 .await
-                .map_err(|e| format!("cannot listen on {}: {e}", cli.addr))?;
+                .map_err(|e| format!("cannot listen on {}: {e}", cli.addr))?
+                .tap_io(|connection| {
+                    if let Err(error) = connection.set_nodelay(true) {
+                        tracing::debug!(%error, "cannot set TCP_NODELAY on a connection");
+                    }
+                });
             let background = verify.spawn_background();
             let early_stop = SeaKeyStore::with_index(db.clone(), verify.index().clone())
                 .spawn_early_stop(std::time::Duration::from_secs(60));
