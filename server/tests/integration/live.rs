@@ -121,6 +121,7 @@ async fn a_change_on_one_instance_reaches_a_stream_on_the_other_within_a_second(
     support::with_postgres_url(|url, _db| async move {
         let a = Instance::start(&url).await;
         let b = Instance::start(&url).await;
+        b.until_in_sync().await;
         let mut on_b = Stream::open(&b, &b.cookie).await.unwrap();
         let key = a.create("made on A").await;
         let took = on_b.until(&format!("{}", key.key.id), Duration::from_secs(5)).await;

@@ -93,6 +93,24 @@ impl Instance {
         assert!(response.status().is_success(), "{}", response.status());
     }
 
+    /// Waits until the instance follows the database's changes (`/readyz` says `in_sync`): an
+    /// instance that started listening after a change was made covers it with its first full
+    /// load, not with that change's own event.
+    pub(crate) async fn until_in_sync(&self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let body = match reqwest::get(format!("{}/readyz", self.base)).await {
+                Ok(response) => response.json::<Value>().await.ok(),
+                Err(_) => None,
+            };
+            if body.is_some_and(|body| body["verification"]["in_sync"] == true) {
+                return;
+            }
+            assert!(Instant::now() < deadline, "{} never followed the database", self.base);
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     pub(crate) async fn ready(&self) -> bool {
         let response = reqwest::get(format!("{}/readyz", self.base)).await;
         response.is_ok_and(|r| r.status().is_success())

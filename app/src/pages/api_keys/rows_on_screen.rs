@@ -4,9 +4,10 @@
 //! the rows show (a new page of keys, a key picked, a switch flipped, the clock's tick) writes
 //! each row's HTML again ([`super::row_markup`]) and compares it with the row's last: an
 //! unchanged row keeps its element (a new search's link is set in place), a changed one is
-//! replaced, new rows are made in one parse, and rows move only to take their new order. The
-//! keyboard focus stays on the same control of the same key's row, even when that row is
-//! replaced or moved.
+//! updated in place (only the attributes and texts that differ), new rows are made in one
+//! parse, and rows move only to take their new order. The first writing updates the server's
+//! rows the same way. The keyboard focus stays on the same control of the same key's row, even
+//! when that row moves.
 //!
 //! The code lives in a lazily loaded wasm file: the first screen needs none of it.
 
@@ -16,6 +17,7 @@ use crate::widgets::PageClock;
 use leptos::prelude::*;
 use std::collections::HashMap;
 use uuid::Uuid;
+use wasm_bindgen::JsCast;
 use web_sys::Element;
 
 /// The rows the table body shows: each key's row, and the HTML it was made from.
@@ -76,30 +78,46 @@ fn write_rows(rows: TableRows) {
     on_screen.update_value(|on_screen| *on_screen = Some(place(tbody, on_screen.take(), wanted)));
 }
 
-/// Shows `wanted` in `tbody`, reusing the elements of `previous` whose HTML is unchanged.
+/// What becomes of a wanted row.
+enum Plan {
+    /// Its element shows it already.
+    Keep(Element),
+    /// Its element is brought to the row's new HTML in place.
+    Update(Element),
+    /// A new element is made.
+    Make,
+}
+
+/// Shows `wanted` in `tbody`, reusing the elements of `previous` (or, at the first writing, the
+/// server's rows): an unchanged row stays as it is, a changed one is updated in place.
 fn place(tbody: Element, previous: Option<RowsOnScreen>, wanted: Vec<(Uuid, RowHtml)>) -> RowsOnScreen {
     let document = document();
     let focused = FocusedControl::in_table(&document, &tbody);
-    let mut previous = previous.filter(|previous| previous.tbody == tbody).map(|p| p.rows).unwrap_or_default();
+    let mut previous: HashMap<Uuid, (Option<RowHtml>, Element)> = match previous.filter(|p| p.tbody == tbody) {
+        Some(previous) => previous.rows.into_iter().map(|(id, (html, row))| (id, (Some(html), row))).collect(),
+        None => rows_written_before(&tbody),
+    };
 
-    // Unchanged rows stay; the others are made in one parse.
-    let mut kept = Vec::with_capacity(wanted.len());
+    // The changed and new rows are made in one parse.
+    let mut plans = Vec::with_capacity(wanted.len());
     let mut fresh = String::new();
     for (id, html) in &wanted {
-        match previous.remove(id) {
-            Some((old, element)) if old.same_but_link(html) => {
+        let plan = match previous.remove(id) {
+            Some((Some(old), element)) if old.same_but_link(html) => {
                 if old.href != html.href
                     && let Ok(Some(link)) = element.query_selector("a.key-name")
                 {
                     let _ = link.set_attribute("href", &html.href);
                 }
-                kept.push(Some(element));
+                Plan::Keep(element)
             }
-            _ => {
-                fresh.push_str(&html.html);
-                kept.push(None);
-            }
+            Some((_, element)) => Plan::Update(element),
+            None => Plan::Make,
+        };
+        if !matches!(plan, Plan::Keep(_)) {
+            fresh.push_str(&html.html);
         }
+        plans.push(plan);
     }
     let mut made = Vec::new();
     if !fresh.is_empty()
@@ -113,7 +131,19 @@ fn place(tbody: Element, previous: Option<RowsOnScreen>, wanted: Vec<(Uuid, RowH
         }
     }
     let mut made = made.into_iter();
-    let elements: Vec<Element> = kept.into_iter().filter_map(|kept| kept.or_else(|| made.next())).collect();
+    let elements: Vec<Element> = plans
+        .into_iter()
+        .filter_map(|plan| match plan {
+            Plan::Keep(element) => Some(element),
+            Plan::Update(element) => {
+                if let Some(new) = made.next() {
+                    update(&element, &new);
+                }
+                Some(element)
+            }
+            Plan::Make => made.next(),
+        })
+        .collect();
 
     // Into their order: the rows before the cursor are the wanted ones so far.
     let mut cursor = tbody.first_element_child();
@@ -138,6 +168,75 @@ fn place(tbody: Element, previous: Option<RowsOnScreen>, wanted: Vec<(Uuid, RowH
     RowsOnScreen { tbody, rows }
 }
 
+/// The rows the server wrote, by key: their HTML is not known here, so each is updated in place
+/// at the first writing (which keeps every element that stays the same, and the focus).
+fn rows_written_before(tbody: &Element) -> HashMap<Uuid, (Option<RowHtml>, Element)> {
+    let mut rows = HashMap::new();
+    let mut next = tbody.first_element_child();
+    while let Some(row) = next {
+        next = row.next_element_sibling();
+        if let Some(id) = row.get_attribute("data-key-id").and_then(|id| id.parse().ok()) {
+            rows.insert(id, (None, row));
+        }
+    }
+    rows
+}
+
+/// Brings `old` (on the page) to what `new` (just parsed) shows, keeping every node the two
+/// share in place: attributes and texts are set where they differ, nodes of another kind are
+/// replaced, and those left over removed. A row updated so keeps its controls (the focus, a
+/// click in progress) when, say, the clock rewrites its dates.
+fn update(old: &Element, new: &Element) {
+    update_attributes(old, new);
+    let mut old_child = old.first_child();
+    let mut new_child = new.first_child();
+    while let Some(child) = new_child {
+        new_child = child.next_sibling();
+        match old_child {
+            Some(current) if current.node_name() == child.node_name() => {
+                old_child = current.next_sibling();
+                if let (Some(current), Some(child)) = (current.dyn_ref::<Element>(), child.dyn_ref::<Element>()) {
+                    update(current, child);
+                } else if current.node_value() != child.node_value() {
+                    current.set_node_value(child.node_value().as_deref());
+                }
+            }
+            Some(current) => {
+                old_child = current.next_sibling();
+                let _ = old.replace_child(&child, &current);
+            }
+            None => {
+                let _ = old.append_child(&child);
+            }
+        }
+    }
+    while let Some(stale) = old_child {
+        old_child = stale.next_sibling();
+        let _ = old.remove_child(&stale);
+    }
+}
+
+fn update_attributes(old: &Element, new: &Element) {
+    let names = |element: &Element| -> Vec<String> {
+        element.get_attribute_names().iter().filter_map(|name| name.as_string()).collect()
+    };
+    for name in names(old) {
+        if !new.has_attribute(&name) {
+            let _ = old.remove_attribute(&name);
+        }
+    }
+    for name in names(new) {
+        let value = new.get_attribute(&name);
+        if old.get_attribute(&name) != value {
+            let _ = old.set_attribute(&name, value.as_deref().unwrap_or_default());
+        }
+    }
+    // A checkbox shows its `checked` property, which the attribute sets only until it is clicked.
+    if let Some(input) = old.dyn_ref::<web_sys::HtmlInputElement>() {
+        input.set_checked(new.has_attribute("checked"));
+    }
+}
+
 /// The row control that has the keyboard focus: the element, its key and what it does.
 struct FocusedControl {
     element: Element,
@@ -159,7 +258,6 @@ impl FocusedControl {
     /// Focuses the control again (moving a row takes the focus away), or the same control in
     /// the key's new row if its row was replaced.
     fn give_back(self, document: &web_sys::Document, rows: &HashMap<Uuid, (RowHtml, Element)>) {
-        use wasm_bindgen::JsCast;
         let control = if self.element.is_connected() {
             Some(self.element)
         } else {
