@@ -95,7 +95,7 @@ fn place(tbody: Element, previous: Option<RowsOnScreen>, wanted: Vec<(Uuid, RowH
     let focused = FocusedControl::in_table(&document, &tbody);
     let mut previous: HashMap<Uuid, (Option<RowHtml>, Element)> = match previous.filter(|p| p.tbody == tbody) {
         Some(previous) => previous.rows.into_iter().map(|(id, (html, row))| (id, (Some(html), row))).collect(),
-        None => rows_written_before(&tbody),
+        None => rows_in(&tbody),
     };
 
     // The changed and new rows are made in one parse.
@@ -119,35 +119,35 @@ fn place(tbody: Element, previous: Option<RowsOnScreen>, wanted: Vec<(Uuid, RowH
         }
         plans.push(plan);
     }
-    let mut made = Vec::new();
+    let mut made = HashMap::new();
     if !fresh.is_empty()
         && let Ok(scratch) = document.create_element("tbody")
     {
         scratch.set_inner_html(&fresh);
-        let mut next = scratch.first_element_child();
-        while let Some(row) = next {
-            next = row.next_element_sibling();
-            made.push(row);
-        }
+        made = rows_in(&scratch);
     }
-    let mut made = made.into_iter();
-    let elements: Vec<Element> = plans
+    // Each wanted row with its element (a row whose markup did not parse is left out).
+    let placed: Vec<(Uuid, RowHtml, Element)> = wanted
         .into_iter()
-        .filter_map(|plan| match plan {
-            Plan::Keep(element) => Some(element),
-            Plan::Update(element) => {
-                if let Some(new) = made.next() {
-                    update(&element, &new);
+        .zip(plans)
+        .filter_map(|((id, html), plan)| {
+            let element = match plan {
+                Plan::Keep(element) => element,
+                Plan::Update(element) => {
+                    if let Some((_, new)) = made.remove(&id) {
+                        update(&element, &new);
+                    }
+                    element
                 }
-                Some(element)
-            }
-            Plan::Make => made.next(),
+                Plan::Make => made.remove(&id)?.1,
+            };
+            Some((id, html, element))
         })
         .collect();
 
     // Into their order: the rows before the cursor are the wanted ones so far.
     let mut cursor = tbody.first_element_child();
-    for element in &elements {
+    for (_, _, element) in &placed {
         if cursor.as_ref() == Some(element) {
             cursor = element.next_element_sibling();
         } else {
@@ -161,16 +161,17 @@ fn place(tbody: Element, previous: Option<RowsOnScreen>, wanted: Vec<(Uuid, RowH
     }
 
     let rows: HashMap<Uuid, (RowHtml, Element)> =
-        wanted.into_iter().zip(elements).map(|((id, html), element)| (id, (html, element))).collect();
+        placed.into_iter().map(|(id, html, element)| (id, (html, element))).collect();
     if let Some(focused) = focused {
         focused.give_back(&document, &rows);
     }
     RowsOnScreen { tbody, rows }
 }
 
-/// The rows the server wrote, by key: their HTML is not known here, so each is updated in place
-/// at the first writing (which keeps every element that stays the same, and the focus).
-fn rows_written_before(tbody: &Element) -> HashMap<Uuid, (Option<RowHtml>, Element)> {
+/// The rows in `tbody`, by key, without their HTML: the server's rows at the first writing (each
+/// is then updated in place, which keeps every element that stays the same, and the focus), or
+/// rows just parsed.
+fn rows_in(tbody: &Element) -> HashMap<Uuid, (Option<RowHtml>, Element)> {
     let mut rows = HashMap::new();
     let mut next = tbody.first_element_child();
     while let Some(row) = next {
