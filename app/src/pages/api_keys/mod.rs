@@ -7,6 +7,7 @@ mod bulk;
 mod confirm_dialog;
 mod delete_dialog;
 mod disable_dialog;
+mod flips;
 mod key_panel;
 mod key_rotation;
 mod key_usage;

@@ -5,7 +5,7 @@
 use super::PageContext;
 use super::browser_table::OwnChange;
 use super::disable_dialog::DisableQuestion;
-use super::row_markup::{Flip, Flips};
+use super::flips::{Flip, Flips};
 use super::view_state::Panel;
 use crate::api_keys::KeyPage;
 use leptos::ev::{Event, MouseEvent};

@@ -9,6 +9,7 @@
 //!
 //! Pure: the instant the row is shown at is an argument, like everything else it shows.
 
+use super::flips::Flip;
 use super::reason_id;
 use super::view_state::{Panel, ViewState};
 use crate::api_keys::restrictions::RestrictionMode;
@@ -21,7 +22,6 @@ use chrono::{DateTime, Utc};
 use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
 use std::fmt::Write;
 use std::ops::Range;
-use uuid::Uuid;
 
 /// What all the rows of a table are shown with.
 pub struct RowContext<'a> {
@@ -46,39 +46,6 @@ pub struct Row<'a> {
     pub picked: bool,
     /// A flip of the Enabled switch not yet shown by the key itself, if any.
     pub flip: Option<&'a Flip>,
-}
-
-/// What the page shows of a flip of a key's Enabled switch until the key itself shows it (the
-/// saved key, or the stream's news of it, has a newer version).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Flip {
-    /// The key's version when it was flipped: the flip shows on that version only.
-    pub version: i64,
-    /// The switch's position on screen.
-    pub on: bool,
-    /// Being saved (a click then is refused; `aria-busy` says why).
-    pub saving: bool,
-    /// Why the last save failed.
-    pub error: Option<String>,
-}
-
-/// The flips on screen, by key: a few at a time, so a list (a hash map would cost the main wasm
-/// more than it saves).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Flips(Vec<(Uuid, Flip)>);
-
-impl Flips {
-    pub fn get(&self, key: Uuid) -> Option<&Flip> {
-        self.0.iter().find(|(id, _)| *id == key).map(|(_, flip)| flip)
-    }
-
-    /// Shows `flip` for `key`, or (`None`) the key as it is.
-    pub fn set(&mut self, key: Uuid, flip: Option<Flip>) {
-        self.0.retain(|(id, _)| *id != key);
-        if let Some(flip) = flip {
-            self.0.push((key, flip));
-        }
-    }
 }
 
 /// A row's HTML, and where in it the name's link is (it changes with every search typed, while
@@ -146,11 +113,12 @@ pub fn row_html(context: &RowContext, row: &Row) -> RowHtml {
 
     // A shape as well as a colour for each status: circle, triangle, octagon.
     let status = crate::api_keys::status::status(enabled, key.expires_at, context.now);
-    let (class, label) = match status {
-        Status::Available => ("status available i i-available", status.label()),
-        Status::SoonUnavailable => ("status soon i i-soon", status.label()),
-        Status::Unavailable => ("status unavailable i i-unavailable", status.label()),
+    let class = match status {
+        Status::Available => "status available i i-available",
+        Status::SoonUnavailable => "status soon i i-soon",
+        Status::Unavailable => "status unavailable i i-unavailable",
     };
+    let label = status.label();
     let title = match (status, key.expires_at) {
         (Status::SoonUnavailable, Some(at)) => {
             format!("Soon Unavailable: expires {}", shown_datetime(at, context.local_dates))
@@ -263,6 +231,7 @@ mod tests {
     use crate::api_keys::permission::Permission;
     use crate::auth::Right;
     use chrono::TimeZone;
+    use uuid::Uuid;
 
     fn now() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, 30, 12, 0, 0).unwrap()
@@ -354,19 +323,6 @@ mod tests {
         let newer = ApiKey { version: 4, ..key.clone() };
         let row = html(Rights::all(), Row { flip: Some(&saving), ..plain(&newer) });
         assert!(row.html.contains("aria-busy=\"false\" checked>"), "the newer key shows itself: {}", row.html);
-    }
-
-    #[test]
-    fn a_key_has_one_flip_at_most() {
-        let (a, b) = (Uuid::from_u128(1), Uuid::from_u128(2));
-        let flip = |on| Flip { version: 1, on, saving: true, error: None };
-        let mut flips = Flips::default();
-        flips.set(a, Some(flip(true)));
-        flips.set(b, Some(flip(false)));
-        flips.set(a, Some(flip(false)));
-        assert_eq!(flips.get(a), Some(&flip(false)));
-        flips.set(a, None);
-        assert_eq!((flips.get(a), flips.get(b)), (None, Some(&flip(false))));
     }
 
     #[test]
