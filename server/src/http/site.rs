@@ -39,6 +39,7 @@ use leptos_axum::{generate_route_list, handle_server_fns_with_context, render_ap
 use leptos_router::SsrMode;
 use sea_orm::DatabaseConnection;
 use std::path::Path;
+use std::sync::OnceLock;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::services::{ServeDir, ServeFile};
 
@@ -156,6 +157,29 @@ fn package_files(dir: &Path) -> ServeDir {
     if stale_left { files } else { files.precompressed_br().precompressed_gzip() }
 }
 
+/// The paths of the app's pages (`/` is a plain redirect, outside the app), listed once per
+/// process. Listing them runs the app with resource loading suspended by a process-wide switch
+/// (leptos_server's `SuppressResourceLoad`): a page rendering meanwhile on another thread, whose
+/// resource first polls while the switch is on, waits forever (leptos-rs/leptos#4773; in-process
+/// tests building routers beside each other met it as pages that never came). After the first
+/// router, nothing lists them again.
+pub fn page_paths() -> &'static [String] {
+    static PATHS: OnceLock<Vec<String>> = OnceLock::new();
+    PATHS.get_or_init(|| {
+        let routes = generate_route_list(App).into_iter().filter(|route| route.path() != "/");
+        routes
+            .map(|route| {
+                assert!(
+                    matches!(route.mode(), SsrMode::Async),
+                    "{}: only SsrMode::Async pages are registered (see http::site)",
+                    route.path()
+                );
+                route.path().to_owned()
+            })
+            .collect()
+    })
+}
+
 /// Every server function the app defines, with its method.
 pub fn server_fns() -> impl Iterator<Item = (&'static str, Method)> {
     leptos::server_fn::axum::server_fn_paths()
@@ -174,16 +198,8 @@ struct AppRoutes {
 }
 
 impl AppRoutes {
-    /// The paths of the app's pages (`/` is a plain redirect, outside the app).
     fn pages(&self) -> impl Iterator<Item = String> {
-        generate_route_list(App).into_iter().filter(|route| route.path() != "/").map(|route| {
-            assert!(
-                matches!(route.mode(), SsrMode::Async),
-                "{}: only SsrMode::Async pages are registered (see http::site)",
-                route.path()
-            );
-            route.path().to_owned()
-        })
+        page_paths().iter().cloned()
     }
 
     /// What every page and server function gets in its context: the key store, the audit

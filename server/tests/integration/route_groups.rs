@@ -1,18 +1,16 @@
 //! Every route of the built router carries its group's guard (see `server::http`). The routes
-//! are listed from where the router takes them: the app's pages (`generate_route_list`), every
+//! are listed from where the router takes them: the app's pages (`page_paths`), every
 //! server function the binary defines (`server_fn_paths`), and the groups' own lists; so a new
 //! page or server function is checked without anyone adding it here.
 
 use crate::support;
 
-use app::App;
 use app::auth::Rights;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use axum::response::Response;
-use leptos_axum::generate_route_list;
 use server::http::probes;
-use server::http::site::{PUBLIC_PAGES, PUBLIC_SERVER_FNS, server_fns};
+use server::http::site::{PUBLIC_PAGES, PUBLIC_SERVER_FNS, page_paths, server_fns};
 use tower::ServiceExt;
 
 /// One route: its method and a path that reaches it.
@@ -50,11 +48,10 @@ impl Route {
 /// The console's routes that need a session: every page but sign-in, every server function but
 /// `who_am_i`, and whatever else is asked for.
 fn console_routes() -> Vec<Route> {
-    let pages = generate_route_list(App)
-        .into_iter()
-        .map(|route| route.path().to_owned())
-        .filter(|path| path != "/" && !PUBLIC_PAGES.contains(&path.as_str()))
-        .map(|path| Route::new(Method::GET, &path));
+    let pages = page_paths()
+        .iter()
+        .filter(|path| !PUBLIC_PAGES.contains(&path.as_str()))
+        .map(|path| Route::new(Method::GET, path));
     let server_fns = server_fns()
         .filter(|(path, _)| !PUBLIC_SERVER_FNS.contains(path))
         .map(|(path, method)| Route::new(method, path));
