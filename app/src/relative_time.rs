@@ -25,7 +25,9 @@ fn humanize(ms: f64) -> String {
     let months = (days_exact * MONTHS_PER_DAY).round();
     let years = (days_exact * MONTHS_PER_DAY / 12.0).round();
 
-    let words = |one: &str, n: f64, unit: &str| if n <= 1.0 { one.to_owned() } else { format!("{n} {unit}") };
+    // `n` is a whole, non-negative count: written as an integer (formatting floats would bring
+    // their whole formatter into the wasm).
+    let words = |one: &str, n: f64, unit: &str| if n <= 1.0 { one.to_owned() } else { format!("{} {unit}", n as u64) };
     if seconds < 45.0 {
         "a few seconds".to_owned()
     } else if minutes < 45.0 {

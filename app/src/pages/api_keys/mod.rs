@@ -216,22 +216,37 @@ fn KeysView(user: CurrentUser) -> impl IntoView {
         {move || (!page.picked.with(bulk::Picked::is_empty)).then(|| bulk::lazy_bar(total, page_ids))}
         {move || page.deleting.get().map(|(id, name)| lazy_question(Question::Delete(id, name)))}
         {move || page.disabling.get().map(|question| lazy_question(Question::Disable(question)))}
-        {move || panel.get().map(|panel| {
-            let data = key_panel::PanelData::load(panel);
-            view! {
-                <Suspense fallback=|| view! { <aside class="panel" role="dialog" aria-label="Loading the panel" aria-busy="true"><p class="loading">"Loading…"</p></aside> }>
-                    {Suspend::new(async move { panel_view(data).await })}
-                </Suspense>
-            }
-        })}
+        {move || panel.get().map(open_panel)}
     }
 }
 
-/// The open panel. Its code (the forms, their validation, the history) is about a fifth of the
-/// wasm and is not needed to show or filter the table, so it lives in its own wasm file that the
-/// browser loads when a panel first opens (`#[lazy]`; `cargo leptos build --split`).
+/// The open panel, made at once when its code is here (always on the server; in the browser
+/// once loaded, and before hydration when the page was served with a panel open, see
+/// [`load_open_panel`]), so its resources are created where the server created them and
+/// hydration finds their values; otherwise shown when its code arrives.
+fn open_panel(panel: Panel) -> AnyView {
+    use std::task::{Context, Poll, Waker};
+    let mut made = Box::pin(panel_view(panel));
+    match made.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(view) => view,
+        Poll::Pending => view! {
+            <Suspense fallback=|| view! { <aside class="panel" role="dialog" aria-label="Loading the panel" aria-busy="true"><p class="loading">"Loading…"</p></aside> }>
+                {Suspend::new(made)}
+            </Suspense>
+        }
+        .into_any(),
+    }
+}
+
+/// The open panel. Its code (what it reads, the forms, their validation, the history) is not
+/// needed to show or filter the table, so it lives in its own wasm file that the browser loads
+/// when a panel first opens (`#[lazy]`; `cargo leptos build --split`). Its resources are made
+/// here too, so their readers and types stay out of the main file.
 #[lazy]
-fn panel_view(data: key_panel::PanelData) -> AnyView {
+fn panel_view(panel: Panel) -> AnyView {
+    // Untracked: when the code came late, this runs inside a `Suspend`, which would otherwise
+    // make the panel anew whenever what its resources read at creation changed.
+    let data = untrack(|| key_panel::PanelData::load(panel));
     view! { <key_panel::KeyPanel data/> }.into_any()
 }
 
@@ -258,7 +273,7 @@ fn question_view(question: Question) -> AnyView {
 
 /// Loads the panels' wasm file now if the page was served with a panel open: hydration walks
 /// the server's HTML in one go, so the open panel's code must be here before it starts (once
-/// loaded, `panel_view` is ready at its first poll). The file is fetched only after the main
+/// loaded, `panel_view` is ready at its first poll, see [`open_panel`]). The file is fetched only after the main
 /// wasm has started; a `modulepreload` hint from the server could overlap the two downloads.
 #[cfg(feature = "hydrate")]
 pub async fn load_open_panel(search: &str) {

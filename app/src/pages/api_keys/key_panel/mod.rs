@@ -28,9 +28,8 @@ use leptos::prelude::*;
 use new_key::NewKeyForm;
 use rotate::RotateForm;
 
-/// What an open panel reads from the server. Made in the page's own code, before the panel's
-/// view (whose code may still be on its way, see `panel_view`): resources must be created in
-/// the same order on the server and in the browser for hydration.
+/// What an open panel reads from the server, made as the panel's view is (see `panel_view` for
+/// why hydration still finds these resources in the server's order).
 #[derive(Clone, Copy)]
 pub enum PanelData {
     New,
