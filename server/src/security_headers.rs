@@ -47,11 +47,18 @@ pub fn content_security_policy(nonce: &str) -> String {
 
 /// The console's pages, server functions and sign-in: the full set, with a fresh nonce.
 /// Whatever set no caching policy of its own is `no-store`. On an `https` console, HSTS too.
+///
+/// A `304 Not Modified` gets none of them: it has no body for a policy to govern, and the
+/// browser keeps the headers of the answer it stored, updating only those a 304 carries
+/// (RFC 9111, 4.3.4). Each file a repeat visit revalidates is then about 110 bytes, not 460.
 pub async fn page_headers(State(public_url): State<Arc<PublicUrl>>, mut request: Request, next: Next) -> Response {
     let nonce = CspNonce::new();
     let policy = content_security_policy(&nonce.0);
     request.extensions_mut().insert(nonce);
     let mut response = next.run(request).await;
+    if response.status() == StatusCode::NOT_MODIFIED {
+        return response;
+    }
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_str(&policy).expect("a valid policy"));
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));

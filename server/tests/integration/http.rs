@@ -248,6 +248,11 @@ async fn static_files_are_cached_as_suits_them_and_pages_never() {
     let modified = wasm.headers().get(header::LAST_MODIFIED).expect("a revalidation can be answered with 304").clone();
     let again = get_with(&app, "/pkg/keydesk.wasm", &[(header::IF_MODIFIED_SINCE, modified.to_str().unwrap())]).await;
     assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    assert!(wasm.headers().contains_key(header::CONTENT_SECURITY_POLICY), "the file itself carries the policies");
+    for stored in [header::CONTENT_SECURITY_POLICY, header::X_FRAME_OPTIONS, header::X_CONTENT_TYPE_OPTIONS] {
+        assert!(!again.headers().contains_key(&stored), "a 304 leaves the stored answer's {stored} as it is");
+    }
+    assert_eq!(again.headers().get(header::CACHE_CONTROL).unwrap(), "no-cache", "but says how to cache it");
     assert_eq!(cache_control(&get(&app, "/healthz").await).as_deref(), Some("no-store"));
     std::fs::remove_dir_all(&site).unwrap();
 }
