@@ -78,8 +78,8 @@ pub fn routes(
 /// stream of key changes, and whatever else is asked for (the "does not exist" page).
 fn console(app: &AppRoutes, auth: &Auth) -> Router {
     let mut router = Router::new();
-    for path in app.pages().filter(|path| !PUBLIC_PAGES.contains(&path.as_str())) {
-        router = router.route(&path, app.page());
+    for path in page_paths().iter().filter(|path| !PUBLIC_PAGES.contains(&path.as_str())) {
+        router = router.route(path, app.page());
     }
     let in_group = |path: &&str| !PUBLIC_SERVER_FNS.contains(path) && !BACKGROUND_SERVER_FNS.contains(path);
     for (path, method) in server_fns().filter(|(path, _)| in_group(path)) {
@@ -198,10 +198,6 @@ struct AppRoutes {
 }
 
 impl AppRoutes {
-    fn pages(&self) -> impl Iterator<Item = String> {
-        page_paths().iter().cloned()
-    }
-
     /// What every page and server function gets in its context: the key store, the audit
     /// trail, the webhook endpoints, the browser table's limit, and the nonce the Content-Security-Policy header names
     /// (Leptos puts it on its inline scripts).

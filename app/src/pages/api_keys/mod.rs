@@ -273,8 +273,9 @@ fn question_view(question: Question) -> AnyView {
 
 /// Loads the panels' wasm file now if the page was served with a panel open: hydration walks
 /// the server's HTML in one go, so the open panel's code must be here before it starts (once
-/// loaded, `panel_view` is ready at its first poll, see [`open_panel`]). The file is fetched only after the main
-/// wasm has started; a `modulepreload` hint from the server could overlap the two downloads.
+/// loaded, `panel_view` is ready at its first poll, see [`open_panel`]). The file is fetched
+/// only after the main wasm has started; a `modulepreload` hint from the server could overlap
+/// the two downloads.
 #[cfg(feature = "hydrate")]
 pub async fn load_open_panel(search: &str) {
     let params = web_sys::UrlSearchParams::new_with_str(search).ok();
