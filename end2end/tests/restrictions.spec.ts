@@ -1,5 +1,5 @@
 import { test, expect, Page, APIRequestContext } from "@playwright/test";
-import { openHydrated, row, createKey, token } from "./support";
+import { openHydrated, reloadHydrated, row, createKey, token } from "./support";
 
 const NAME = "Restricted e2e";
 const SHOP = "https://shop.example.com";
@@ -86,8 +86,7 @@ test("a chat key restricted to one origin: suggestions from real traffic, report
   expect(marked.valid).toBe(true);
   expect(marked.restriction).toBe("would_block");
   await expect(async () => {
-    await page.reload();
-    await page.locator("body[data-hydrated]").waitFor({ state: "attached" });
+    await reloadHydrated(page);
     await expect(page.getByRole("group", { name: "Restrictions" }).getByRole("status")).toContainText(
       "would have blocked 1 verification from evil.example", { timeout: 1000 });
   }).toPass({ timeout: 15_000 });

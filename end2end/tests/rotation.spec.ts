@@ -1,5 +1,5 @@
 import { test, expect, Page, APIRequestContext } from "@playwright/test";
-import { openHydrated, rows, createKey, token } from "./support";
+import { openHydrated, reloadHydrated, rows, createKey, token } from "./support";
 
 const NAME = "Rotate e2e";
 const ORIGIN = "https://shop.example.com";
@@ -51,8 +51,7 @@ test("a key rotates without an outage: both secrets work, the keys link, the met
   await panel.getByRole("button", { name: "Close" }).click();
   let details = await openDetails(page, true);
   await expect(async () => {
-    await page.reload();
-    await page.locator("body[data-hydrated]").waitFor({ state: "attached" });
+    await reloadHydrated(page);
     // The section loads after hydration, with the panel's code: on a busy machine that alone
     // can take more than the figures' own wait.
     const table = page.getByRole("table", { name: "Migration by origin" });

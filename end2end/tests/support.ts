@@ -43,6 +43,12 @@ export async function openHydrated(page: Page, url: string = PAGE) {
   await page.locator("body[data-hydrated]").waitFor({ state: "attached" });
 }
 
+/** Reloads the page and waits until the wasm has hydrated it again: a click before that is lost. */
+export async function reloadHydrated(page: Page) {
+  await page.reload();
+  await page.locator("body[data-hydrated]").waitFor({ state: "attached" });
+}
+
 export function rows(page: Page) {
   return page.locator("table.keys tbody tr");
 }

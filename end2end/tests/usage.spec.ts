@@ -1,5 +1,5 @@
 import { test, expect, Page, APIRequestContext } from "@playwright/test";
-import { openHydrated, row, createKey, token } from "./support";
+import { openHydrated, reloadHydrated, row, createKey, token } from "./support";
 
 /** Verifies `key` `times` times, from `origin` if given. */
 async function verify(request: APIRequestContext, key: string, times: number, origin?: string) {
@@ -16,8 +16,7 @@ async function verify(request: APIRequestContext, key: string, times: number, or
  * server has written the counts (every second in these tests). */
 async function expectUsage(page: Page, result: string, count: string) {
   await expect(async () => {
-    await page.reload();
-    await page.locator("body[data-hydrated]").waitFor({ state: "attached" });
+    await reloadHydrated(page);
     const table = page.getByRole("table", { name: "Usage by result" });
     await expect(table.getByRole("row", { name: new RegExp(`^${result}`) })).toContainText(count, { timeout: 1000 });
   }).toPass({ timeout: 15_000 });
