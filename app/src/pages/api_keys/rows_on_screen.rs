@@ -4,10 +4,15 @@
 //! the rows show (a new page of keys, a key picked, a switch flipped, the clock's tick) writes
 //! each row's HTML again ([`super::row_markup`]) and compares it with the row's last: an
 //! unchanged row keeps its element (a new search's link is set in place), a changed one is
-//! updated in place (only the attributes and texts that differ), new rows are made in one
-//! parse, and rows move only to take their new order. The first writing updates the server's
-//! rows the same way. The keyboard focus stays on the same control of the same key's row, even
-//! when that row moves.
+//! updated in place (only the attributes and texts that differ), a new row takes over the
+//! element of a row leaving the screen and is updated in it (made only when none is left), and
+//! rows move only to take their new order. The new HTML is parsed in one go. The first writing
+//! updates the server's rows the same way. The keyboard focus stays on the same control of the
+//! same key's row, even when that row moves.
+//!
+//! Taking over leaving rows is what makes a keystroke cheap: the browser then restyles and lays
+//! out only the texts and attributes that differ, instead of some 1,300 new elements (about
+//! three times the work, `bench/results/history.md`).
 //!
 //! The code lives in a lazily loaded wasm file: the first screen needs none of it.
 
@@ -20,10 +25,11 @@ use uuid::Uuid;
 use wasm_bindgen::JsCast;
 use web_sys::Element;
 
-/// The rows the table body shows: each key's row, and the HTML it was made from.
+/// The rows the table body shows: each key's row, and the HTML it shows (`None`: not known, as
+/// for the server's rows, so it is updated at its next writing).
 pub(super) struct RowsOnScreen {
     tbody: Element,
-    rows: HashMap<Uuid, (RowHtml, Element)>,
+    rows: HashMap<Uuid, (Option<RowHtml>, Element)>,
 }
 
 /// What the table's rows are made from, and the rows on screen.
@@ -84,17 +90,20 @@ enum Plan {
     Keep(Element),
     /// Its element is brought to the row's new HTML in place.
     Update(Element),
+    /// The element of a row leaving the screen is brought to the row's HTML.
+    TakeOver(Element),
     /// A new element is made.
     Make,
 }
 
 /// Shows `wanted` in `tbody`, reusing the elements of `previous` (or, at the first writing, the
-/// server's rows): an unchanged row stays as it is, a changed one is updated in place.
+/// server's rows): an unchanged row stays as it is, a changed one is updated in place, and a
+/// new one takes over the element of a row that leaves.
 fn place(tbody: Element, previous: Option<RowsOnScreen>, wanted: Vec<(Uuid, RowHtml)>) -> RowsOnScreen {
     let document = document();
     let focused = FocusedControl::in_table(&document, &tbody);
-    let mut previous: HashMap<Uuid, (Option<RowHtml>, Element)> = match previous.filter(|p| p.tbody == tbody) {
-        Some(previous) => previous.rows.into_iter().map(|(id, (html, row))| (id, (Some(html), row))).collect(),
+    let mut previous = match previous.filter(|p| p.tbody == tbody) {
+        Some(previous) => previous.rows,
         None => rows_in(&tbody),
     };
 
@@ -119,6 +128,20 @@ fn place(tbody: Element, previous: Option<RowsOnScreen>, wanted: Vec<(Uuid, RowH
         }
         plans.push(plan);
     }
+    // The rows leaving, in their order on screen, go to the new rows in theirs (so that most
+    // stay where they are). The row with the focus leaves as it is: its control must not come
+    // to stand for another key.
+    let mut leaving = rows_in_order(&tbody)
+        .filter(|(id, _)| previous.contains_key(id) && focused.as_ref().is_none_or(|f| f.key != *id))
+        .map(|(_, row)| row);
+    for plan in &mut plans {
+        if matches!(plan, Plan::Make) {
+            match leaving.next() {
+                Some(row) => *plan = Plan::TakeOver(row),
+                None => break,
+            }
+        }
+    }
     let mut made = HashMap::new();
     if !fresh.is_empty()
         && let Ok(scratch) = document.create_element("tbody")
@@ -126,22 +149,26 @@ fn place(tbody: Element, previous: Option<RowsOnScreen>, wanted: Vec<(Uuid, RowH
         scratch.set_inner_html(&fresh);
         made = rows_in(&scratch);
     }
-    // Each wanted row with its element (a row whose markup did not parse is left out).
-    let placed: Vec<(Uuid, RowHtml, Element)> = wanted
+    // Each wanted row with its element. A row whose markup did not parse keeps what it showed
+    // (and is updated at the next writing); a new one is left out.
+    let placed: Vec<(Uuid, Option<RowHtml>, Element)> = wanted
         .into_iter()
         .zip(plans)
-        .filter_map(|((id, html), plan)| {
-            let element = match plan {
-                Plan::Keep(element) => element,
-                Plan::Update(element) => {
-                    if let Some((_, new)) = made.remove(&id) {
-                        update(&element, &new);
-                    }
-                    element
+        .filter_map(|((id, html), plan)| match plan {
+            Plan::Keep(element) => Some((id, Some(html), element)),
+            Plan::Update(element) => match made.remove(&id) {
+                Some((_, new)) => {
+                    update(&element, &new);
+                    Some((id, Some(html), element))
                 }
-                Plan::Make => made.remove(&id)?.1,
-            };
-            Some((id, html, element))
+                None => Some((id, None, element)),
+            },
+            Plan::TakeOver(element) => {
+                let (_, new) = made.remove(&id)?;
+                update(&element, &new);
+                Some((id, Some(html), element))
+            }
+            Plan::Make => Some((id, Some(html), made.remove(&id)?.1)),
         })
         .collect();
 
@@ -160,7 +187,7 @@ fn place(tbody: Element, previous: Option<RowsOnScreen>, wanted: Vec<(Uuid, RowH
         stale.remove();
     }
 
-    let rows: HashMap<Uuid, (RowHtml, Element)> =
+    let rows: HashMap<Uuid, (Option<RowHtml>, Element)> =
         placed.into_iter().map(|(id, html, element)| (id, (html, element))).collect();
     if let Some(focused) = focused {
         focused.give_back(&document, &rows);
@@ -172,70 +199,56 @@ fn place(tbody: Element, previous: Option<RowsOnScreen>, wanted: Vec<(Uuid, RowH
 /// is then updated in place, which keeps every element that stays the same, and the focus), or
 /// rows just parsed.
 fn rows_in(tbody: &Element) -> HashMap<Uuid, (Option<RowHtml>, Element)> {
-    let mut rows = HashMap::new();
-    let mut next = tbody.first_element_child();
-    while let Some(row) = next {
-        next = row.next_element_sibling();
-        if let Some(id) = row.get_attribute("data-key-id").and_then(|id| id.parse().ok()) {
-            rows.insert(id, (None, row));
-        }
-    }
-    rows
+    rows_in_order(tbody).map(|(id, row)| (id, (None, row))).collect()
+}
+
+/// The rows in `tbody` with their keys, in their order.
+fn rows_in_order(tbody: &Element) -> impl Iterator<Item = (Uuid, Element)> + use<> {
+    std::iter::successors(tbody.first_element_child(), Element::next_element_sibling)
+        .filter_map(|row| Some((row.get_attribute("data-key-id")?.parse().ok()?, row)))
 }
 
 /// Brings `old` (on the page) to what `new` (just parsed) shows, keeping every node the two
-/// share in place: attributes and texts are set where they differ, nodes of another kind are
+/// share in place: attributes and texts are set where they differ (and a checkbox's `checked`
+/// property, which its attribute sets only until it is clicked), nodes of another kind are
 /// replaced, and those left over removed. A row updated so keeps its controls (the focus, a
 /// click in progress) when, say, the clock rewrites its dates.
-fn update(old: &Element, new: &Element) {
-    update_attributes(old, new);
-    let mut old_child = old.first_child();
-    let mut new_child = new.first_child();
-    while let Some(child) = new_child {
-        new_child = child.next_sibling();
-        match old_child {
-            Some(current) if current.node_name() == child.node_name() => {
-                old_child = current.next_sibling();
-                if let (Some(current), Some(child)) = (current.dyn_ref::<Element>(), child.dyn_ref::<Element>()) {
-                    update(current, child);
-                } else if current.node_value() != child.node_value() {
-                    current.set_node_value(child.node_value().as_deref());
-                }
-            }
-            Some(current) => {
-                old_child = current.next_sibling();
-                let _ = old.replace_child(&child, &current);
-            }
-            None => {
-                let _ = old.append_child(&child);
-            }
-        }
+///
+/// Written in JavaScript: the walk reads every node and attribute of both rows, and made from
+/// Rust each read is a call across the wasm boundary with its string copied and decoded, which
+/// took about 0.6 ms a row (30 ms a keystroke that brings a new page) against a few hundredths.
+#[wasm_bindgen::prelude::wasm_bindgen(inline_js = r#"
+export function update(old, fresh) {
+  for (const name of old.getAttributeNames()) if (!fresh.hasAttribute(name)) old.removeAttribute(name);
+  for (const { name, value } of fresh.attributes) if (old.getAttribute(name) !== value) old.setAttribute(name, value);
+  if (old instanceof HTMLInputElement) old.checked = fresh.hasAttribute("checked");
+  let current = old.firstChild;
+  let child = fresh.firstChild;
+  while (child) {
+    const nextChild = child.nextSibling;
+    if (current && current.nodeName === child.nodeName) {
+      const next = current.nextSibling;
+      if (current.nodeType === Node.ELEMENT_NODE) update(current, child);
+      else if (current.nodeValue !== child.nodeValue) current.nodeValue = child.nodeValue;
+      current = next;
+    } else if (current) {
+      const next = current.nextSibling;
+      old.replaceChild(child, current);
+      current = next;
+    } else {
+      old.appendChild(child);
     }
-    while let Some(stale) = old_child {
-        old_child = stale.next_sibling();
-        let _ = old.remove_child(&stale);
-    }
+    child = nextChild;
+  }
+  while (current) {
+    const next = current.nextSibling;
+    old.removeChild(current);
+    current = next;
+  }
 }
-
-fn update_attributes(old: &Element, new: &Element) {
-    let names = |element: &Element| -> Vec<String> {
-        element.get_attribute_names().iter().filter_map(|name| name.as_string()).collect()
-    };
-    for name in names(old) {
-        if !new.has_attribute(&name) {
-            let _ = old.remove_attribute(&name);
-        }
-    }
-    for name in names(new) {
-        let value = new.get_attribute(&name);
-        if old.get_attribute(&name) != value {
-            let _ = old.set_attribute(&name, value.as_deref().unwrap_or_default());
-        }
-    }
-    // A checkbox shows its `checked` property, which the attribute sets only until it is clicked.
-    if let Some(input) = old.dyn_ref::<web_sys::HtmlInputElement>() {
-        input.set_checked(new.has_attribute("checked"));
-    }
+"#)]
+extern "C" {
+    fn update(old: &Element, new: &Element);
 }
 
 /// The row control that has the keyboard focus: the element, its key and what it does.
@@ -258,7 +271,7 @@ impl FocusedControl {
 
     /// Focuses the control again (moving a row takes the focus away), or the same control in
     /// the key's new row if its row was replaced.
-    fn give_back(self, document: &web_sys::Document, rows: &HashMap<Uuid, (RowHtml, Element)>) {
+    fn give_back(self, document: &web_sys::Document, rows: &HashMap<Uuid, (Option<RowHtml>, Element)>) {
         let control = if self.element.is_connected() {
             Some(self.element)
         } else {
