@@ -35,6 +35,14 @@ test("search, filters, sort and paging answer in the browser once it holds the l
   await expect(page.locator("p.count")).not.toHaveText(before!);
   await expect(rows(page).first()).toBeVisible();
   await expect(rows(page).filter({ hasNotText: /secure/i }), "every row's name or creator matches").toHaveCount(0);
+  // The rows now show other keys, mostly in elements that showed the keys before: each is whole.
+  for (const row of await rows(page).all()) {
+    const id = await row.getAttribute("data-key-id");
+    const name = (await row.locator("a.key-name").textContent())!;
+    await expect(row.locator("a.key-name")).toHaveAttribute("href", new RegExp(`panel=key(:|%3A)${id}$`));
+    await expect(row.getByRole("switch")).toHaveAttribute("aria-label", `Enabled: ${name}`);
+    await expect(row.getByRole("button", { name: `Delete ${name}`, exact: true })).toHaveCount(1);
+  }
   await page.getByRole("button", { name: "Name", exact: true }).click();
   await expect(page).toHaveURL(/sort=name/);
   const names = await rows(page).locator("a.key-name").allTextContents();

@@ -10,9 +10,9 @@
 //! updates the server's rows the same way. The keyboard focus stays on the same control of the
 //! same key's row, even when that row moves.
 //!
-//! Taking over leaving rows is what makes a keystroke cheap: the browser then restyles and lays
-//! out only the texts and attributes that differ, instead of some 1,300 new elements (about
-//! three times the work, `bench/results/history.md`).
+//! Taking over leaving rows spares the browser most of a new page's work: it then restyles and
+//! lays out only the texts and attributes that differ, instead of some 1,300 new elements
+//! (16 ms against 58 on the benchmark machine, `bench/row_rendering.mjs`).
 //!
 //! The code lives in a lazily loaded wasm file: the first screen needs none of it.
 
@@ -129,10 +129,15 @@ fn place(tbody: Element, previous: Option<RowsOnScreen>, wanted: Vec<(Uuid, RowH
         plans.push(plan);
     }
     // The rows leaving, in their order on screen, go to the new rows in theirs (so that most
-    // stay where they are). The row with the focus leaves as it is: its control must not come
-    // to stand for another key.
+    // stay where they are). The row with the focus and the one under the pointer leave as they
+    // are: a key press or a click begun on one must not land on another key.
+    let pointed = tbody.query_selector("tr:hover").ok().flatten();
     let mut leaving = rows_in_order(&tbody)
-        .filter(|(id, _)| previous.contains_key(id) && focused.as_ref().is_none_or(|f| f.key != *id))
+        .filter(|(id, row)| {
+            previous.contains_key(id)
+                && focused.as_ref().is_none_or(|f| f.key != *id)
+                && pointed.as_ref() != Some(row)
+        })
         .map(|(_, row)| row);
     for plan in &mut plans {
         if matches!(plan, Plan::Make) {
@@ -214,9 +219,10 @@ fn rows_in_order(tbody: &Element) -> impl Iterator<Item = (Uuid, Element)> + use
 /// replaced, and those left over removed. A row updated so keeps its controls (the focus, a
 /// click in progress) when, say, the clock rewrites its dates.
 ///
-/// Written in JavaScript: the walk reads every node and attribute of both rows, and made from
-/// Rust each read is a call across the wasm boundary with its string copied and decoded, which
-/// took about 0.6 ms a row (30 ms a keystroke that brings a new page) against a few hundredths.
+/// Written in JavaScript: the walk reads every node and attribute of both rows, and from Rust
+/// each read is a call across the wasm boundary with its string copied and decoded. Written in
+/// Rust, a keystroke that brought a new page spent 54 ms in the page's script against 34 ms with
+/// this walk (`bench/results/history.md`, session 14).
 #[wasm_bindgen::prelude::wasm_bindgen(inline_js = r#"
 export function update(old, fresh) {
   for (const name of old.getAttributeNames()) if (!fresh.hasAttribute(name)) old.removeAttribute(name);
