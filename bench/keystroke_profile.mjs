@@ -7,20 +7,8 @@
 // `cargo leptos build --release --split --frontend-only` (wasm-opt then merges identical
 // functions under one name, so names are a guide). A JS glue function shows by its column in
 // keydesk.js (the history call, for one, is the glue around `replaceState`).
-import { createRequire } from "node:module";
-const require = createRequire(new URL("../end2end/package.json", import.meta.url));
-const { chromium } = require("playwright-core");
-const base = process.argv[2];
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],
-});
-const page = await browser.newPage();
-await page.goto(`${base}/login?next=/provisioning/api-keys`);
-await page.fill("input[name=username]", "admin");
-await page.fill("input[name=password]", process.env.BENCH_ADMIN_PASSWORD);
-await page.click("button[type=submit]");
-await page.waitForURL(/\/provisioning\/api-keys/);
+import { signedInPage } from "./signed_in_page.mjs";
+const { browser, page } = await signedInPage(process.argv[2]);
 await page.waitForFunction(() => document.querySelector("table.keys")?.dataset.source === "browser", null, { timeout: 30_000 });
 const cdp = await page.context().newCDPSession(page);
 await cdp.send("Profiler.enable");

@@ -5,20 +5,8 @@
 // style and layout it forces, median of 10; and with the next frame (paint included).
 // Usage (a server as bench/run.sh starts one, BENCH_ADMIN_PASSWORD set):
 //   node bench/row_rendering.mjs BASE_URL
-import { createRequire } from "node:module";
-const require = createRequire(new URL("../end2end/package.json", import.meta.url));
-const { chromium } = require("playwright-core");
-const base = process.argv[2];
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],
-});
-const page = await browser.newPage();
-await page.goto(`${base}/login?next=/provisioning/api-keys`);
-await page.fill("input[name=username]", "admin");
-await page.fill("input[name=password]", process.env.BENCH_ADMIN_PASSWORD);
-await page.click("button[type=submit]");
-await page.waitForURL(/\/provisioning\/api-keys/);
+import { signedInPage } from "./signed_in_page.mjs";
+const { browser, page } = await signedInPage(process.argv[2]);
 await page.locator("body[data-hydrated]").waitFor({ state: "attached" });
 const figures = await page.evaluate(async () => {
   const tbody = document.querySelector("table.keys tbody");
