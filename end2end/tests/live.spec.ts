@@ -3,7 +3,9 @@ import { ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ADMIN, PAGE, ROOT, SERVER, cli, databaseUrl, openHydrated, row, rows, signIn } from "./support";
+import {
+  ADMIN, PAGE, ROOT, SERVER, cli, databaseUrl, expectRowsWhole, openHydrated, row, rows, rowsWritten, signIn,
+} from "./support";
 
 // The instant table and its live stream: views answered in the browser, changes made elsewhere
 // shown within a second. The command line changes keys in the server's database directly, as an
@@ -36,15 +38,10 @@ test("search, filters, sort and paging answer in the browser once it holds the l
   await expect(rows(page).first()).toBeVisible();
   await expect(rows(page).filter({ hasNotText: /secure/i }), "every row's name or creator matches").toHaveCount(0);
   // The rows now show other keys, mostly in elements that showed the keys before: each is whole.
-  for (const row of await rows(page).all()) {
-    const id = await row.getAttribute("data-key-id");
-    const name = (await row.locator("a.key-name").textContent())!;
-    await expect(row.locator("a.key-name")).toHaveAttribute("href", new RegExp(`panel=key(:|%3A)${id}$`));
-    await expect(row.getByRole("switch")).toHaveAttribute("aria-label", `Enabled: ${name}`);
-    await expect(row.getByRole("button", { name: `Delete ${name}`, exact: true })).toHaveCount(1);
-  }
+  await expectRowsWhole(page);
   await page.getByRole("button", { name: "Name", exact: true }).click();
   await expect(page).toHaveURL(/sort=name/);
+  await rowsWritten(page);
   const names = await rows(page).locator("a.key-name").allTextContents();
   expect(names).toEqual([...names].sort((a, b) => (a.toLowerCase() < b.toLowerCase() ? -1 : 1)));
   await page.getByRole("button", { name: "Unavailable", exact: true }).click();
@@ -53,6 +50,34 @@ test("search, filters, sort and paging answer in the browser once it holds the l
   await expect(page).not.toHaveURL(/status=unavailable/);
   await expect(rows(page).first()).toBeVisible();
   expect(listRequests, "no request for a view once the list is held").toEqual([]);
+});
+
+test("the rows in the window come first, and those below follow while the table body is busy", async ({ page }) => {
+  // A window with room for a few rows: the sample keys reach below it.
+  await page.setViewportSize({ width: 1280, height: 480 });
+  await openHydrated(page, `${PAGE}?q=nexus_qa`);
+  await expect(table(page)).toHaveAttribute("data-source", "browser");
+  await expect(rows(page)).toHaveCount(1);
+  await rowsWritten(page);
+  await page.evaluate(() => {
+    const tbody = document.querySelector("table.keys tbody")!;
+    const seen: object[] = ((window as any).busy = []);
+    new MutationObserver(() => seen.push({
+      busy: tbody.getAttribute("aria-busy"),
+      rows: tbody.rows.length,
+      below: [...tbody.rows].filter((row) => row.getBoundingClientRect().top >= window.innerHeight).length,
+    })).observe(tbody, { attributes: true, attributeFilter: ["aria-busy"] });
+  });
+  await page.getByRole("searchbox", { name: "Search" }).fill("");
+  await rowsWritten(page);
+  const count = Number((await page.locator("p.count").textContent())!.match(/\d+/)![0]);
+  await expect(rows(page)).toHaveCount(Math.min(count, 50));
+  const busy: { busy: string | null; rows: number; below: number }[] = await page.evaluate(() => (window as any).busy);
+  expect(busy[0].busy, "busy while rows below the window were still to come").toBe("true");
+  expect(busy[0].rows, "the first frame's rows").toBeLessThan(Math.min(count, 50));
+  expect(busy[0].below, "the first frame's rows reach below the window").toBeGreaterThan(0);
+  expect(busy.at(-1)!.busy).toBeNull();
+  await expectRowsWhole(page);
 });
 
 test("a key made with the command line appears in an open page within a second", async ({ page }) => {

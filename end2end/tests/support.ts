@@ -53,6 +53,23 @@ export function rows(page: Page) {
   return page.locator("table.keys tbody tr");
 }
 
+/** Waits until every row of the page is written: those below the window come a few frames later. */
+export async function rowsWritten(page: Page) {
+  await expect(page.locator("table.keys tbody")).not.toHaveAttribute("aria-busy", /.*/);
+}
+
+/** Checks that each row shows one key throughout: its id, link and labels agree. */
+export async function expectRowsWhole(page: Page) {
+  await rowsWritten(page);
+  for (const row of await rows(page).all()) {
+    const id = await row.getAttribute("data-key-id");
+    const name = (await row.locator("a.key-name").textContent())!;
+    await expect(row.locator("a.key-name")).toHaveAttribute("href", new RegExp(`panel=key(:|%3A)${id}$`));
+    await expect(row.getByRole("switch")).toHaveAttribute("aria-label", `Enabled: ${name}`);
+    await expect(row.getByRole("button", { name: `Delete ${name}`, exact: true })).toHaveCount(1);
+  }
+}
+
 export function row(page: Page, name: string) {
   return rows(page).filter({ has: page.getByRole("link", { name, exact: true }) });
 }

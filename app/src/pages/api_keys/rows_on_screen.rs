@@ -14,36 +14,53 @@
 //! lays out only the texts and attributes that differ, instead of some 1,300 new elements
 //! (16 ms against 58 on the benchmark machine, `bench/row_rendering.mjs`).
 //!
+//! The rows in the window come first: a writing places at once the rows from the top of the
+//! table to the window's bottom edge, and the rest a few at a time after each frame, while the
+//! table body says `aria-busy`. A keystroke's frame then carries the work of what can be seen,
+//! not of the whole page of keys; a newer writing cancels what an older one had left.
+//!
 //! The code lives in a lazily loaded wasm file: the first screen needs none of it.
 
 use super::row_actions::RowActions;
 use super::row_markup::{Row, RowContext, RowHtml, row_html};
 use crate::widgets::PageClock;
 use leptos::prelude::*;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 use wasm_bindgen::JsCast;
 use web_sys::Element;
 
+/// How many rows below the window each later step places.
+const ROWS_PER_STEP: usize = 8;
+
 /// The rows the table body shows: each key's row, and the HTML it shows (`None`: not known, as
 /// for the server's rows, so it is updated at its next writing).
-pub(super) struct RowsOnScreen {
+struct RowsOnScreen {
     tbody: Element,
     rows: HashMap<Uuid, (Option<RowHtml>, Element)>,
 }
 
 /// What the table's rows are made from, and the rows on screen.
 #[derive(Clone, Copy)]
-pub(super) struct TableRows {
-    pub tbody: NodeRef<leptos::html::Tbody>,
-    pub actions: RowActions,
-    pub clock: PageClock,
-    pub on_screen: StoredValue<Option<RowsOnScreen>, LocalStorage>,
+struct TableRows {
+    tbody: NodeRef<leptos::html::Tbody>,
+    actions: RowActions,
+    clock: PageClock,
+    on_screen: StoredValue<Option<RowsOnScreen>, LocalStorage>,
+    /// Counts the writings: the steps of an older one stop when a newer one began.
+    writings: StoredValue<u64, LocalStorage>,
 }
 
-/// Writes the rows again whenever what they show changes.
-pub(super) fn follow(rows: TableRows) {
-    let RowActions { page, loaded, flips, .. } = rows.actions;
+/// Writes the rows of `tbody` again whenever what they show changes.
+pub(super) fn follow(tbody: NodeRef<leptos::html::Tbody>, actions: RowActions, clock: PageClock) {
+    let rows = TableRows {
+        tbody,
+        actions,
+        clock,
+        on_screen: StoredValue::new_local(None),
+        writings: StoredValue::new_local(0),
+    };
+    let RowActions { page, loaded, flips, .. } = actions;
     Effect::new(move |_| {
         rows.tbody.track();
         loaded.track();
@@ -56,7 +73,7 @@ pub(super) fn follow(rows: TableRows) {
 
 #[lazy]
 fn write_rows(rows: TableRows) {
-    let TableRows { tbody, actions, clock, on_screen } = rows;
+    let TableRows { tbody, actions, clock, writings, .. } = rows;
     let page = actions.page;
     // The table may have left the page while this code loaded.
     let Some(Some(tbody)) = tbody.try_get_untracked() else { return };
@@ -81,7 +98,45 @@ fn write_rows(rows: TableRows) {
         return;
     };
     let tbody: Element = tbody.into();
-    on_screen.update_value(|on_screen| *on_screen = Some(place(tbody, on_screen.take(), wanted)));
+    let Some(writing) = writings.try_update_value(|n| {
+        *n += 1;
+        *n
+    }) else {
+        return;
+    };
+    let at_once = rows_to_window(&tbody);
+    place_first(rows, &tbody, &wanted, at_once);
+    if at_once < wanted.len() {
+        let _ = tbody.set_attribute("aria-busy", "true");
+        place_rest(rows, writing, wanted, at_once);
+    } else {
+        let _ = tbody.remove_attribute("aria-busy");
+    }
+}
+
+/// Places `wanted`'s first `count` rows, leaving the rows after them as they are.
+fn place_first(rows: TableRows, tbody: &Element, wanted: &[(Uuid, RowHtml)], count: usize) {
+    rows.on_screen.update_value(|on_screen| *on_screen = Some(place(tbody, on_screen.take(), wanted, count)));
+}
+
+/// After the next frame, places `ROWS_PER_STEP` more of `wanted` (the first `done` are placed),
+/// and so on to the last, unless a newer writing began meanwhile.
+fn place_rest(rows: TableRows, writing: u64, wanted: Vec<(Uuid, RowHtml)>, done: usize) {
+    let step = move || {
+        if rows.writings.try_get_value() != Some(writing) {
+            return;
+        }
+        let Some(Some(tbody)) = rows.tbody.try_get_untracked() else { return };
+        let tbody: Element = tbody.into();
+        let done = (done + ROWS_PER_STEP).min(wanted.len());
+        place_first(rows, &tbody, &wanted, done);
+        if done < wanted.len() {
+            place_rest(rows, writing, wanted, done);
+        } else {
+            let _ = tbody.remove_attribute("aria-busy");
+        }
+    };
+    after_next_frame(&wasm_bindgen::closure::Closure::once_into_js(step));
 }
 
 /// What becomes of a wanted row.
@@ -96,21 +151,24 @@ enum Plan {
     Make,
 }
 
-/// Shows `wanted` in `tbody`, reusing the elements of `previous` (or, at the first writing, the
-/// server's rows): an unchanged row stays as it is, a changed one is updated in place, and a
-/// new one takes over the element of a row that leaves.
-fn place(tbody: Element, previous: Option<RowsOnScreen>, wanted: Vec<(Uuid, RowHtml)>) -> RowsOnScreen {
+/// Shows the first `count` rows of `wanted` at the top of `tbody`, reusing the elements of
+/// `previous` (or, at the first writing, the server's rows): an unchanged row stays as it is, a
+/// changed one is updated in place, and a new one takes over the element of a row that leaves
+/// (or, failing that, of one that `wanted` places later). With every row placed, the rows left
+/// over leave; with some still to place, they stay below the placed ones as they are.
+fn place(tbody: &Element, previous: Option<RowsOnScreen>, wanted: &[(Uuid, RowHtml)], count: usize) -> RowsOnScreen {
     let document = document();
-    let focused = FocusedControl::in_table(&document, &tbody);
-    let mut previous = match previous.filter(|p| p.tbody == tbody) {
+    let focused = FocusedControl::in_table(&document, tbody);
+    let mut previous = match previous.filter(|p| p.tbody == *tbody) {
         Some(previous) => previous.rows,
-        None => rows_in(&tbody),
+        None => rows_in(tbody),
     };
+    let (now, later) = wanted.split_at(count.min(wanted.len()));
 
     // The changed and new rows are made in one parse.
-    let mut plans = Vec::with_capacity(wanted.len());
+    let mut plans = Vec::with_capacity(now.len());
     let mut fresh = String::new();
-    for (id, html) in &wanted {
+    for (id, html) in now {
         let plan = match previous.remove(id) {
             Some((Some(old), element)) if old.same_but_link(html) => {
                 if old.href != html.href
@@ -129,20 +187,24 @@ fn place(tbody: Element, previous: Option<RowsOnScreen>, wanted: Vec<(Uuid, RowH
         plans.push(plan);
     }
     // The rows leaving, in their order on screen, go to the new rows in theirs (so that most
-    // stay where they are). The row with the focus and the one under the pointer leave as they
-    // are: a key press or a click begun on one must not land on another key.
+    // stay where they are); then those placed later, which are written again anyway. The row
+    // with the focus and the one under the pointer stay as they are: a key press or a click
+    // begun on one must not land on another key.
     let pointed = tbody.query_selector("tr:hover").ok().flatten();
-    let mut leaving = rows_in_order(&tbody)
+    let placed_later: HashSet<Uuid> = later.iter().map(|(id, _)| *id).collect();
+    let (leaving, kept_for_later): (Vec<_>, Vec<_>) = rows_in_order(tbody)
         .filter(|(id, row)| {
-            previous.contains_key(id)
-                && focused.as_ref().is_none_or(|f| f.key != *id)
-                && pointed.as_ref() != Some(row)
+            previous.contains_key(id) && focused.as_ref().is_none_or(|f| f.key != *id) && pointed.as_ref() != Some(row)
         })
-        .map(|(_, row)| row);
+        .partition(|(id, _)| !placed_later.contains(id));
+    let mut free = leaving.into_iter().chain(kept_for_later);
     for plan in &mut plans {
         if matches!(plan, Plan::Make) {
-            match leaving.next() {
-                Some(row) => *plan = Plan::TakeOver(row),
+            match free.next() {
+                Some((id, row)) => {
+                    previous.remove(&id);
+                    *plan = Plan::TakeOver(row);
+                }
                 None => break,
             }
         }
@@ -154,30 +216,36 @@ fn place(tbody: Element, previous: Option<RowsOnScreen>, wanted: Vec<(Uuid, RowH
         scratch.set_inner_html(&fresh);
         made = rows_in(&scratch);
     }
-    // Each wanted row with its element. A row whose markup did not parse keeps what it showed
-    // (and is updated at the next writing); a new one is left out.
-    let placed: Vec<(Uuid, Option<RowHtml>, Element)> = wanted
-        .into_iter()
+    // Each placed row with its element. A row whose markup did not parse keeps what it showed
+    // (and is updated at the next writing); a new one is left out, and its element, if it took
+    // one over, leaves.
+    let placed: Vec<(Uuid, Option<RowHtml>, Element)> = now
+        .iter()
         .zip(plans)
         .filter_map(|((id, html), plan)| match plan {
-            Plan::Keep(element) => Some((id, Some(html), element)),
-            Plan::Update(element) => match made.remove(&id) {
+            Plan::Keep(element) => Some((*id, Some(html.clone()), element)),
+            Plan::Update(element) => match made.remove(id) {
                 Some((_, new)) => {
                     update(&element, &new);
-                    Some((id, Some(html), element))
+                    Some((*id, Some(html.clone()), element))
                 }
-                None => Some((id, None, element)),
+                None => Some((*id, None, element)),
             },
-            Plan::TakeOver(element) => {
-                let (_, new) = made.remove(&id)?;
-                update(&element, &new);
-                Some((id, Some(html), element))
-            }
-            Plan::Make => Some((id, Some(html), made.remove(&id)?.1)),
+            Plan::TakeOver(element) => match made.remove(id) {
+                Some((_, new)) => {
+                    update(&element, &new);
+                    Some((*id, Some(html.clone()), element))
+                }
+                None => {
+                    element.remove();
+                    None
+                }
+            },
+            Plan::Make => Some((*id, Some(html.clone()), made.remove(id)?.1)),
         })
         .collect();
 
-    // Into their order: the rows before the cursor are the wanted ones so far.
+    // Into their order: the rows before the cursor are the placed ones so far.
     let mut cursor = tbody.first_element_child();
     for (_, _, element) in &placed {
         if cursor.as_ref() == Some(element) {
@@ -187,17 +255,20 @@ fn place(tbody: Element, previous: Option<RowsOnScreen>, wanted: Vec<(Uuid, RowH
             let _ = tbody.insert_before(element, before);
         }
     }
-    while let Some(stale) = cursor {
-        cursor = stale.next_element_sibling();
-        stale.remove();
-    }
-
-    let rows: HashMap<Uuid, (Option<RowHtml>, Element)> =
+    let mut rows: HashMap<Uuid, (Option<RowHtml>, Element)> =
         placed.into_iter().map(|(id, html, element)| (id, (html, element))).collect();
+    if later.is_empty() {
+        while let Some(stale) = cursor {
+            cursor = stale.next_element_sibling();
+            stale.remove();
+        }
+    } else {
+        rows.extend(previous);
+    }
     if let Some(focused) = focused {
         focused.give_back(&document, &rows);
     }
-    RowsOnScreen { tbody, rows }
+    RowsOnScreen { tbody: tbody.clone(), rows }
 }
 
 /// The rows in `tbody`, by key, without their HTML: the server's rows at the first writing (each
@@ -252,9 +323,33 @@ export function update(old, fresh) {
     current = next;
   }
 }
+
+export function rows_to_window(tbody) {
+  const top = tbody.getBoundingClientRect().top;
+  let shortest = Infinity;
+  for (const row of tbody.rows) shortest = Math.min(shortest, row.getBoundingClientRect().height);
+  if (!(shortest >= 16)) shortest = 16;
+  return Math.max(1, Math.ceil((window.innerHeight - top) / shortest) + 1);
+}
+
+export function after_next_frame(callback) {
+  requestAnimationFrame(() => {
+    if (globalThis.scheduler?.postTask) scheduler.postTask(callback, { priority: "background" });
+    else setTimeout(callback, 0);
+  });
+}
 "#)]
 extern "C" {
     fn update(old: &Element, new: &Element);
+
+    /// How many rows from the top of `tbody` reach the window's bottom edge, counted in its
+    /// shortest row (new rows may be shorter), and one more. Read before the rows change, so
+    /// the layout it needs is that of the rows already drawn.
+    fn rows_to_window(tbody: &Element) -> usize;
+
+    /// Calls `callback` once the next frame is drawn, when the page has nothing more urgent to
+    /// do (input comes first).
+    fn after_next_frame(callback: &wasm_bindgen::JsValue);
 }
 
 /// The row control that has the keyboard focus: the element, its key and what it does.

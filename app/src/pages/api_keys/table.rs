@@ -38,12 +38,7 @@ pub fn KeyTable(
     let actions = RowActions::new(page, loaded, page_ids);
     let tbody = NodeRef::<leptos::html::Tbody>::new();
     #[cfg(feature = "hydrate")]
-    super::rows_on_screen::follow(super::rows_on_screen::TableRows {
-        tbody,
-        actions,
-        clock: crate::widgets::PageClock::expect(),
-        on_screen: StoredValue::new_local(None),
-    });
+    super::rows_on_screen::follow(tbody, actions, crate::widgets::PageClock::expect());
     // The server writes the first screen's rows; hydration leaves them as they are.
     #[cfg(feature = "ssr")]
     let first_rows = move || loaded.with(|keys| keys.as_ref().map(|keys| server_rows(page, keys)).unwrap_or_default());
