@@ -32,6 +32,29 @@ test("after hydration, typing in Search filters the table and the URL", async ({
   await page.screenshot({ path: "test-results/search-filtered.png", fullPage: true });
 });
 
+test("a typed search reaches the URL after its table, in the entry it was typed over", async ({ page }) => {
+  await page.goto(`${PAGE}?status=available`);
+  await page.locator("body[data-hydrated]").waitFor({ state: "attached" });
+  // A keystroke and a status toggle in one task: the toggle's new history entry comes after the
+  // typed search has replaced the entry it was typed over, so Back returns to the search.
+  await page.evaluate(() => {
+    const search = document.querySelector<HTMLInputElement>("input[type=search]")!;
+    search.value = "secure";
+    search.dispatchEvent(new Event("input", { bubbles: true }));
+    [...document.querySelectorAll<HTMLButtonElement>("button.toggle")].find((b) => b.textContent === "Unavailable")!.click();
+  });
+  await expect(page).toHaveURL(/\?q=secure&status=available(,|%2C)unavailable$/);
+  await page.goBack();
+  await expect(page).toHaveURL(/\?q=secure&status=available$/);
+  await expect(page.getByRole("searchbox", { name: "Search" })).toHaveValue("secure");
+  await expect(page.getByRole("button", { name: "Unavailable", exact: true })).toHaveAttribute("aria-pressed", "false");
+  // Typing alone replaces the entry: Back leaves the page.
+  await page.getByRole("searchbox", { name: "Search" }).fill("securemail");
+  await expect(page).toHaveURL(/\?q=securemail&status=available$/);
+  await page.goBack();
+  await expect(page).not.toHaveURL(/api-keys/);
+});
+
 test("a page served with a panel open hydrates it; the panels' code is fetched only then", async ({ page }) => {
   const split: string[] = [];
   page.on("request", (request) => {

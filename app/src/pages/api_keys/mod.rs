@@ -34,7 +34,12 @@ use view_state::{Panel, ViewState};
 /// What the page's parts share: the view state and a way to change it.
 #[derive(Clone, Copy)]
 pub(crate) struct PageContext {
+    /// The view shown: the URL's, or a search being typed that the URL is about to say.
     pub state: Memo<ViewState>,
+    /// The URL's view.
+    from_url: Memo<ViewState>,
+    /// A search typed that the URL does not say yet (see [`Self::go`]).
+    typed: RwSignal<Option<ViewState>>,
     /// Bumped after every change, so the table reloads.
     pub changes: RwSignal<u64>,
     /// The key whose deletion is being confirmed: its id and name.
@@ -57,8 +62,37 @@ impl PageContext {
 
     /// Shows `state`. `replace` rewrites the current history entry (typing in Search) instead
     /// of adding one (a real change of view, which Back should undo).
+    ///
+    /// A typed search shows at once and reaches the URL after the frame that draws it: writing
+    /// the URL (the router's parsing, `history.replaceState`) would otherwise delay every
+    /// keystroke's frame by a few milliseconds.
     pub fn go(&self, state: ViewState, replace: bool) {
-        self.navigate.run((state.href(), replace));
+        if replace {
+            self.typed.set(Some(state.clone()));
+            let page = *self;
+            let url = self.from_url.get_untracked();
+            request_animation_frame(move || {
+                set_timeout(move || page.write_typed(&state, &url), std::time::Duration::ZERO)
+            });
+        } else {
+            if let Some(typed) = self.typed.get_untracked() {
+                self.write_typed(&typed, &self.from_url.get_untracked());
+            }
+            self.navigate.run((state.href(), false));
+        }
+    }
+
+    /// Writes the typed view `typed` into the URL, if it is still the one shown (a newer
+    /// keystroke writes its own) and the URL still says `url` (Back or Forward meanwhile: the
+    /// view they brought stays).
+    fn write_typed(&self, typed: &ViewState, url: &ViewState) {
+        if self.typed.try_with_untracked(|shown| shown.as_ref() != Some(typed)) != Some(false) {
+            return;
+        }
+        if self.from_url.with_untracked(|now| now == url) {
+            self.navigate.run((typed.href(), true));
+        }
+        self.typed.set(None);
     }
 
     pub fn set_query(&self, query: KeyQuery, replace: bool) {
@@ -121,10 +155,14 @@ pub fn ApiKeysPage() -> impl IntoView {
 #[component]
 fn KeysView(user: CurrentUser) -> impl IntoView {
     let params = use_query_map();
-    let state = Memo::new(move |_| params.with(|p| ViewState::from_url_params(|k| p.get(k))));
+    let from_url = Memo::new(move |_| params.with(|p| ViewState::from_url_params(|k| p.get(k))));
+    let typed = RwSignal::new(None::<ViewState>);
+    let state = Memo::new(move |_| typed.get().unwrap_or_else(|| from_url.get()));
     let navigate = use_navigate();
     let page = PageContext {
         state,
+        from_url,
+        typed,
         changes: RwSignal::new(0),
         deleting: RwSignal::new(None),
         disabling: RwSignal::new(None),
