@@ -110,8 +110,15 @@ fn write_rows(rows: TableRows) {
         let _ = tbody.set_attribute("aria-busy", "true");
         place_rest(rows, writing, wanted, at_once);
     } else {
-        let _ = tbody.remove_attribute("aria-busy");
+        all_placed(&tbody);
     }
+}
+
+/// The writing placed its last row: the table body is no longer busy, and its geometry is read
+/// after the frame that draws it, for the next writing.
+fn all_placed(tbody: &Element) {
+    let _ = tbody.remove_attribute("aria-busy");
+    measure_after_frame(tbody);
 }
 
 /// Places `wanted`'s first `count` rows, leaving the rows after them as they are.
@@ -133,7 +140,7 @@ fn place_rest(rows: TableRows, writing: u64, wanted: Vec<(Uuid, RowHtml)>, done:
         if done < wanted.len() {
             place_rest(rows, writing, wanted, done);
         } else {
-            let _ = tbody.remove_attribute("aria-busy");
+            all_placed(&tbody);
         }
     };
     after_next_frame(&wasm_bindgen::closure::Closure::once_into_js(step));
@@ -324,12 +331,30 @@ export function update(old, fresh) {
   }
 }
 
-export function rows_to_window(tbody) {
-  const top = tbody.getBoundingClientRect().top;
+// What a writing needs of the layout, read when the layout is fresh (reading it then costs
+// nothing): each table body's top in the document and its shortest row, and the window's
+// scroll position and height (kept by their events; a resize forgets it all, rows may wrap).
+let geometry = new WeakMap();
+let view = null;
+addEventListener("scroll", () => { if (view) view.scrollY = window.scrollY; }, { passive: true });
+addEventListener("resize", () => { geometry = new WeakMap(); view = null; });
+
+function measure(tbody) {
+  view = { scrollY: window.scrollY, height: window.innerHeight };
   let shortest = Infinity;
   for (const row of tbody.rows) shortest = Math.min(shortest, row.getBoundingClientRect().height);
-  if (!(shortest >= 16)) shortest = 16;
-  return Math.max(1, Math.ceil((window.innerHeight - top) / shortest) + 1);
+  const rows = { top: tbody.getBoundingClientRect().top + view.scrollY, shortest: shortest >= 16 ? shortest : 16 };
+  geometry.set(tbody, rows);
+  return rows;
+}
+
+export function rows_to_window(tbody) {
+  const { top, shortest } = (view && geometry.get(tbody)) || measure(tbody);
+  return Math.max(1, Math.ceil((view.scrollY + view.height - top) / shortest) + 2);
+}
+
+export function measure_after_frame(tbody) {
+  requestAnimationFrame(() => setTimeout(() => { if (tbody.isConnected) measure(tbody); }, 0));
 }
 
 export function after_next_frame(callback) {
@@ -343,9 +368,15 @@ extern "C" {
     fn update(old: &Element, new: &Element);
 
     /// How many rows from the top of `tbody` reach the window's bottom edge, counted in its
-    /// shortest row (new rows may be shorter), and one more. Read before the rows change, so
-    /// the layout it needs is that of the rows already drawn.
+    /// shortest row (new rows may be shorter), and two more (one partly shown, one in case the
+    /// rows moved since they were measured). From the geometry [`measure_after_frame`] read
+    /// last, so that a keystroke does not lay the page out before its rows change (and again
+    /// after): at 10,000 keys that forced layout took some 4 ms of each keystroke. Measured
+    /// now only the first time, or after the window was resized.
     fn rows_to_window(tbody: &Element) -> usize;
+
+    /// Reads the geometry of `tbody` and the window after the next frame.
+    fn measure_after_frame(tbody: &Element);
 
     /// Calls `callback` once the next frame is drawn, when the page has nothing more urgent to
     /// do (input comes first).
