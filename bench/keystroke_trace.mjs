@@ -50,40 +50,51 @@ await browser.close();
 // The renderer's main thread.
 const main = trace.find((e) => e.name === "thread_name" && e.args?.name === "CrRendererMain");
 const onMain = trace.filter((e) => e.pid === main.pid && e.tid === main.tid && e.ph === "X").sort((a, b) => a.ts - b.ts);
-const tasks = onMain.filter((e) => e.name === "RunTask" || e.name === "ThreadControllerImpl::RunTask");
-const within = (task, name) =>
-  onMain.filter((e) => e.name === name && e.ts >= task.ts && e.ts + e.dur <= task.ts + task.dur).reduce((s, e) => s + e.dur, 0) / 1000;
-const keydowns = onMain.filter((e) => e.name === "EventDispatch" && e.args?.data?.type === "keydown");
+const tasks = onMain.filter((e) => e.name === "RunTask");
+const taskOf = (event) => tasks.find((t) => t.ts <= event.ts && t.ts + t.dur >= event.ts + event.dur);
+const inside = (task, name) =>
+  onMain.filter((e) => e.name === name && e.ts >= task.ts && e.ts + e.dur <= task.ts + task.dur);
+const sum = (events) => events.reduce((total, e) => total + e.dur, 0) / 1000;
+const dispatched = (type) => onMain.filter((e) => e.name === "EventDispatch" && e.args?.data?.type === type);
+const inputs = dispatched("input");
+const changes = trace.filter((e) => e.name === "rows-changed").map((e) => e.ts).sort((a, b) => a - b);
+const keydowns = dispatched("keydown");
 const rows = [];
-for (const keydown of keydowns) {
-  const task = tasks.find((t) => t.ts <= keydown.ts && t.ts + t.dur >= keydown.ts + keydown.dur);
-  if (!task) continue;
+keydowns.forEach((keydown, n) => {
+  const next = keydowns[n + 1]?.ts ?? Infinity;
+  const input = inputs.find((e) => e.ts > keydown.ts && e.ts < next);
+  const task = input && taskOf(input);
+  if (!task) return;
   const end = task.ts + task.dur;
-  // The input task can be one of several (keydown, keypress, input): take every task until the
-  // first frame's paint after them.
-  const paint = onMain.find((e) => e.name === "Paint" && e.ts >= end);
-  const commit = onMain.find((e) => (e.name === "Commit" || e.name === "UpdateLayerTree") && paint && e.ts >= paint.ts);
-  if (!paint) continue;
-  const frameEnd = (commit ?? paint).ts + (commit ?? paint).dur;
-  const between = tasks.filter((t) => t.ts >= keydown.ts - 1 && t.ts <= paint.ts);
-  const sum = (name) => between.reduce((s, t) => s + within(t, name), 0);
+  // The frame after the keystroke's task: the task that commits it.
+  const commit = onMain.find((e) => e.name === "Commit" && e.ts >= end);
+  const frame = commit && taskOf(commit);
+  if (!frame) return;
   rows.push({
-    total: (frameEnd - keydown.ts) / 1000,
-    busy: between.reduce((s, t) => s + t.dur, 0) / 1000,
-    style: sum("UpdateLayoutTree"),
-    layout: sum("Layout"),
-    paint: sum("Paint") + sum("PrePaint"),
-    tasks: between.length,
+    changed: changes.some((ts) => ts > keydown.ts && ts < next),
+    // From the keydown to the end of the task that handled its input (the browser's editing
+    // and the page's script, with the style and layout they force).
+    task: (end - keydown.ts) / 1000,
+    script: sum(inside(task, "EventDispatch").filter((e) => e.args.data.type === "input")),
+    forced_layout: sum(inside(task, "Layout")) + sum(inside(task, "UpdateLayoutTree")),
+    wait: (frame.ts - end) / 1000,
+    frame: frame.dur / 1000,
+    // Nested Paint events repeat their parents' time: the outermost one is the frame's.
+    paint: Math.max(0, ...inside(frame, "Paint").map((e) => e.dur)) / 1000,
+    to_commit: (commit.ts + commit.dur - keydown.ts) / 1000,
   });
-  const row = rows[rows.length - 1];
-  // Script, and the rest of the tasks' own work.
-  row.script = row.busy - row.style - row.layout - row.paint;
-}
-const pct = (key, p) => {
-  const v = rows.map((r) => r[key]).sort((a, b) => a - b);
+});
+const pct = (list, key, p) => {
+  const v = list.map((r) => r[key]).sort((a, b) => a - b);
   return v.length ? +v[Math.max(0, Math.ceil(v.length * p) - 1)].toFixed(1) : null;
 };
-const report = { keystrokes: rows.length };
-for (const key of ["total", "busy", "script", "style", "layout", "paint", "tasks"]) report[key] = { p50: pct(key, 0.5), p95: pct(key, 0.95) };
-report.slowest = rows.sort((a, b) => b.total - a.total).slice(0, 5).map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, +v.toFixed(1)])));
-console.log(JSON.stringify(report, null, 2));
+const summary = (list) => Object.fromEntries(["task", "script", "forced_layout", "wait", "frame", "paint", "to_commit"]
+  .map((key) => [key, { p50: pct(list, key, 0.5), p95: pct(list, key, 0.95) }]));
+const changed = rows.filter((r) => r.changed);
+console.log(JSON.stringify({
+  keystrokes: rows.length,
+  changed_the_rows: { keystrokes: changed.length, ...summary(changed) },
+  all: summary(rows),
+  slowest: [...rows].sort((a, b) => b.to_commit - a.to_commit).slice(0, 5)
+    .map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === "number" ? +v.toFixed(1) : v]))),
+}, null, 2));
