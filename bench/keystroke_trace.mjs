@@ -75,8 +75,9 @@ keydowns.forEach((keydown, n) => {
     // From the keydown to the end of the task that handled its input (the browser's editing
     // and the page's script, with the style and layout they force).
     task: (end - keydown.ts) / 1000,
-    script: sum(inside(task, "EventDispatch").filter((e) => e.args.data.type === "input")),
-    forced_layout: sum(inside(task, "Layout")) + sum(inside(task, "UpdateLayoutTree")),
+    // The page's input handlers, with any style and layout they force.
+    input_handlers: sum(inside(task, "EventDispatch").filter((e) => e.args.data.type === "input")),
+    layout_in_task: sum(inside(task, "Layout")) + sum(inside(task, "UpdateLayoutTree")),
     wait: (frame.ts - end) / 1000,
     frame: frame.dur / 1000,
     // Nested Paint events repeat their parents' time: the outermost one is the frame's.
@@ -88,7 +89,7 @@ const pct = (list, key, p) => {
   const v = list.map((r) => r[key]).sort((a, b) => a - b);
   return v.length ? +v[Math.max(0, Math.ceil(v.length * p) - 1)].toFixed(1) : null;
 };
-const summary = (list) => Object.fromEntries(["task", "script", "forced_layout", "wait", "frame", "paint", "to_commit"]
+const summary = (list) => Object.fromEntries(["task", "input_handlers", "layout_in_task", "wait", "frame", "paint", "to_commit"]
   .map((key) => [key, { p50: pct(list, key, 0.5), p95: pct(list, key, 0.95) }]));
 const changed = rows.filter((r) => r.changed);
 console.log(JSON.stringify({
