@@ -1,5 +1,6 @@
 // Where a keystroke's time goes: a CPU profile (CDP Profiler, 100 µs sampling) of typing in
-// Search once the page holds the list, summed by function (self time), top 40.
+// Search once the page holds the list, summed by function, top 40 by self time and by
+// inclusive time (the function anywhere on the sample's stack).
 // Usage (a server as bench/run.sh starts one, BENCH_ADMIN_PASSWORD set):
 //   node bench/keystroke_profile.mjs BASE_URL
 // Wasm functions show by index unless the build keeps their names: for that, put first on PATH
@@ -22,16 +23,30 @@ for (const word of ["key 00", "channel key 01", "nexus", "zoë", "security", "ke
 }
 const { profile } = await cdp.send("Profiler.stop");
 const self = new Map();
+// Inclusive: the time of every sample with the function anywhere on its stack (once per sample).
+const inclusive = new Map();
 const dt = profile.timeDeltas;
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+const parent = new Map();
+for (const n of profile.nodes) for (const child of n.children ?? []) parent.set(child, n.id);
+const nameOf = (n) => {
+  const f = n.callFrame;
+  return `${f.functionName || "(anon)"} ${f.url.split("/").pop()}:${f.lineNumber}:${f.columnNumber}`;
+};
 let total = 0;
 profile.samples.forEach((id, i) => {
-  const n = byId.get(id); const f = n.callFrame;
-  const name = `${f.functionName || "(anon)"} ${f.url.split("/").pop()}:${f.lineNumber}:${f.columnNumber}`;
-  if (f.functionName === "(idle)" || f.functionName === "(program)") return;
+  const n = byId.get(id);
+  if (n.callFrame.functionName === "(idle)" || n.callFrame.functionName === "(program)") return;
   const t = (dt[i + 1] ?? 0) / 1000; total += t;
-  self.set(name, (self.get(name) ?? 0) + t);
+  self.set(nameOf(n), (self.get(nameOf(n)) ?? 0) + t);
+  const seen = new Set();
+  for (let at = id; at != null; at = parent.get(at)) seen.add(nameOf(byId.get(at)));
+  for (const name of seen) inclusive.set(name, (inclusive.get(name) ?? 0) + t);
 });
-console.log(`busy ${total.toFixed(1)} ms`);
-[...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 40).forEach(([k, v]) => console.log(v.toFixed(1).padStart(8), k));
+const top = (map) => [...map.entries()].sort((a, b) => b[1] - a[1]).slice(0, 40)
+  .forEach(([k, v]) => console.log(v.toFixed(1).padStart(8), k));
+console.log(`busy ${total.toFixed(1)} ms; self time:`);
+top(self);
+console.log("inclusive time:");
+top(inclusive);
 await browser.close();

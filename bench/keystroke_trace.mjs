@@ -26,7 +26,8 @@ await page.evaluate(() => {
 });
 const search = page.getByRole("searchbox", { name: "Search" });
 await browser.startTracing(page, {
-  categories: ["devtools.timeline", "disabled-by-default-devtools.timeline", "toplevel", "v8.execute", "blink.user_timing"],
+  categories: ["devtools.timeline", "disabled-by-default-devtools.timeline", "disabled-by-default-devtools.timeline.stack",
+               "toplevel", "v8.execute", "blink.user_timing"],
 });
 for (let round = 0; round < rounds; round++) {
   for (const word of ["key 00", "channel key 01", "nexus", "zoë", "security"]) {
@@ -60,12 +61,21 @@ const inputs = dispatched("input");
 const changes = trace.filter((e) => e.name === "rows-changed").map((e) => e.ts).sort((a, b) => a - b);
 const keydowns = dispatched("keydown");
 const rows = [];
+// Where the script forced style or layout, by the script's innermost frame: total milliseconds.
+const forcedBy = new Map();
 keydowns.forEach((keydown, n) => {
   const next = keydowns[n + 1]?.ts ?? Infinity;
   const input = inputs.find((e) => e.ts > keydown.ts && e.ts < next);
   const task = input && taskOf(input);
   if (!task) return;
   const end = task.ts + task.dur;
+  const layouts = ["Layout", "UpdateLayoutTree"].flatMap((name) => inside(task, name));
+  const forced = layouts.filter((e) => e.args?.beginData?.stackTrace?.length);
+  for (const e of forced) {
+    const frame = e.args.beginData.stackTrace[0];
+    const at = `${e.name} from ${frame.functionName || "(anon)"} ${frame.url.split("/").pop()}:${frame.lineNumber}`;
+    forcedBy.set(at, (forcedBy.get(at) ?? 0) + e.dur / 1000);
+  }
   // The frame after the keystroke's task: the task that commits it.
   const commit = onMain.find((e) => e.name === "Commit" && e.ts >= end);
   const frame = commit && taskOf(commit);
@@ -77,7 +87,11 @@ keydowns.forEach((keydown, n) => {
     task: (end - keydown.ts) / 1000,
     // The page's input handlers, with any style and layout they force.
     input_handlers: sum(inside(task, "EventDispatch").filter((e) => e.args.data.type === "input")),
-    layout_in_task: sum(inside(task, "Layout")) + sum(inside(task, "UpdateLayoutTree")),
+    layout_in_task: sum(layouts),
+    // Of which forced by the page's script (a read of the layout, a focus) before its handlers
+    // return, and what the browser does after them in the same task (its editing: the caret).
+    layout_forced_by_script: sum(forced),
+    layout_after_handlers: sum(layouts.filter((e) => !forced.includes(e))),
     wait: (frame.ts - end) / 1000,
     frame: frame.dur / 1000,
     // Nested Paint events repeat their parents' time: the outermost one is the frame's.
@@ -89,13 +103,15 @@ const pct = (list, key, p) => {
   const v = list.map((r) => r[key]).sort((a, b) => a - b);
   return v.length ? +v[Math.max(0, Math.ceil(v.length * p) - 1)].toFixed(1) : null;
 };
-const summary = (list) => Object.fromEntries(["task", "input_handlers", "layout_in_task", "wait", "frame", "paint", "to_commit"]
+const summary = (list) => Object.fromEntries(["task", "input_handlers", "layout_in_task", "layout_forced_by_script",
+  "layout_after_handlers", "wait", "frame", "paint", "to_commit"]
   .map((key) => [key, { p50: pct(list, key, 0.5), p95: pct(list, key, 0.95) }]));
 const changed = rows.filter((r) => r.changed);
 console.log(JSON.stringify({
   keystrokes: rows.length,
   changed_the_rows: { keystrokes: changed.length, ...summary(changed) },
   all: summary(rows),
+  forced_by: Object.fromEntries([...forcedBy.entries()].sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, +v.toFixed(1)])),
   slowest: [...rows].sort((a, b) => b.to_commit - a.to_commit).slice(0, 5)
     .map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === "number" ? +v.toFixed(1) : v]))),
 }, null, 2));
