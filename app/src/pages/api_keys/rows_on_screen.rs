@@ -17,21 +17,25 @@
 //! The rows in the window come first: a writing places at once the rows from the top of the
 //! table to the window's bottom edge, and the rest a few at a time after each frame, while the
 //! table body says `aria-busy`. A keystroke's frame then carries the work of what can be seen,
-//! not of the whole page of keys; a newer writing cancels what an older one had left.
+//! not of the whole page of keys, and so does its script: a row's HTML is written when the row
+//! is first placed ([`writing`]). A newer writing cancels what an older one had left.
 //!
 //! The code lives in a lazily loaded wasm file: the first screen needs none of it.
 
 mod dom;
+mod writing;
 
 use super::row_actions::RowActions;
-use super::row_markup::{Row, RowContext, RowHtml, row_html};
+use super::row_markup::RowHtml;
 use crate::widgets::PageClock;
-use dom::{after_next_frame, measure_after_frame, rows_to_window, update};
+use chrono::{DateTime, Utc};
+use dom::{after_next_frame, measure_after_frame, rows_to_window, set_link, update};
 use leptos::prelude::*;
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 use wasm_bindgen::JsCast;
 use web_sys::Element;
+use writing::{Showing, Writing};
 
 /// How many rows below the window each later step places.
 const ROWS_PER_STEP: usize = 8;
@@ -41,6 +45,10 @@ const ROWS_PER_STEP: usize = 8;
 struct RowsOnScreen {
     tbody: Element,
     rows: HashMap<Uuid, (Option<RowHtml>, Element)>,
+    /// The keys of the rows, in their order in the table body: only this code adds, moves or
+    /// removes rows there, so it need not read every row's key back from the page (at 50 rows a
+    /// writing, that read was the largest part of placing them).
+    order: Vec<Uuid>,
 }
 
 /// What the table's rows are made from, and the rows on screen.
@@ -80,26 +88,16 @@ fn write_rows(rows: TableRows) {
     let page = actions.page;
     // The table may have left the page while this code loaded.
     let Some(Some(tbody)) = tbody.try_get_untracked() else { return };
-    let Some(wanted) = actions.loaded.try_with_untracked(|keys| {
-        let Some(keys) = keys else { return Vec::new() };
-        let view = page.state.get_untracked();
-        let context = RowContext {
-            now: clock.now_at_least(keys.read_at),
-            local_dates: clock.is_local(),
-            rights: page.rights,
-            view: &view,
-        };
-        let picked = page.picked.read_untracked();
-        let flips = actions.flips.read_untracked();
-        keys.rows()
-            .map(|(key, week, leaving)| {
-                let row = Row { key, week, leaving, picked: picked.contains(key.id), flip: flips.get(key.id) };
-                (key.id, row_html(&context, &row))
-            })
-            .collect::<Vec<_>>()
-    }) else {
-        return;
+    let Some(keys) = actions.loaded.try_get_untracked() else { return };
+    let showing = Showing {
+        picked: page.picked.get_untracked(),
+        flips: actions.flips.get_untracked(),
+        view: page.state.get_untracked(),
+        now: clock.now_at_least(keys.as_ref().map_or(DateTime::<Utc>::MIN_UTC, |keys| keys.read_at)),
+        local_dates: clock.is_local(),
+        rights: page.rights,
     };
+    let mut wanted = Writing::new(keys, showing);
     let tbody: Element = tbody.into();
     let Some(writing) = writings.try_update_value(|n| {
         *n += 1;
@@ -108,7 +106,7 @@ fn write_rows(rows: TableRows) {
         return;
     };
     let at_once = rows_to_window(&tbody);
-    place_first(rows, &tbody, &wanted, at_once);
+    place_first(rows, &tbody, &mut wanted, at_once);
     if at_once < wanted.len() {
         let _ = tbody.set_attribute("aria-busy", "true");
         place_rest(rows, writing, wanted, at_once);
@@ -125,13 +123,14 @@ fn all_placed(tbody: &Element) {
 }
 
 /// Places `wanted`'s first `count` rows, leaving the rows after them as they are.
-fn place_first(rows: TableRows, tbody: &Element, wanted: &[(Uuid, RowHtml)], count: usize) {
-    rows.on_screen.update_value(|on_screen| *on_screen = Some(place(tbody, on_screen.take(), wanted, count)));
+fn place_first(rows: TableRows, tbody: &Element, wanted: &mut Writing, count: usize) {
+    let (now, later) = wanted.first(count);
+    rows.on_screen.update_value(|on_screen| *on_screen = Some(place(tbody, on_screen.take(), now, later)));
 }
 
 /// After the next frame, places `ROWS_PER_STEP` more of `wanted` (the first `done` are placed),
 /// and so on to the last, unless a newer writing began meanwhile.
-fn place_rest(rows: TableRows, writing: u64, wanted: Vec<(Uuid, RowHtml)>, done: usize) {
+fn place_rest(rows: TableRows, writing: u64, mut wanted: Writing, done: usize) {
     let step = move || {
         if rows.writings.try_get_value() != Some(writing) {
             return;
@@ -139,7 +138,7 @@ fn place_rest(rows: TableRows, writing: u64, wanted: Vec<(Uuid, RowHtml)>, done:
         let Some(Some(tbody)) = rows.tbody.try_get_untracked() else { return };
         let tbody: Element = tbody.into();
         let done = (done + ROWS_PER_STEP).min(wanted.len());
-        place_first(rows, &tbody, &wanted, done);
+        place_first(rows, &tbody, &mut wanted, done);
         if done < wanted.len() {
             place_rest(rows, writing, wanted, done);
         } else {
@@ -161,19 +160,22 @@ enum Plan {
     Make,
 }
 
-/// Shows the first `count` rows of `wanted` at the top of `tbody`, reusing the elements of
-/// `previous` (or, at the first writing, the server's rows): an unchanged row stays as it is, a
-/// changed one is updated in place, and a new one takes over the element of a row that leaves
-/// (or, failing that, of one that `wanted` places later). With every row placed, the rows left
-/// over leave; with some still to place, they stay below the placed ones as they are.
-fn place(tbody: &Element, previous: Option<RowsOnScreen>, wanted: &[(Uuid, RowHtml)], count: usize) -> RowsOnScreen {
+/// Shows the rows `now` at the top of `tbody`, reusing the elements of `previous` (or, at the
+/// first writing, the server's rows): an unchanged row stays as it is, a changed one is updated
+/// in place, and a new one takes over the element of a row that leaves (or, failing that, of one
+/// of the rows `later`, placed later). With no rows to place later, the rows left over leave;
+/// with some, they stay below the placed ones as they are.
+fn place(tbody: &Element, previous: Option<RowsOnScreen>, now: &[(Uuid, RowHtml)], later: &[Uuid]) -> RowsOnScreen {
     let document = document();
     let focused = FocusedControl::in_table(&document, tbody);
-    let mut previous = match previous.filter(|p| p.tbody == *tbody) {
-        Some(previous) => previous.rows,
-        None => rows_in(tbody),
+    let (mut previous, previous_order) = match previous.filter(|p| p.tbody == *tbody) {
+        Some(previous) => (previous.rows, previous.order),
+        None => {
+            let rows: Vec<(Uuid, Element)> = rows_in_order(tbody).collect();
+            let order = rows.iter().map(|(id, _)| *id).collect();
+            (rows.into_iter().map(|(id, row)| (id, (None, row))).collect(), order)
+        }
     };
-    let (now, later) = wanted.split_at(count.min(wanted.len()));
 
     // The changed and new rows are made in one parse.
     let mut plans = Vec::with_capacity(now.len());
@@ -181,10 +183,8 @@ fn place(tbody: &Element, previous: Option<RowsOnScreen>, wanted: &[(Uuid, RowHt
     for (id, html) in now {
         let plan = match previous.remove(id) {
             Some((Some(old), element)) if old.same_but_link(html) => {
-                if old.href != html.href
-                    && let Ok(Some(link)) = element.query_selector("a.key-name")
-                {
-                    let _ = link.set_attribute("href", &html.href);
+                if old.href != html.href {
+                    set_link(&element, &html.href);
                 }
                 Plan::Keep(element)
             }
@@ -201,11 +201,11 @@ fn place(tbody: &Element, previous: Option<RowsOnScreen>, wanted: &[(Uuid, RowHt
     // with the focus and the one under the pointer stay as they are: a key press or a click
     // begun on one must not land on another key.
     let pointed = tbody.query_selector("tr:hover").ok().flatten();
-    let placed_later: HashSet<Uuid> = later.iter().map(|(id, _)| *id).collect();
-    let (leaving, kept_for_later): (Vec<_>, Vec<_>) = rows_in_order(tbody)
-        .filter(|(id, row)| {
-            previous.contains_key(id) && focused.as_ref().is_none_or(|f| f.key != *id) && pointed.as_ref() != Some(row)
-        })
+    let placed_later: HashSet<&Uuid> = later.iter().collect();
+    let (leaving, kept_for_later): (Vec<_>, Vec<_>) = previous_order
+        .iter()
+        .filter_map(|id| Some((*id, previous.get(id)?.1.clone())))
+        .filter(|(id, row)| focused.as_ref().is_none_or(|f| f.key != *id) && pointed.as_ref() != Some(row))
         .partition(|(id, _)| !placed_later.contains(id));
     let mut free = leaving.into_iter().chain(kept_for_later);
     for plan in &mut plans {
@@ -265,6 +265,7 @@ fn place(tbody: &Element, previous: Option<RowsOnScreen>, wanted: &[(Uuid, RowHt
             let _ = tbody.insert_before(element, before);
         }
     }
+    let mut order: Vec<Uuid> = placed.iter().map(|(id, _, _)| *id).collect();
     let mut rows: HashMap<Uuid, (Option<RowHtml>, Element)> =
         placed.into_iter().map(|(id, html, element)| (id, (html, element))).collect();
     if later.is_empty() {
@@ -273,17 +274,17 @@ fn place(tbody: &Element, previous: Option<RowsOnScreen>, wanted: &[(Uuid, RowHt
             stale.remove();
         }
     } else {
+        // The rows left over stay below the placed ones, in their order.
+        order.extend(previous_order.into_iter().filter(|id| previous.contains_key(id)));
         rows.extend(previous);
     }
     if let Some(focused) = focused {
         focused.give_back(&document, &rows);
     }
-    RowsOnScreen { tbody: tbody.clone(), rows }
+    RowsOnScreen { tbody: tbody.clone(), rows, order }
 }
 
-/// The rows in `tbody`, by key, without their HTML: the server's rows at the first writing (each
-/// is then updated in place, which keeps every element that stays the same, and the focus), or
-/// rows just parsed.
+/// Rows just parsed, by key.
 fn rows_in(tbody: &Element) -> HashMap<Uuid, (Option<RowHtml>, Element)> {
     rows_in_order(tbody).map(|(id, row)| (id, (None, row))).collect()
 }

@@ -43,6 +43,10 @@ export function update(old, fresh) {
   }
 }
 
+export function set_link(row, href) {
+  row.querySelector("a.key-name")?.setAttribute("href", href);
+}
+
 // What a writing needs of the layout, read when the layout is fresh (reading it then costs
 // nothing): each table body's top in the document and its shortest row, and the window's
 // scroll position and height (kept by their events; a resize forgets it all, rows may wrap).
@@ -78,6 +82,10 @@ export function after_next_frame(callback) {
 "#)]
 extern "C" {
     pub(super) fn update(old: &Element, new: &Element);
+
+    /// Points the name's link in `row` at `href` (a row kept as it was but for its link, as
+    /// after a search typed): one call across the wasm boundary, not two.
+    pub(super) fn set_link(row: &Element, href: &str);
 
     /// How many rows from the top of `tbody` reach the window's bottom edge, counted in its
     /// shortest row (new rows may be shorter), and two more (one partly shown, one in case the
