@@ -7,11 +7,11 @@
 //! table asks the server for each view, as before. The list carries what the table shows and
 //! nothing more: never a secret or its hash.
 
+use super::held_key::{HeldKey, compare};
 use super::key_page::KeyPage;
 use super::model::ApiKey;
-use super::query::{KeyQuery, PAGE_SIZE, SortColumn, SortDirection};
-use super::search::{fold, normalize_search};
-use super::status::{self, Status};
+use super::query::{KeyQuery, PAGE_SIZE};
+use super::search::normalize_search;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
@@ -66,33 +66,6 @@ pub fn usage_refresh_overlap() -> chrono::Duration {
     chrono::Duration::seconds(90)
 }
 
-/// A key as the browser holds it: with its week of uses and its folded texts, so a keystroke
-/// folds only the search.
-#[derive(Debug, Clone)]
-pub struct HeldKey {
-    pub key: ApiKey,
-    pub week: [u64; 7],
-    week_total: u64,
-    name_folded: String,
-    creator_folded: String,
-}
-
-impl HeldKey {
-    pub fn new(key: ApiKey, week: [u64; 7]) -> Self {
-        HeldKey {
-            week_total: week.iter().sum(),
-            name_folded: fold(&key.name),
-            creator_folded: fold(&key.created_by),
-            week,
-            key,
-        }
-    }
-
-    fn matches(&self, query: &KeyQuery, search: Option<&str>, now: DateTime<Utc>) -> bool {
-        query.matches_folded(&self.key, search, &self.name_folded, &self.creator_folded, now)
-    }
-}
-
 /// The keys the browser holds, in no particular order, and when the server read them.
 #[derive(Debug, Clone, Default)]
 pub struct HeldKeys {
@@ -125,8 +98,7 @@ impl HeldKeys {
             if let Ok(at) = figures.binary_search_by_key(&held.key.id, |figures| figures.id) {
                 let figures = &figures[at];
                 held.key.last_used_at = figures.last_used_at;
-                held.week = figures.week;
-                held.week_total = figures.week.iter().sum();
+                held.set_week(figures.week);
             }
         }
         self.read_at = self.read_at.max(usage.read_at);
@@ -137,7 +109,7 @@ impl HeldKeys {
     pub fn upsert(&mut self, key: ApiKey) {
         match self.keys.iter_mut().find(|held| held.key.id == key.id) {
             Some(held) if held.key.version > key.version => {}
-            Some(held) => *held = HeldKey::new(key, held.week),
+            Some(held) => *held = HeldKey::new(key, held.week()),
             None => self.keys.push(HeldKey::new(key, [0; 7])),
         }
     }
@@ -187,11 +159,14 @@ impl HeldKeys {
         let mut wanted = shown.to_vec();
         wanted.sort_unstable();
         let is_shown = |id: &Uuid| wanted.binary_search(id).is_ok();
-        let mut held: Vec<&HeldKey> = self.keys.iter().filter(|held| is_shown(&held.key.id)).collect();
-        held.sort_unstable_by_key(|held| held.key.id);
+        let mut shown_keys: Vec<&HeldKey> = self.keys.iter().filter(|held| is_shown(&held.key.id)).collect();
+        shown_keys.sort_unstable_by_key(|held| held.key.id);
         let mut rows: Vec<&HeldKey> = shown
             .iter()
-            .filter_map(|id| held.binary_search_by_key(id, |held| held.key.id).ok().map(|at| held[at]))
+            .filter_map(|id| {
+                let at = shown_keys.binary_search_by_key(id, |held| held.key.id).ok()?;
+                Some(shown_keys[at])
+            })
             .collect();
         let leaving: Vec<Uuid> =
             rows.iter().filter(|held| !held.matches(query, search.as_deref(), now)).map(|held| held.key.id).collect();
@@ -217,58 +192,18 @@ fn page_of<'a>(
     let mut keys = Vec::new();
     let mut weeks = Vec::new();
     for held in rows {
-        if held.week_total > 0 {
-            weeks.push((held.key.id, held.week));
+        if held.was_used_this_week() {
+            weeks.push((held.key.id, held.week()));
         }
         keys.push(held.key.clone());
     }
     KeyPage { keys, total, page, page_size: PAGE_SIZE, read_at, weeks, leaving, notices: None }
 }
 
-/// The table's order, as the store's SQL sorts (`key_store::view_sql::sorted`): the column in
-/// the chosen direction, then newest first, then by id, so that every two keys have an order.
-/// Texts compare folded, by code point; a missing expiry or last use sorts last either way; the
-/// Status column sorts Available, Soon Unavailable, Unavailable, and within each by expiry.
-pub fn compare(sort: SortColumn, direction: SortDirection, a: &HeldKey, b: &HeldKey, now: DateTime<Utc>) -> Ordering {
-    let directed = |ordering: Ordering| match direction {
-        SortDirection::Asc => ordering,
-        SortDirection::Desc => ordering.reverse(),
-    };
-    let (x, y) = (&a.key, &b.key);
-    let by_column = match sort {
-        SortColumn::Name => directed(a.name_folded.cmp(&b.name_folded)),
-        SortColumn::Created => directed(x.created_at.cmp(&y.created_at)),
-        SortColumn::CreatedBy => directed(a.creator_folded.cmp(&b.creator_folded)),
-        SortColumn::Status => directed(status_rank(x, now).cmp(&status_rank(y, now)))
-            .then_with(|| nulls_last(x.expires_at, y.expires_at, |o| o)),
-        SortColumn::Expires => nulls_last(x.expires_at, y.expires_at, directed),
-        SortColumn::LastUsed => nulls_last(x.last_used_at, y.last_used_at, directed),
-        SortColumn::Last7Days => directed(a.week_total.cmp(&b.week_total)),
-    };
-    by_column.then_with(|| y.created_at.cmp(&x.created_at)).then_with(|| x.id.cmp(&y.id))
-}
-
-/// Two optional instants in `order`, with `None` last whatever the order.
-fn nulls_last(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>, order: impl Fn(Ordering) -> Ordering) -> Ordering {
-    match (a, b) {
-        (Some(a), Some(b)) => order(a.cmp(&b)),
-        (None, None) => Ordering::Equal,
-        (None, Some(_)) => Ordering::Greater,
-        (Some(_), None) => Ordering::Less,
-    }
-}
-
-fn status_rank(key: &ApiKey, now: DateTime<Utc>) -> u8 {
-    match status::status(key.enabled, key.expires_at, now) {
-        Status::Available => 0,
-        Status::SoonUnavailable => 1,
-        Status::Unavailable => 2,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api_keys::query::{SortColumn, SortDirection};
     use crate::api_keys::restrictions::Restrictions;
     use crate::api_keys::{Permission, StatusFilter};
     use chrono::{Duration, TimeZone};

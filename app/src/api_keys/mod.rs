@@ -4,6 +4,7 @@ pub mod attention;
 pub mod bulk;
 pub mod copy_name;
 pub mod expiry;
+pub mod held_key;
 pub mod input;
 pub mod key_list;
 pub mod key_page;
