@@ -55,6 +55,9 @@ pub(crate) struct PageContext {
     navigate: Callback<(String, bool)>,
 }
 
+/// How long typing in Search pauses before the URL says what was typed.
+const TYPED_URL_PAUSE: std::time::Duration = std::time::Duration::from_millis(250);
+
 impl PageContext {
     pub fn may(&self, action: Action) -> bool {
         action.allowed(self.rights)
@@ -63,17 +66,16 @@ impl PageContext {
     /// Shows `state`. `replace` rewrites the current history entry (typing in Search) instead
     /// of adding one (a real change of view, which Back should undo).
     ///
-    /// A typed search shows at once and reaches the URL after the frame that draws it: writing
-    /// the URL (the router's parsing, `history.replaceState`) would otherwise delay every
-    /// keystroke's frame by a few milliseconds.
+    /// A typed search shows at once and reaches the URL when typing pauses
+    /// ([`TYPED_URL_PAUSE`]): writing the URL (the router's parsing, `history.replaceState`)
+    /// costs a few milliseconds, which would otherwise delay every keystroke's frame or the
+    /// next keystroke.
     pub fn go(&self, state: ViewState, replace: bool) {
         if replace {
             self.typed.set(Some(state.clone()));
             let page = *self;
             let url = self.from_url.get_untracked();
-            request_animation_frame(move || {
-                set_timeout(move || page.write_typed(&state, &url), std::time::Duration::ZERO)
-            });
+            set_timeout(move || page.write_typed(&state, &url), TYPED_URL_PAUSE);
         } else {
             if let Some(typed) = self.typed.get_untracked() {
                 self.write_typed(&typed, &self.from_url.get_untracked());
@@ -158,6 +160,16 @@ fn KeysView(user: CurrentUser) -> impl IntoView {
     let from_url = Memo::new(move |_| params.with(|p| ViewState::from_url_params(|k| p.get(k))));
     let typed = RwSignal::new(None::<ViewState>);
     let state = Memo::new(move |_| typed.get().unwrap_or_else(|| from_url.get()));
+    // Back or Forward while a typed search waits for its URL: the view they bring shows at once.
+    Effect::watch(
+        move || from_url.track(),
+        move |_, _, _| {
+            if typed.with_untracked(Option::is_some) {
+                typed.set(None);
+            }
+        },
+        false,
+    );
     let navigate = use_navigate();
     let page = PageContext {
         state,
