@@ -55,6 +55,27 @@ test("a typed search reaches the URL after its table, in the entry it was typed 
   await expect(page).not.toHaveURL(/api-keys/);
 });
 
+test("Back while a typed search waits for its URL shows the view Back brings at once", async ({ page }) => {
+  await page.goto(`${PAGE}?status=available`);
+  await page.locator("body[data-hydrated]").waitFor({ state: "attached" });
+  await page.getByRole("button", { name: "Unavailable", exact: true }).click();
+  await expect(page).toHaveURL(/\?status=available(,|%2C)unavailable$/);
+  // Type, then Back before the typed search reaches the URL (it waits for a pause in typing):
+  // read the view one frame after Back, well within that pause.
+  const shown = await page.evaluate(async () => {
+    const search = document.querySelector<HTMLInputElement>("input[type=search]")!;
+    search.value = "secure";
+    search.dispatchEvent(new Event("input", { bubbles: true }));
+    const back = new Promise((done) => addEventListener("popstate", done, { once: true }));
+    history.back();
+    await back;
+    await new Promise((done) => requestAnimationFrame(done));
+    const unavailable = [...document.querySelectorAll<HTMLButtonElement>("button.toggle")].find((b) => b.textContent === "Unavailable")!;
+    return { search: search.value, unavailable: unavailable.getAttribute("aria-pressed"), url: location.search };
+  });
+  expect(shown).toEqual({ search: "", unavailable: "false", url: "?status=available" });
+});
+
 test("a page served with a panel open hydrates it; the panels' code is fetched only then", async ({ page }) => {
   const split: string[] = [];
   page.on("request", (request) => {
