@@ -80,16 +80,16 @@ pub fn KeyTable(
                                         }/>
                                 </th>
                             })}
-                            <th scope="col" class="col-enabled">"Enabled"</th>
-                            <SortHeader label="Status" column=SortColumn::Status class="col-status"/>
-                            <SortHeader label="Name" column=SortColumn::Name class="col-name"/>
-                            <th scope="col" class="col-permission wide-only">"Permissions"</th>
-                            <SortHeader label="Created" column=SortColumn::Created class="col-created"/>
-                            <SortHeader label="Created By" column=SortColumn::CreatedBy class="col-creator wide-only"/>
-                            <SortHeader label="Expires" column=SortColumn::Expires class="col-expires wide-only"/>
-                            <SortHeader label="Last Used" column=SortColumn::LastUsed class="col-last-used wide-only"/>
-                            <SortHeader label="Last 7 days" column=SortColumn::Last7Days class="col-week"/>
-                            <th scope="col" class="col-actions"><span class="visually-hidden">"Actions"</span></th>
+                            <th scope="col">"Enabled"</th>
+                            <SortHeader label="Status" column=SortColumn::Status/>
+                            <SortHeader label="Name" column=SortColumn::Name/>
+                            <th scope="col" class="wide-only">"Permissions"</th>
+                            <SortHeader label="Created" column=SortColumn::Created/>
+                            <SortHeader label="Created By" column=SortColumn::CreatedBy wide_only=true/>
+                            <SortHeader label="Expires" column=SortColumn::Expires wide_only=true/>
+                            <SortHeader label="Last Used" column=SortColumn::LastUsed wide_only=true/>
+                            <SortHeader label="Last 7 days" column=SortColumn::Last7Days/>
+                            <th scope="col"><span class="visually-hidden">"Actions"</span></th>
                         </tr>
                     </thead>
                     <tbody
@@ -117,9 +117,9 @@ pub fn KeyTable(
 fn SortHeader(
     label: &'static str,
     column: SortColumn,
-    /// The column's classes: its name for the stylesheet's widths, and `wide-only` for one
-    /// hidden on narrow screens.
-    class: &'static str,
+    /// Hidden on narrow screens.
+    #[prop(optional)]
+    wide_only: bool,
 ) -> impl IntoView {
     let page = expect_context::<PageContext>();
     let sorted = move || page.state.with(|s| (s.query.sort == column).then_some(s.query.direction));
@@ -147,7 +147,7 @@ fn SortHeader(
         page.set_query(query, false);
     };
     view! {
-        <th scope="col" class=class aria-sort=aria_sort>
+        <th scope="col" class=wide_only.then_some("wide-only") aria-sort=aria_sort>
             <button type="button" class="sort" on:click=sort>{label}<span class=arrow aria-hidden="true"></span></button>
         </th>
     }
