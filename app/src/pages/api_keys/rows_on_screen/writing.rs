@@ -15,12 +15,7 @@ use uuid::Uuid;
 pub(super) struct Writing {
     /// The page's keys (none: the table shows no rows).
     keys: Option<KeyPage>,
-    picked: Picked,
-    flips: Flips,
-    view: ViewState,
-    now: DateTime<Utc>,
-    local_dates: bool,
-    rights: Rights,
+    showing: Showing,
     /// Every row's key, in order.
     ids: Vec<Uuid>,
     /// The first rows' HTML, as far as written.
@@ -39,9 +34,8 @@ pub(super) struct Showing {
 
 impl Writing {
     pub fn new(keys: Option<KeyPage>, showing: Showing) -> Writing {
-        let Showing { picked, flips, view, now, local_dates, rights } = showing;
         let ids = keys.iter().flat_map(|keys| keys.keys.iter().map(|key| key.id)).collect();
-        Writing { keys, picked, flips, view, now, local_dates, rights, ids, written: Vec::new() }
+        Writing { keys, showing, ids, written: Vec::new() }
     }
 
     /// How many rows the table shows.
@@ -56,9 +50,9 @@ impl Writing {
         if let Some(keys) = &self.keys
             && self.written.len() < count
         {
-            let context =
-                RowContext { now: self.now, local_dates: self.local_dates, rights: self.rights, view: &self.view };
-            let (picked, flips, from) = (&self.picked, &self.flips, self.written.len());
+            let Showing { picked, flips, view, now, local_dates, rights } = &self.showing;
+            let context = RowContext { now: *now, local_dates: *local_dates, rights: *rights, view };
+            let from = self.written.len();
             let more = keys.rows().skip(from).take(count - from).map(|(key, week, leaving)| {
                 let row = Row { key, week, leaving, picked: picked.contains(key.id), flip: flips.get(key.id) };
                 (key.id, row_html(&context, &row))
